@@ -1,1 +1,23 @@
-//! placeholder
+//! tollgate's domain core: money, spend periods, limit resolution, the cost formula and the
+//! admission decision.
+//!
+//! Architecture invariant: this crate does no IO and knows nothing of HTTP or SQL. Everything here
+//! is a pure function of its inputs (time comes in through [`Clock`]), so it is tested with tables.
+
+mod admission;
+mod clock;
+mod cost;
+mod identity;
+mod limits;
+mod money;
+mod period;
+
+pub use admission::{Admission, admit};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use cost::{CostError, Price, PriceError, Prices, TokenUsage, message_cost};
+pub use identity::{UsernameError, validate_username};
+pub use limits::{
+    EffectiveLimit, GroupLimit, GroupPolicy, LimitConfig, LimitSource, SpendScope, resolve_limit,
+};
+pub use money::{Micros, MicrosError};
+pub use period::{Period, PeriodBounds, UnknownPeriod};

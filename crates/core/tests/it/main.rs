@@ -1,0 +1,8 @@
+//! Table tests for tollgate's domain core.
+
+mod admission;
+mod cost;
+mod identity;
+mod limits;
+mod money;
+mod period;
