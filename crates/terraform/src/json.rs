@@ -1,0 +1,1 @@
+//! tollgate JSON schema (todo)

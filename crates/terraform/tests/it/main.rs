@@ -1,0 +1,3 @@
+//! Integration tests of tollgate-terraform, as one test binary.
+
+mod golden;
