@@ -11,6 +11,7 @@ mod identity;
 mod limits;
 mod money;
 mod period;
+mod role;
 
 pub use admission::{Admission, admit};
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -21,3 +22,4 @@ pub use limits::{
 };
 pub use money::{Micros, MicrosError};
 pub use period::{Period, PeriodBounds, UnknownPeriod};
+pub use role::{Role, UnknownRole};
