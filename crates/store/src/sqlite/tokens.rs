@@ -1,0 +1,88 @@
+//! API tokens. Only the hash of a token's secret is stored, and it is never put in an error.
+
+use super::users::require_user;
+use super::{SqliteStore, get, get_opt_time, get_time, get_uuid, id};
+use crate::common::{ErrCtx, db_error, micros};
+use crate::{ApiToken, StoreError, StoreResult, Time};
+use sqlx::sqlite::SqliteRow;
+use uuid::Uuid;
+
+const TOKEN_CONFLICTS: ErrCtx = ErrCtx::new("API key", "user").with(&[("name", "token name")]);
+
+const TOKEN_SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at,
+    last_used_at FROM api_tokens";
+
+fn token_from_row(row: &SqliteRow) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: get(row, "id")?,
+        user_id: get_uuid(row, "user_id")?,
+        name: get(row, "name")?,
+        secret_hash: get(row, "secret_hash")?,
+        created_at: get_time(row, "created_at")?,
+        expires_at: get_time(row, "expires_at")?,
+        last_used_at: get_opt_time(row, "last_used_at")?,
+    })
+}
+
+impl SqliteStore {
+    pub(super) async fn create_api_token_impl(&self, token: ApiToken) -> StoreResult<ApiToken> {
+        let mut tx = self.begin().await?;
+        require_user(&mut tx, token.user_id).await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at,
+                                     last_used_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&token.id)
+        .bind(id(token.user_id))
+        .bind(&token.name)
+        .bind(&token.secret_hash)
+        .bind(micros(token.created_at))
+        .bind(micros(token.expires_at))
+        .bind(token.last_used_at.map(micros))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| TOKEN_CONFLICTS.map(e))?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(token)
+    }
+
+    pub(super) async fn get_api_token_impl(&self, token: &str) -> StoreResult<Option<ApiToken>> {
+        let row = sqlx::query(&format!("{TOKEN_SELECT} WHERE id = ?1"))
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    pub(super) async fn list_api_tokens_impl(&self, user: Uuid) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query(&format!(
+            "{TOKEN_SELECT} WHERE user_id = ?1 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(id(user))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    pub(super) async fn delete_api_token_impl(&self, token: &str) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE id = ?1")
+            .bind(token)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound("API key")) } else { Ok(()) }
+    }
+
+    pub(super) async fn touch_api_token_impl(&self, token: &str, at: Time) -> StoreResult<()> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")
+            .bind(token)
+            .bind(micros(at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}

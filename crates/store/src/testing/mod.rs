@@ -1,0 +1,75 @@
+//! Test support (cargo feature `testing`): a fresh, migrated database per call.
+//!
+//! ```ignore
+//! let db = tollgate_store::testing::sqlite().await;
+//! db.store.ping().await?;
+//! if let Some(db) = tollgate_store::testing::postgres().await { /* … */ }
+//! ```
+//!
+//! PostgreSQL comes from `TOLLGATE_TEST_DATABASE_URL` (an admin URL; each call creates a uniquely
+//! named database and drops it when the [`TestDb`] is dropped), else from a throw-away cluster
+//! started once per process with `initdb`/`pg_ctl`. When neither works, `postgres()` returns
+//! `None` so the caller skips — unless `CI` is set, where it panics: CI must never skip silently.
+
+mod cluster;
+mod pg;
+
+use crate::{SqliteStore, Store};
+use std::sync::Arc;
+
+pub use pg::postgres;
+
+/// A fresh database and the store on it. Dropping it removes the database.
+pub struct TestDb {
+    pub store: Arc<dyn Store>,
+    /// The database's URL, for tests that need raw access.
+    pub url: String,
+    /// Removes the database on drop.
+    _guard: Guard,
+}
+
+/// Whatever removes a test database when dropped.
+enum Guard {
+    Sqlite { _dir: tempfile::TempDir },
+    Postgres { _db: pg::DropDatabase },
+}
+
+impl std::fmt::Debug for TestDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDb").field("url", &crate::redact_url(&self.url)).finish_non_exhaustive()
+    }
+}
+
+/// A new SQLite database in its own temporary directory.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("create a temporary directory for the test database");
+    let url = format!("sqlite://{}", dir.path().join("tollgate.db").display());
+    let store = SqliteStore::connect(&url).await.expect("open the SQLite test database");
+    TestDb { store: Arc::new(store), url, _guard: Guard::Sqlite { _dir: dir } }
+}
+
+impl TestDb {
+    /// Marks a user as a system user (nothing in the [`Store`] trait creates one).
+    pub async fn mark_system_user(&self, user: uuid::Uuid) {
+        match &self._guard {
+            Guard::Sqlite { .. } => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("open test database");
+                sqlx::query("UPDATE users SET is_system = 1 WHERE id = ?1")
+                    .bind(user.to_string())
+                    .execute(&pool)
+                    .await
+                    .expect("mark system user");
+                pool.close().await;
+            }
+            Guard::Postgres { .. } => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("open test database");
+                sqlx::query("UPDATE users SET is_system = true WHERE id = $1")
+                    .bind(user)
+                    .execute(&pool)
+                    .await
+                    .expect("mark system user");
+                pool.close().await;
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The store's conformance suite: every case is written once against `&dyn Store` and run on
+//! both backends (`sqlite::*` and `postgres::*` tests). PostgreSQL comes from
+//! `TOLLGATE_TEST_DATABASE_URL` or a throw-away local cluster (see `tollgate_store::testing`).
+
+/// Generates `sqlite::CASE` and `postgres::CASE` tokio tests for each case of the module.
+/// Cases after `db:` take the whole [`TestDb`](tollgate_store::testing::TestDb) (for raw access).
+macro_rules! conformance {
+    ($($case:ident),* $(,)? $(; db: $($db_case:ident),* $(,)?)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let db = tollgate_store::testing::sqlite().await;
+                    super::$case(&*db.store).await;
+                }
+            )*
+            $($(
+                #[tokio::test]
+                async fn $db_case() {
+                    let db = tollgate_store::testing::sqlite().await;
+                    super::$db_case(&db).await;
+                }
+            )*)?
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(db) = tollgate_store::testing::postgres().await else { return };
+                    super::$case(&*db.store).await;
+                }
+            )*
+            $($(
+                #[tokio::test]
+                async fn $db_case() {
+                    let Some(db) = tollgate_store::testing::postgres().await else { return };
+                    super::$db_case(&db).await;
+                }
+            )*)?
+        }
+    };
+}
+
+// mod chats;
+mod fixtures;
+//mod groups;
+//mod limits;
+//mod orgs;
+//mod resolve_random;
+//mod spend;
+//mod tokens;
+mod users;
