@@ -81,14 +81,24 @@ impl<'a> Fields<'a> {
     pub fn string_map(&self, key: &str) -> DecodeResult<BTreeMap<String, String>> {
         let Some(raw) = self.raw(key) else { return Ok(BTreeMap::new()) };
         let Value::Object(obj) = raw else {
-            return Err(one_error(format!("'{}' expected a map, got '{}'", self.name(key), kind(raw))));
+            return Err(one_error(format!(
+                "'{}' expected a map, got '{}'",
+                self.name(key),
+                kind(raw)
+            )));
         };
         let mut out = BTreeMap::new();
         for (k, v) in obj {
             let value = match v {
                 Value::Null => String::new(),
                 Value::String(s) => s.clone(),
-                other => return Err(unconvertible(&format!("{}[{k}]", self.name(key)), "string", other)),
+                other => {
+                    return Err(unconvertible(
+                        &format!("{}[{k}]", self.name(key)),
+                        "string",
+                        other,
+                    ));
+                }
             };
             out.insert(k.clone(), value);
         }
@@ -113,7 +123,10 @@ impl<'a> Fields<'a> {
                 Value::Null => out.push(Fields { map: None, path }),
                 Value::Object(map) => out.push(Fields { map: Some(map), path }),
                 other => {
-                    return Err(one_error(format!("'{path}' expected a map, got '{}'", kind(other))));
+                    return Err(one_error(format!(
+                        "'{path}' expected a map, got '{}'",
+                        kind(other)
+                    )));
                 }
             }
         }

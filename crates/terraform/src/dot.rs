@@ -2,10 +2,10 @@
 //! (nodes, edges, attributes, nested subgraphs, comments) iteratively: nesting is a counter,
 //! never recursion, so no input can overflow the stack.
 
+use crate::MAX_INPUT_BYTES;
 use crate::error::{Error, ErrorKind};
 use crate::graph::Graph;
 use crate::state::too_large;
-use crate::MAX_INPUT_BYTES;
 
 /// Subgraph nesting deeper than this is refused (Terraform nests one level).
 pub const MAX_SUBGRAPH_DEPTH: usize = 256;
@@ -111,7 +111,11 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_line_start(&self) -> bool {
-        self.bytes[..self.pos].iter().rev().take_while(|&&b| b != b'\n').all(|b| b.is_ascii_whitespace())
+        self.bytes[..self.pos]
+            .iter()
+            .rev()
+            .take_while(|&&b| b != b'\n')
+            .all(|b| b.is_ascii_whitespace())
     }
 
     fn skip_line(&mut self) {
@@ -149,7 +153,9 @@ impl<'a> Lexer<'a> {
             b'"' => return self.quoted(start, line),
             b'<' => return self.html(start, line),
             b'-' | b'.' | b'0'..=b'9' => return self.numeral(start, line),
-            b if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 => return self.ident(start, line),
+            b if b == b'_' || b.is_ascii_alphabetic() || b >= 0x80 => {
+                return self.ident(start, line);
+            }
             _ => {
                 let c = self.src.get(start..).and_then(|r| r.chars().next()).unwrap_or('?');
                 return Err(parse_error(line, format!("unexpected character {c:?}")));
@@ -203,7 +209,10 @@ impl<'a> Lexer<'a> {
         }
         let body = &self.src[digits_start..self.pos];
         if body.is_empty() || body == "." || body.matches('.').count() > 1 {
-            return Err(parse_error(line, format!("invalid numeral {:?}", &self.src[start..self.pos])));
+            return Err(parse_error(
+                line,
+                format!("invalid numeral {:?}", &self.src[start..self.pos]),
+            ));
         }
         Ok(Some(Token { tok: Tok::Id(&self.src[start..self.pos]), line }))
     }
@@ -279,7 +288,9 @@ impl<'a> Parser<'_, 'a> {
         self.statements()?;
         match self.peek() {
             None => Ok(()),
-            Some(t) => Err(parse_error(self.line(), format!("unexpected {} after the graph", describe(t)))),
+            Some(t) => {
+                Err(parse_error(self.line(), format!("unexpected {} after the graph", describe(t))))
+            }
         }
     }
 
@@ -324,7 +335,10 @@ impl<'a> Parser<'_, 'a> {
 
     fn open_subgraph(&mut self, depth: usize, line: usize) -> Result<usize, Error> {
         if depth >= MAX_SUBGRAPH_DEPTH {
-            return Err(parse_error(line, format!("subgraphs nested deeper than {MAX_SUBGRAPH_DEPTH}")));
+            return Err(parse_error(
+                line,
+                format!("subgraphs nested deeper than {MAX_SUBGRAPH_DEPTH}"),
+            ));
         }
         Ok(depth + 1)
     }
@@ -351,7 +365,9 @@ impl<'a> Parser<'_, 'a> {
                 ))
                 .into());
             }
-            if matches!(self.peek(), Some(Tok::LBrace)) || self.peek().is_some_and(|t| is_keyword(t, "subgraph")) {
+            if matches!(self.peek(), Some(Tok::LBrace))
+                || self.peek().is_some_and(|t| is_keyword(t, "subgraph"))
+            {
                 return Err(parse_error(line, "subgraphs as edge operands are not supported"));
             }
             let to_id = self.id("a node id")?;

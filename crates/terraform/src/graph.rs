@@ -92,12 +92,12 @@ impl Graph {
     /// ties at equal distance go to the smallest label (byte order). Neighbours of `start`
     /// are at depth 0. Equivalent to Coder's exhaustive DFS, but a breadth-first search that
     /// stops after the first depth holding a candidate.
-    pub fn closest<'g>(
-        &'g self,
+    pub fn closest(
+        &self,
         start: usize,
         direction: Direction,
         mut is_candidate: impl FnMut(&str) -> bool,
-    ) -> Option<&'g str> {
+    ) -> Option<&str> {
         let adjacency = match direction {
             Direction::Up => &self.up,
             Direction::Down => &self.down,
@@ -115,10 +115,11 @@ impl Graph {
             let mut best: Option<&str> = None;
             let mut next = Vec::new();
             for n in frontier.drain(..) {
-                if let Some(label) = self.labels[n].as_deref() {
-                    if best.is_none_or(|b| label < b) && is_candidate(label) {
-                        best = Some(label);
-                    }
+                if let Some(label) = self.labels[n].as_deref()
+                    && best.is_none_or(|b| label < b)
+                    && is_candidate(label)
+                {
+                    best = Some(label);
                 }
                 for &m in &adjacency[n] {
                     if seen.insert(m) {

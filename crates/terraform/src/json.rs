@@ -158,7 +158,10 @@ impl<'a> From<&'a model::Agent> for Agent<'a> {
             },
             metadata: a.metadata.iter().map(AgentMetadata::from).collect(),
             resources_monitoring: Monitoring {
-                memory: m.memory.as_ref().map(|x| Memory { enabled: x.enabled, threshold: x.threshold }),
+                memory: m
+                    .memory
+                    .as_ref()
+                    .map(|x| Memory { enabled: x.enabled, threshold: x.threshold }),
                 volumes: m
                     .volumes
                     .iter()

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
-use crate::error::{Error, ErrorKind};
 use crate::MAX_INPUT_BYTES;
+use crate::error::{Error, ErrorKind};
 
 /// A `terraform show -json` document: a state (`values`) or a plan (`planned_values`).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -107,6 +107,10 @@ pub fn parse_document(json: &str) -> Result<Document, Error> {
     if json.len() > MAX_INPUT_BYTES {
         return Err(too_large("terraform JSON", json.len()));
     }
+    // serde would also accept a JSON array for a struct; a document is always an object.
+    if !json.trim_start().starts_with('{') && !json.trim().is_empty() {
+        return Err(ErrorKind::Json("the document must be a JSON object".into()).into());
+    }
     let doc: Document =
         serde_json::from_str(json).map_err(|e| Error::from(ErrorKind::Json(e.to_string())))?;
     check_format_version(&doc.format_version)?;
@@ -120,7 +124,8 @@ pub(crate) fn too_large(what: &'static str, size: usize) -> Error {
 fn check_format_version(version: &str) -> Result<(), Error> {
     let mut parts = version.splitn(2, '.');
     let major_ok = parts.next() == Some("1");
-    let minor_ok = parts.next().is_none_or(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+    let minor_ok =
+        parts.next().is_none_or(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
     if major_ok && minor_ok {
         return Ok(());
     }

@@ -41,7 +41,9 @@ pub fn render_tree(conv: &Conversion) -> String {
     ));
     roots.extend(section(
         "ai tasks",
-        s.ai_tasks.iter().map(|t| Node::leaf(format!("task {} → app {}", or_dash(&t.id), or_dash(&t.app_id)))),
+        s.ai_tasks
+            .iter()
+            .map(|t| Node::leaf(format!("task {} → app {}", or_dash(&t.id), or_dash(&t.app_id)))),
     ));
     for root in &roots {
         out.push_str(&root.text);
@@ -113,7 +115,8 @@ fn agent(a: &model::Agent) -> Node {
         Auth::InstanceId(i) if i.is_empty() => "instance identity".to_owned(),
         Auth::InstanceId(i) => format!("instance id {i}"),
     };
-    let mut text = format!("agent {} ({}/{}) auth: {auth}", a.name, a.operating_system, a.architecture);
+    let mut text =
+        format!("agent {} ({}/{}) auth: {auth}", a.name, a.operating_system, a.architecture);
     if !a.id.is_empty() {
         let _ = write!(text, " id: {}", a.id);
     }
@@ -173,7 +176,11 @@ fn script(s: &model::Script) -> Node {
 }
 
 fn env(e: &model::Env) -> Node {
-    let strategy = if e.merge_strategy.is_empty() { String::new() } else { format!(" ({})", e.merge_strategy) };
+    let strategy = if e.merge_strategy.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", e.merge_strategy)
+    };
     Node::leaf(format!("env {}={}{strategy}", e.name, e.value))
 }
 
@@ -190,7 +197,8 @@ fn parameter(p: &model::RichParameter) -> Node {
     if p.ephemeral {
         notes.push("ephemeral".into());
     }
-    let children = p.options.iter().map(|o| Node::leaf(format!("option {} = {}", o.name, o.value))).collect();
+    let children =
+        p.options.iter().map(|o| Node::leaf(format!("option {} = {}", o.name, o.value))).collect();
     Node { text: format!("parameter {:?} ({})", p.name, notes.join(", ")), children }
 }
 

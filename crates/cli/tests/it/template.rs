@@ -19,7 +19,8 @@ fn stderr(out: &Output) -> String {
 }
 
 fn fixture(folder: &str, file: &str) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/coder-terraform");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/coder-terraform");
     dir.join(folder).join(file).display().to_string()
 }
 
@@ -47,18 +48,39 @@ fn tree_of_the_seed_state_shows_hosts_agents_devcontainers_and_masks_tokens() {
 
 #[test]
 fn json_masks_tokens_and_coder_golden_matches_the_fixture_byte_for_byte() {
-    let json = tollgate(&["template", "convert", &seed("json"), "--graph", &seed("dot"), "--format", "json"]);
+    let json = tollgate(&[
+        "template",
+        "convert",
+        &seed("json"),
+        "--graph",
+        &seed("dot"),
+        "--format",
+        "json",
+    ]);
     assert!(json.status.success(), "{}", stderr(&json));
     assert!(!stdout(&json).contains("c95ffdc5-6456-464d-ae10-33126e7a0d6e"));
     // Plain-text checks keep this test free of a JSON dependency of its own.
     let text = stdout(&json);
-    assert!(text.contains("\"schema_version\": 1") && text.contains("\"method\": \"token\""), "{text}");
+    assert!(
+        text.contains("\"schema_version\": 1") && text.contains("\"method\": \"token\""),
+        "{text}"
+    );
 
-    let golden =
-        tollgate(&["template", "convert", &seed("json"), "--graph", &seed("dot"), "--format", "coder-golden"]);
+    let golden = tollgate(&[
+        "template",
+        "convert",
+        &seed("json"),
+        "--graph",
+        &seed("dot"),
+        "--format",
+        "coder-golden",
+    ]);
     assert!(golden.status.success(), "{}", stderr(&golden));
-    let want = std::fs::read_to_string(fixture("devcontainer-multiple-agents", "converted_state.state.golden"))
-        .expect("golden");
+    let want = std::fs::read_to_string(fixture(
+        "devcontainer-multiple-agents",
+        "converted_state.state.golden",
+    ))
+    .expect("golden");
     assert_eq!(stdout(&golden), want);
 }
 
@@ -89,7 +111,11 @@ fn failures_exit_non_zero_with_the_error_text_on_stderr() {
         &dup("resource-metadata-duplicate.tfstate.dot"),
     ]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("duplicate metadata resource: null_resource.about"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("duplicate metadata resource: null_resource.about"),
+        "{}",
+        stderr(&out)
+    );
 
     let dir = scratch_dir("bad-input");
     let bad_json = dir.join("bad.json");
@@ -104,7 +130,8 @@ fn failures_exit_non_zero_with_the_error_text_on_stderr() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("parse graph: "), "{}", stderr(&out));
 
-    let out = tollgate(&["template", "convert", "/nonexistent/state.json", "--graph", &seed("dot")]);
+    let out =
+        tollgate(&["template", "convert", "/nonexistent/state.json", "--graph", &seed("dot")]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("/nonexistent/state.json"), "{}", stderr(&out));
 }
@@ -124,10 +151,15 @@ fn scratch_dir(name: &str) -> PathBuf {
 
 /// The real Terraform: `$TERRAFORM`, else `/usr/local/bin/terraform`, else `terraform` on PATH.
 fn terraform_binary() -> Option<String> {
-    let candidates = [std::env::var("TERRAFORM").ok(), Some("/usr/local/bin/terraform".into()), Some("terraform".into())];
-    candidates.into_iter().flatten().find(|bin| {
-        Command::new(bin).arg("version").output().is_ok_and(|o| o.status.success())
-    })
+    let candidates = [
+        std::env::var("TERRAFORM").ok(),
+        Some("/usr/local/bin/terraform".into()),
+        Some("terraform".into()),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|bin| Command::new(bin).arg("version").output().is_ok_and(|o| o.status.success()))
 }
 
 fn terraform(bin: &str, dir: &Path, args: &[&str]) {
@@ -171,7 +203,9 @@ resource "terraform_data" "leaf" {
 #[test]
 fn converts_a_directory_applied_by_real_terraform() {
     let Some(bin) = terraform_binary() else {
-        eprintln!("SKIPPED: no terraform binary (set TERRAFORM or install /usr/local/bin/terraform)");
+        eprintln!(
+            "SKIPPED: no terraform binary (set TERRAFORM or install /usr/local/bin/terraform)"
+        );
         return;
     };
     let dir = scratch_dir("terraform");
@@ -195,7 +229,16 @@ fn converts_a_directory_applied_by_real_terraform() {
         assert!(tree.contains(&format!("{address}\n")), "{address} missing:\n{tree}");
     }
 
-    let out = tollgate(&["template", "convert", "--dir", path(&dir), "--terraform", &bin, "--format", "json"]);
+    let out = tollgate(&[
+        "template",
+        "convert",
+        "--dir",
+        path(&dir),
+        "--terraform",
+        &bin,
+        "--format",
+        "json",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let json = stdout(&out);
     assert!(json.contains("\"module_path\": \"module.inner\""), "{json}");
@@ -203,7 +246,8 @@ fn converts_a_directory_applied_by_real_terraform() {
 
     // --dir converts exactly what the two terraform commands print.
     let show = Command::new(&bin).args(["show", "-json"]).current_dir(&dir).output().expect("show");
-    let graph = Command::new(&bin).args(["graph", "-type=plan"]).current_dir(&dir).output().expect("graph");
+    let graph =
+        Command::new(&bin).args(["graph", "-type=plan"]).current_dir(&dir).output().expect("graph");
     std::fs::write(dir.join("state.json"), &show.stdout).expect("state.json");
     std::fs::write(dir.join("graph.dot"), &graph.stdout).expect("graph.dot");
     let files = tollgate(&[
@@ -215,8 +259,16 @@ fn converts_a_directory_applied_by_real_terraform() {
         "--format",
         "coder-golden",
     ]);
-    let via_dir =
-        tollgate(&["template", "convert", "--dir", path(&dir), "--terraform", &bin, "--format", "coder-golden"]);
+    let via_dir = tollgate(&[
+        "template",
+        "convert",
+        "--dir",
+        path(&dir),
+        "--terraform",
+        &bin,
+        "--format",
+        "coder-golden",
+    ]);
     assert!(files.status.success() && via_dir.status.success());
     assert_eq!(stdout(&files), stdout(&via_dir));
     assert!(stdout(&files).contains("\"module_path\": \"module.inner\""));

@@ -20,10 +20,9 @@ impl Converter<'_, '_> {
             let agent = decode_agent(res).map_err(decode_error("agent", res))?;
             validate_name(&res.name, &mut names).map_err(|e| e.at(&res.address))?;
             let label = label_of(&res.address);
-            let node = self
-                .graph
-                .find_by_label(label)
-                .ok_or_else(|| Error::from(ErrorKind::NodeNotFound(label.to_owned())).at(&res.address))?;
+            let node = self.graph.find_by_label(label).ok_or_else(|| {
+                Error::from(ErrorKind::NodeNotFound(label.to_owned())).at(&res.address)
+            })?;
             let index = &self.index;
             // No host resource: the agent is silently dropped, as in Coder.
             let Some(host) = self.graph.closest(node, Direction::Up, |l| index.is_host_label(l))
@@ -42,7 +41,8 @@ impl Converter<'_, '_> {
 /// also folds the Kelvin sign and the long s onto `k` and `s`.
 pub(super) fn is_valid_name(name: &str, case_insensitive: bool) -> bool {
     let folds = |c: char| c.is_ascii_uppercase() || c == '\u{212A}' || c == '\u{17F}';
-    let ok = |c: char| c.is_ascii_digit() || c.is_ascii_lowercase() || (case_insensitive && folds(c));
+    let ok =
+        |c: char| c.is_ascii_digit() || c.is_ascii_lowercase() || (case_insensitive && folds(c));
     let bytes: Vec<char> = name.chars().collect();
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { return false };
     ok(first) && ok(last) && !name.contains("--") && bytes.iter().all(|&c| c == '-' || ok(c))
@@ -145,7 +145,10 @@ fn resources_monitoring(f: &Fields<'_>) -> DecodeResult<ResourcesMonitoring> {
     let mut out = ResourcesMonitoring::default();
     for block in f.blocks("resources_monitoring")? {
         for m in block.blocks("memory")? {
-            out.memory = Some(MemoryMonitor { enabled: m.boolean("enabled")?, threshold: m.int32("threshold")? });
+            out.memory = Some(MemoryMonitor {
+                enabled: m.boolean("enabled")?,
+                threshold: m.int32("threshold")?,
+            });
         }
         for v in block.blocks("volume")? {
             out.volumes.push(VolumeMonitor {

@@ -65,11 +65,18 @@ impl Targets {
         Some(target)
     }
 
-    fn find_by_graph(&self, agents: &[Agent], graph: &Graph, res: &StateResource) -> Option<Target> {
+    fn find_by_graph(
+        &self,
+        agents: &[Agent],
+        graph: &Graph,
+        res: &StateResource,
+    ) -> Option<Target> {
         let from = format!("{}.{}", res.type_, res.name);
         for &a in &self.order {
             let agent = agents.get(a)?;
-            if agent.id.is_empty() && graph.has_expand_edge(&from, &format!("coder_agent.{}", agent.name)) {
+            if agent.id.is_empty()
+                && graph.has_expand_edge(&from, &format!("coder_agent.{}", agent.name))
+            {
                 return Some(Target::Agent(a));
             }
             for (d, dc) in agent.devcontainers.iter().enumerate() {

@@ -16,7 +16,8 @@ impl Converter<'_, '_> {
             let f = Fields::new(&res.values);
             let decoded = (|| -> DecodeResult<_> {
                 let sidebar = f.blocks("sidebar_app")?;
-                let sidebar_ids = sidebar.iter().map(|s| s.string("id")).collect::<DecodeResult<Vec<_>>>()?;
+                let sidebar_ids =
+                    sidebar.iter().map(|s| s.string("id")).collect::<DecodeResult<Vec<_>>>()?;
                 Ok((f.string("id")?, f.string("app_id")?, sidebar_ids.into_iter().next()))
             })();
             let (id, mut app_id, sidebar_id) = decoded.map_err(|detail| {
@@ -34,7 +35,11 @@ impl Converter<'_, '_> {
     /// Legacy `coder_git_auth`, then `coder_external_auth`; a later id wins; sorted by id.
     pub(super) fn external_auth(&self) -> Result<Vec<ExternalAuthProvider>, Error> {
         let mut providers: BTreeMap<String, ExternalAuthProvider> = BTreeMap::new();
-        let all = self.index.of_type("coder_git_auth").iter().chain(self.index.of_type("coder_external_auth"));
+        let all = self
+            .index
+            .of_type("coder_git_auth")
+            .iter()
+            .chain(self.index.of_type("coder_external_auth"));
         for &res in all {
             let Some(Value::String(id)) = res.values.get("id") else {
                 return Err(Error::from(ErrorKind::ExternalAuthId).at(&res.address));

@@ -42,7 +42,9 @@ impl Converter<'_, '_> {
                     .filter(|&a| {
                         let agent = &self.agents[a];
                         agent.id.is_empty()
-                            && self.graph.has_expand_edge(&from, &format!("coder_agent.{}", agent.name))
+                            && self
+                                .graph
+                                .has_expand_edge(&from, &format!("coder_agent.{}", agent.name))
                     })
                     .collect()
             } else {
@@ -59,7 +61,8 @@ impl Converter<'_, '_> {
     pub(super) fn agent_instances(&mut self) {
         for &res in self.index.of_type("coder_agent_instance") {
             let text = |k: &str| res.values.get(k).and_then(|v| v.as_str());
-            let (Some(agent_id), Some(instance_id)) = (text("agent_id"), text("instance_id")) else {
+            let (Some(agent_id), Some(instance_id)) = (text("agent_id"), text("instance_id"))
+            else {
                 continue;
             };
             for &a in &self.attached {
@@ -146,7 +149,11 @@ fn decode_app(res: &StateResource) -> DecodeResult<(String, App)> {
         .blocks("healthcheck")?
         .iter()
         .map(|h| {
-            Ok(Healthcheck { url: h.string("url")?, interval: h.int32("interval")?, threshold: h.int32("threshold")? })
+            Ok(Healthcheck {
+                url: h.string("url")?,
+                interval: h.int32("interval")?,
+                threshold: h.int32("threshold")?,
+            })
         })
         .collect::<DecodeResult<Vec<_>>>()?
         .into_iter()

@@ -23,7 +23,8 @@ impl Converter<'_, '_> {
             let meta = decode_metadata(res).map_err(decode_error("metadata", res))?;
             let Some(node) = self.graph.find_by_label(label_of(&res.address)) else { continue };
             let index = &self.index;
-            let Some(target) = self.graph.closest(node, Direction::Down, |l| index.is_host_label(l))
+            let Some(target) =
+                self.graph.closest(node, Direction::Down, |l| index.is_host_label(l))
             else {
                 continue;
             };

@@ -18,8 +18,8 @@ use crate::graph::Graph;
 use crate::model::{Agent, State};
 use crate::state::{StateModule, StateResource};
 
-pub use index::label_of;
 use index::Index;
+pub use index::label_of;
 use metadata::LabelMetadata;
 
 /// Convert state modules and their graph into workspace resources.

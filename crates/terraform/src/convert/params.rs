@@ -34,7 +34,8 @@ impl Converter<'_, '_> {
         let mut duplicated: Vec<String> = Vec::new();
         for &res in &self.index.parameters {
             let param = decode_parameter(res).map_err(|detail| {
-                Error::from(ErrorKind::DecodeParameter { name: res.name.clone(), detail }).at(&res.address)
+                Error::from(ErrorKind::DecodeParameter { name: res.name.clone(), detail })
+                    .at(&res.address)
             })?;
             let param = param?;
             let quoted = go_quote(&param.name);
@@ -193,7 +194,9 @@ fn decode_prebuild(p: &Fields<'_>) -> DecodeResult<Prebuild> {
         let schedule = s
             .blocks("schedule")?
             .iter()
-            .map(|c| Ok(Schedule { cron: c.string("cron")?, instances: c.int64("instances")? as i32 }))
+            .map(|c| {
+                Ok(Schedule { cron: c.string("cron")?, instances: c.int64("instances")? as i32 })
+            })
             .collect::<DecodeResult<_>>()?;
         scheduling.push(Scheduling { timezone: s.string("timezone")?, schedule });
     }

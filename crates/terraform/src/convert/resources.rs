@@ -35,7 +35,9 @@ impl Converter<'_, '_> {
             "google_compute_instance" => "instance_id",
             "aws_instance" => "id",
             "aws_spot_instance_request" => "spot_instance_id",
-            "azurerm_linux_virtual_machine" | "azurerm_windows_virtual_machine" => "virtual_machine_id",
+            "azurerm_linux_virtual_machine" | "azurerm_windows_virtual_machine" => {
+                "virtual_machine_id"
+            }
             _ => return,
         };
         let Some(instance_id) = res.values.get(key).and_then(|v| v.as_str()) else { return };
@@ -109,7 +111,8 @@ fn ident(s: &str) -> Option<(&str, &str)> {
     if !(first.is_ascii_alphabetic() || first == '_' || first == '-') {
         return None;
     }
-    let end = s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(s.len());
+    let end =
+        s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(s.len());
     Some(s.split_at(end))
 }
 

@@ -39,7 +39,8 @@ pub fn case(dir: &Path, step: &str) -> Option<(String, String, String)> {
 
 /// The golden's comparable part: the keys of §17, preset parameters sorted by name.
 fn comparable(golden: &Value, actual: &Value) -> (Value, Value) {
-    let mut keys = vec!["Resources", "Parameters", "Presets", "ExternalAuthProviders", "HasExternalAgents"];
+    let mut keys =
+        vec!["Resources", "Parameters", "Presets", "ExternalAuthProviders", "HasExternalAgents"];
     for optional in ["AITasks", "HasAITasks"] {
         if golden.get(optional).is_some() {
             keys.push(optional);
@@ -73,12 +74,15 @@ fn check(json: &str, dot: &str, golden: &str) -> Result<(), String> {
     let result = convert(json, dot);
     match (&expected, result) {
         (Value::String(want), Err(err)) if err.to_string() == *want => Ok(()),
-        (Value::String(want), Err(err)) => Err(format!("error {:?}, want {want:?}", err.to_string())),
+        (Value::String(want), Err(err)) => {
+            Err(format!("error {:?}, want {want:?}", err.to_string()))
+        }
         (Value::String(want), Ok(_)) => Err(format!("converted, want error {want:?}")),
         (_, Err(err)) => Err(format!("unexpected error: {err}")),
         (_, Ok(conv)) => {
             let text = to_coder_golden(&conv.state);
-            let actual: Value = serde_json::from_str(&text).map_err(|e| format!("bad output: {e}"))?;
+            let actual: Value =
+                serde_json::from_str(&text).map_err(|e| format!("bad output: {e}"))?;
             let (want, got) = comparable(&expected, &actual);
             if want == got {
                 Ok(())
@@ -107,7 +111,12 @@ fn every_fixture_matches_its_golden() {
         }
     }
     assert!(ran >= 18, "expected every shared fixture folder, ran only {ran} cases");
-    assert!(failures.is_empty(), "{} of {ran} cases failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
