@@ -158,3 +158,9 @@ pub(crate) fn from_micros(us: i64) -> StoreResult<Time> {
     Time::from_timestamp_micros(us)
         .ok_or_else(|| StoreError::Database(format!("stored time {us} is out of range")))
 }
+
+/// `t` truncated to whole microseconds, the precision both backends keep. PostgreSQL would round
+/// instead, which could move a time at the very end of a period across its boundary.
+pub(crate) fn trunc_micros(t: Time) -> Time {
+    Time::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}

@@ -173,8 +173,7 @@ pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        postgres::PostgresStore::connect(url).await?;
-        Err(StoreError::Invalid("PostgreSQL store not finished".to_owned()))
+        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
     } else {
         Err(StoreError::Invalid(format!(
             "unsupported database URL {:?}: use sqlite://PATH or postgres://…",

@@ -1,0 +1,236 @@
+//! Groups and their explicit members (the Everyone groups' members are implicit).
+
+use super::orgs::require_org;
+use super::users::require_user;
+use super::{PostgresStore, Tx, get, ts};
+use crate::common::{ErrCtx, db_error};
+use crate::{Group, GroupMember, GroupPatch, NewGroup, StoreError, StoreResult, Time};
+use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+const GROUP_CONFLICTS: ErrCtx =
+    ErrCtx::new("group", "organization").with(&[("name", "group name")]);
+
+/// Groups of one organization (`$2`) or one group (`$1`), Everyone first, then by name.
+const GROUPS_SQL: &str = "SELECT id, name, display_name, organization_id, avatar_url FROM groups
+    WHERE id = $1 OR organization_id = $2
+    ORDER BY (id = organization_id) DESC, lower(name) COLLATE \"C\", name COLLATE \"C\", id";
+
+/// Members of the same groups, system and deleted users excluded, by username.
+const MEMBERS_SQL: &str = "SELECT gm.group_id, u.id, u.username, u.email, u.name, u.avatar_url
+    FROM group_memberships gm
+    JOIN groups g ON g.id = gm.group_id
+    JOIN users u ON u.id = gm.user_id
+    WHERE (g.id = $1 OR g.organization_id = $2) AND NOT u.deleted AND NOT u.is_system
+    ORDER BY lower(u.username) COLLATE \"C\", u.username COLLATE \"C\", u.id";
+
+fn member_from_row(row: &PgRow) -> StoreResult<(Uuid, GroupMember)> {
+    let member = GroupMember {
+        id: get(row, "id")?,
+        username: get(row, "username")?,
+        email: get(row, "email")?,
+        name: get(row, "name")?,
+        avatar_url: get(row, "avatar_url")?,
+    };
+    Ok((get(row, "group_id")?, member))
+}
+
+fn group_from_row(
+    row: &PgRow,
+    members: &mut HashMap<Uuid, Vec<GroupMember>>,
+) -> StoreResult<Group> {
+    let group_id: Uuid = get(row, "id")?;
+    let members = members.remove(&group_id).unwrap_or_default();
+    Ok(Group {
+        id: group_id,
+        name: get(row, "name")?,
+        display_name: get(row, "display_name")?,
+        organization_id: get(row, "organization_id")?,
+        avatar_url: get(row, "avatar_url")?,
+        total_member_count: i64::try_from(members.len()).unwrap_or(i64::MAX),
+        members,
+    })
+}
+
+/// Loads one group (`group`) or all of an organization's (`org`) with their members.
+async fn fetch_groups(
+    conn: &mut PgConnection,
+    group: Option<Uuid>,
+    org: Option<Uuid>,
+) -> StoreResult<Vec<Group>> {
+    let rows = sqlx::query(MEMBERS_SQL)
+        .bind(group)
+        .bind(org)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    let mut members: HashMap<Uuid, Vec<GroupMember>> = HashMap::new();
+    for row in &rows {
+        let (group_id, member) = member_from_row(row)?;
+        members.entry(group_id).or_default().push(member);
+    }
+    let rows = sqlx::query(GROUPS_SQL)
+        .bind(group)
+        .bind(org)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(|row| group_from_row(row, &mut members)).collect()
+}
+
+async fn fetch_group(conn: &mut PgConnection, group: Uuid) -> StoreResult<Option<Group>> {
+    Ok(fetch_groups(conn, Some(group), None).await?.into_iter().next())
+}
+
+/// The group's organization, or `NotFound("group")`. Locks the group row so concurrent patches
+/// of one group apply one after the other.
+async fn group_org(tx: &mut Tx, group: Uuid) -> StoreResult<Uuid> {
+    let org: Option<Uuid> =
+        sqlx::query_scalar("SELECT organization_id FROM groups WHERE id = $1 FOR UPDATE")
+            .bind(group)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    org.ok_or(StoreError::NotFound("group"))
+}
+
+fn everyone_membership_error() -> StoreError {
+    StoreError::Invalid(
+        "the Everyone group's members are the organization's members; change those instead"
+            .to_owned(),
+    )
+}
+
+async fn add_member(tx: &mut Tx, group: Uuid, org: Uuid, user: Uuid, at: Time) -> StoreResult<()> {
+    require_user(tx, user).await?;
+    // FOR SHARE holds off a concurrent removal from the organization until we commit.
+    let member: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM organization_members WHERE organization_id = $1 AND user_id = $2 FOR SHARE",
+    )
+    .bind(org)
+    .bind(user)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    if member.is_none() {
+        return Err(StoreError::Invalid(format!(
+            "user {user} is not a member of the group's organization"
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO group_members (group_id, user_id, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(group)
+    .bind(user)
+    .bind(ts(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+async fn remove_member(tx: &mut Tx, group: Uuid, user: Uuid) -> StoreResult<()> {
+    require_user(tx, user).await?;
+    sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+        .bind(group)
+        .bind(user)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+async fn update_fields(tx: &mut Tx, group: Uuid, patch: &GroupPatch, at: Time) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE groups SET name = coalesce($2, name), display_name = coalesce($3, display_name),
+                avatar_url = coalesce($4, avatar_url), updated_at = $5
+         WHERE id = $1",
+    )
+    .bind(group)
+    .bind(&patch.name)
+    .bind(&patch.display_name)
+    .bind(&patch.avatar_url)
+    .bind(ts(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| GROUP_CONFLICTS.map(e))?;
+    Ok(())
+}
+
+impl PostgresStore {
+    pub(super) async fn create_group_impl(&self, group: NewGroup) -> StoreResult<Group> {
+        let mut tx = self.begin().await?;
+        require_org(&mut tx, group.organization_id).await?;
+        sqlx::query(
+            "INSERT INTO groups (id, organization_id, name, display_name, avatar_url, created_at,
+                                 updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(group.id)
+        .bind(group.organization_id)
+        .bind(&group.name)
+        .bind(&group.display_name)
+        .bind(&group.avatar_url)
+        .bind(ts(group.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| GROUP_CONFLICTS.map(e))?;
+        let created = fetch_group(&mut tx, group.id).await?.ok_or(StoreError::NotFound("group"))?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(created)
+    }
+
+    pub(super) async fn get_group_impl(&self, group: Uuid) -> StoreResult<Option<Group>> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        fetch_group(&mut conn, group).await
+    }
+
+    pub(super) async fn list_groups_impl(&self, org: Uuid) -> StoreResult<Vec<Group>> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        fetch_groups(&mut conn, None, Some(org)).await
+    }
+
+    pub(super) async fn update_group_impl(
+        &self,
+        group: Uuid,
+        patch: GroupPatch,
+        at: Time,
+    ) -> StoreResult<Group> {
+        let mut tx = self.begin().await?;
+        let org = group_org(&mut tx, group).await?;
+        let everyone = org == group;
+        if everyone && (!patch.add_users.is_empty() || !patch.remove_users.is_empty()) {
+            return Err(everyone_membership_error());
+        }
+        if everyone && patch.name.as_deref().is_some_and(|n| n != "Everyone") {
+            return Err(StoreError::Invalid("the Everyone group cannot be renamed".to_owned()));
+        }
+        update_fields(&mut tx, group, &patch, at).await?;
+        for user in &patch.add_users {
+            add_member(&mut tx, group, org, *user, at).await?;
+        }
+        for user in &patch.remove_users {
+            remove_member(&mut tx, group, *user).await?;
+        }
+        let updated = fetch_group(&mut tx, group).await?.ok_or(StoreError::NotFound("group"))?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(updated)
+    }
+
+    pub(super) async fn delete_group_impl(&self, group: Uuid) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        if group_org(&mut tx, group).await? == group {
+            return Err(StoreError::Invalid("the Everyone group cannot be deleted".to_owned()));
+        }
+        // The group's members and limit go with it (ON DELETE CASCADE).
+        sqlx::query("DELETE FROM groups WHERE id = $1")
+            .bind(group)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+}

@@ -1,0 +1,321 @@
+//! Users and their site roles.
+
+use super::{PostgresStore, Tx, get, ts};
+use crate::common::{ErrCtx, db_error, parse_roles, parse_status, parse_uuid_list, role_texts};
+use crate::{
+    Credentials, NewOrganization, NewUser, Organization, StoreError, StoreResult, Time, User,
+    UserQuery,
+};
+use sqlx::PgExecutor;
+use sqlx::postgres::PgRow;
+use tollgate_core::Role;
+use uuid::Uuid;
+
+const USER_CONFLICTS: ErrCtx =
+    ErrCtx::new("user", "organization").with(&[("username", "username"), ("email", "email")]);
+
+macro_rules! user_select {
+    () => {
+        "SELECT u.id, u.username, u.email, u.name, u.avatar_url, u.status, u.login_type,
+                u.is_system, u.created_at, u.updated_at, u.last_seen_at, u.password_hash,
+                (SELECT string_agg(r.role, ',') FROM user_roles r WHERE r.user_id = u.id)
+                    AS roles,
+                (SELECT string_agg(m.organization_id::text, ',') FROM organization_members m
+                    WHERE m.user_id = u.id) AS organization_ids
+         FROM users u "
+    };
+}
+
+fn user_from_row(row: &PgRow) -> StoreResult<User> {
+    Ok(User {
+        id: get(row, "id")?,
+        username: get(row, "username")?,
+        email: get(row, "email")?,
+        name: get(row, "name")?,
+        avatar_url: get(row, "avatar_url")?,
+        status: parse_status(&get::<String>(row, "status")?)?,
+        login_type: get(row, "login_type")?,
+        is_system: get(row, "is_system")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+        last_seen_at: get(row, "last_seen_at")?,
+        organization_ids: parse_uuid_list(
+            get::<Option<String>>(row, "organization_ids")?.as_deref(),
+        )?,
+        roles: parse_roles(get::<Option<String>>(row, "roles")?.as_deref())?,
+    })
+}
+
+pub(super) async fn fetch_user<'c>(
+    ex: impl PgExecutor<'c>,
+    user: Uuid,
+) -> StoreResult<Option<User>> {
+    let row = sqlx::query(concat!(user_select!(), "WHERE u.id = $1 AND NOT u.deleted"))
+        .bind(user)
+        .fetch_optional(ex)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// `NotFound("user")` unless the user exists and is not deleted; the row stays locked against a
+/// concurrent delete until the transaction ends.
+pub(super) async fn require_user(tx: &mut Tx, user: Uuid) -> StoreResult<()> {
+    let found: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND NOT deleted FOR SHARE")
+            .bind(user)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    found.map(drop).ok_or(StoreError::NotFound("user"))
+}
+
+async fn insert_user(tx: &mut Tx, user: &NewUser) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, username, email, name, avatar_url, password_hash, login_type,
+                            status, is_system, deleted, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, '', $5, $6, 'active', false, false, $7, $7)",
+    )
+    .bind(user.id)
+    .bind(&user.username)
+    .bind(&user.email)
+    .bind(&user.name)
+    .bind(&user.password_hash)
+    .bind(&user.login_type)
+    .bind(ts(user.created_at))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| USER_CONFLICTS.map(e))?;
+    insert_roles(tx, user.id, &user.roles).await?;
+    for org in &user.organization_ids {
+        insert_membership(tx, *org, user.id, user.created_at).await?;
+    }
+    Ok(())
+}
+
+async fn insert_roles(tx: &mut Tx, user: Uuid, roles: &[Role]) -> StoreResult<()> {
+    for role in role_texts(roles) {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(user)
+            .bind(role)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Idempotent; `NotFound("organization")` when the organization does not exist.
+pub(super) async fn insert_membership(
+    tx: &mut Tx,
+    org: Uuid,
+    user: Uuid,
+    at: Time,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO organization_members (organization_id, user_id, created_at)
+         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(org)
+    .bind(user)
+    .bind(ts(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| ErrCtx::new("organization member", "organization").map(e))?;
+    Ok(())
+}
+
+impl PostgresStore {
+    pub(super) async fn has_any_user_impl(&self) -> StoreResult<bool> {
+        // Deleted users count: once a deployment had an owner, first-user setup stays closed.
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE NOT is_system)")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    pub(super) async fn create_first_user_impl(
+        &self,
+        user: NewUser,
+        org: NewOrganization,
+    ) -> StoreResult<(User, Organization)> {
+        let mut tx = self.begin().await?;
+        // Serializes concurrent first-user calls (several replicas): the second one waits,
+        // then sees the first user. Plain reads are not blocked.
+        sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let any: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE NOT is_system)")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        if any {
+            return Err(StoreError::Conflict("first user"));
+        }
+        let org = Organization {
+            is_default: true,
+            created_at: ts(org.created_at),
+            updated_at: ts(org.updated_at),
+            ..org
+        };
+        super::orgs::insert_organization(&mut tx, &org).await?;
+        let mut user = user;
+        if !user.organization_ids.contains(&org.id) {
+            user.organization_ids.insert(0, org.id);
+        }
+        insert_user(&mut tx, &user).await?;
+        let created = fetch_user(&mut *tx, user.id).await?.ok_or(StoreError::NotFound("user"))?;
+        tx.commit().await.map_err(db_error)?;
+        Ok((created, org))
+    }
+
+    pub(super) async fn create_user_impl(&self, user: NewUser) -> StoreResult<User> {
+        let mut tx = self.begin().await?;
+        insert_user(&mut tx, &user).await?;
+        let created = fetch_user(&mut *tx, user.id).await?.ok_or(StoreError::NotFound("user"))?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(created)
+    }
+
+    pub(super) async fn get_user_impl(&self, user: Uuid) -> StoreResult<Option<User>> {
+        fetch_user(&self.pool, user).await
+    }
+
+    pub(super) async fn get_user_by_username_impl(
+        &self,
+        username: &str,
+    ) -> StoreResult<Option<User>> {
+        let row = sqlx::query(concat!(
+            user_select!(),
+            "WHERE lower(u.username) = lower($1) AND NOT u.deleted"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub(super) async fn get_credentials_by_email_impl(
+        &self,
+        email: &str,
+    ) -> StoreResult<Option<Credentials>> {
+        let row = sqlx::query(concat!(
+            user_select!(),
+            "WHERE lower(u.email) = lower($1) AND NOT u.deleted"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Credentials {
+            user: user_from_row(&row)?,
+            password_hash: get(&row, "password_hash")?,
+        }))
+    }
+
+    pub(super) async fn list_users_impl(&self, query: &UserQuery) -> StoreResult<(Vec<User>, i64)> {
+        const FILTER: &str = "NOT u.deleted AND NOT u.is_system AND ($1::text IS NULL
+            OR strpos(lower(u.username), lower($1)) > 0 OR strpos(lower(u.email), lower($1)) > 0
+            OR strpos(lower(u.name), lower($1)) > 0)";
+        let search = query.search.as_deref().filter(|s| !s.is_empty());
+        let count: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM users u WHERE {FILTER}"))
+                .bind(search)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_error)?;
+        // LIMIT NULL is no limit.
+        let limit = (query.limit > 0).then_some(query.limit);
+        let sql = format!(
+            "{} WHERE {FILTER}
+             ORDER BY lower(u.username) COLLATE \"C\", u.username COLLATE \"C\", u.id
+             LIMIT $2 OFFSET $3",
+            user_select!()
+        );
+        let rows = sqlx::query(&sql)
+            .bind(search)
+            .bind(limit)
+            .bind(query.offset.max(0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let users = rows.iter().map(user_from_row).collect::<StoreResult<Vec<_>>>()?;
+        Ok((users, count))
+    }
+
+    /// A soft delete: the row stays for the chats (and the spend ledger) that reference it.
+    pub(super) async fn delete_user_impl(&self, user: Uuid) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE users SET deleted = true, updated_at = $2 WHERE id = $1 AND NOT deleted",
+        )
+        .bind(user)
+        .bind(ts(chrono::Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        for table in [
+            "chat_usage_limit_overrides",
+            "group_members",
+            "organization_members",
+            "user_roles",
+            "api_tokens",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    pub(super) async fn set_user_roles_impl(
+        &self,
+        user: Uuid,
+        roles: &[Role],
+        at: Time,
+    ) -> StoreResult<User> {
+        let mut tx = self.begin().await?;
+        // Locks the row so concurrent role changes apply one after the other.
+        let found: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND NOT deleted FOR UPDATE")
+                .bind(user)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        found.ok_or(StoreError::NotFound("user"))?;
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        insert_roles(&mut tx, user, roles).await?;
+        sqlx::query("UPDATE users SET updated_at = $2 WHERE id = $1")
+            .bind(user)
+            .bind(ts(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let updated = fetch_user(&mut *tx, user).await?.ok_or(StoreError::NotFound("user"))?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(updated)
+    }
+
+    pub(super) async fn touch_user_last_seen_impl(&self, user: Uuid, at: Time) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET last_seen_at = $2 WHERE id = $1 AND NOT deleted")
+            .bind(user)
+            .bind(ts(at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
