@@ -2,7 +2,7 @@
 
 use super::users::{insert_membership, require_user};
 use super::{SqliteStore, Tx, get, get_time, get_uuid, id};
-use crate::common::{ErrCtx, db_error, micros};
+use crate::common::{ErrCtx, db_error, micros, trunc_micros};
 use crate::{NewOrganization, Organization, StoreError, StoreResult, Time};
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
@@ -73,6 +73,11 @@ impl SqliteStore {
         &self,
         org: NewOrganization,
     ) -> StoreResult<Organization> {
+        let org = Organization {
+            created_at: trunc_micros(org.created_at),
+            updated_at: trunc_micros(org.updated_at),
+            ..org
+        };
         let mut tx = self.begin().await?;
         insert_organization(&mut tx, &org).await?;
         tx.commit().await.map_err(db_error)?;

@@ -2,7 +2,7 @@
 
 use super::users::require_user;
 use super::{SqliteStore, get, get_opt_time, get_time, get_uuid, id};
-use crate::common::{ErrCtx, db_error, micros};
+use crate::common::{ErrCtx, db_error, micros, trunc_micros};
 use crate::{ApiToken, StoreError, StoreResult, Time};
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
@@ -26,6 +26,12 @@ fn token_from_row(row: &SqliteRow) -> StoreResult<ApiToken> {
 
 impl SqliteStore {
     pub(super) async fn create_api_token_impl(&self, token: ApiToken) -> StoreResult<ApiToken> {
+        let token = ApiToken {
+            created_at: trunc_micros(token.created_at),
+            expires_at: trunc_micros(token.expires_at),
+            last_used_at: token.last_used_at.map(trunc_micros),
+            ..token
+        };
         let mut tx = self.begin().await?;
         require_user(&mut tx, token.user_id).await?;
         sqlx::query(

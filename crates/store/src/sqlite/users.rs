@@ -2,7 +2,7 @@
 
 use super::{SqliteStore, Tx, get, get_opt_time, get_time, get_uuid, id};
 use crate::common::{
-    ErrCtx, db_error, micros, parse_roles, parse_status, parse_uuid_list, role_texts,
+    ErrCtx, db_error, micros, parse_roles, parse_status, parse_uuid_list, role_texts, trunc_micros,
 };
 use crate::{
     Credentials, NewOrganization, NewUser, Organization, StoreError, StoreResult, Time, User,
@@ -150,7 +150,12 @@ impl SqliteStore {
         if any {
             return Err(StoreError::Conflict("first user"));
         }
-        let org = Organization { is_default: true, ..org };
+        let org = Organization {
+            is_default: true,
+            created_at: trunc_micros(org.created_at),
+            updated_at: trunc_micros(org.updated_at),
+            ..org
+        };
         super::orgs::insert_organization(&mut tx, &org).await?;
         let mut user = user;
         if !user.organization_ids.contains(&org.id) {

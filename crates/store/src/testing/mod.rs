@@ -49,27 +49,28 @@ pub async fn sqlite() -> TestDb {
 }
 
 impl TestDb {
-    /// Marks a user as a system user (nothing in the [`Store`] trait creates one).
-    pub async fn mark_system_user(&self, user: uuid::Uuid) {
-        match &self._guard {
+    /// Runs one raw SQL statement (for tests that need state no [`Store`] method makes, such as
+    /// a soft-deleted message); write it in SQL both backends accept.
+    pub async fn execute(&self, sql: &str) {
+        let result = match &self._guard {
             Guard::Sqlite { .. } => {
                 let pool = sqlx::SqlitePool::connect(&self.url).await.expect("open test database");
-                sqlx::query("UPDATE users SET is_system = 1 WHERE id = ?1")
-                    .bind(user.to_string())
-                    .execute(&pool)
-                    .await
-                    .expect("mark system user");
+                let result = sqlx::query(sql).execute(&pool).await.map(drop);
                 pool.close().await;
+                result
             }
             Guard::Postgres { .. } => {
                 let pool = sqlx::PgPool::connect(&self.url).await.expect("open test database");
-                sqlx::query("UPDATE users SET is_system = true WHERE id = $1")
-                    .bind(user)
-                    .execute(&pool)
-                    .await
-                    .expect("mark system user");
+                let result = sqlx::query(sql).execute(&pool).await.map(drop);
                 pool.close().await;
+                result
             }
-        }
+        };
+        result.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Marks a user as a system user (nothing in the [`Store`] trait creates one).
+    pub async fn mark_system_user(&self, user: uuid::Uuid) {
+        self.execute(&format!("UPDATE users SET is_system = TRUE WHERE id = '{user}'")).await;
     }
 }

@@ -41,12 +41,13 @@ macro_rules! conformance {
     };
 }
 
-// mod chats;
+mod chats;
 mod fixtures;
-//mod groups;
-//mod limits;
-//mod orgs;
-//mod resolve_random;
-//mod spend;
-//mod tokens;
+mod groups;
+mod limits;
+mod orgs;
+mod resolve;
+mod resolve_random;
+mod spend;
+mod tokens;
 mod users;
