@@ -1,0 +1,135 @@
+//! Groups within organizations, including each organization's implicit Everyone group.
+
+use super::{find_group, find_organization};
+use crate::auth::Caller;
+use crate::authz::{Action, Object, authorize};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use crate::{validate, wire};
+use axum::extract::State;
+use axum::http::StatusCode;
+use tollgate_api_types as api;
+use tollgate_store::{GroupPatch, NewGroup, StoreError};
+use uuid::Uuid;
+
+fn group_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(_) => ApiError::conflict("A group with that name already exists."),
+        other => other.into(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v2/organizations/{organization}/groups", tag = "Groups",
+    params(("organization" = String, Path)), request_body = api::CreateGroupRequest,
+    responses((status = 201, body = api::Group), (status = 409, body = api::Response)),
+    security(("session" = [])))]
+pub async fn create_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Json(req): Json<api::CreateGroupRequest>,
+) -> ApiResult<(StatusCode, Json<api::Group>)> {
+    let org = find_organization(&state, &raw).await?;
+    authorize(&caller.subject, Action::Create, Object::Group { organization: org.id })?;
+    validate::slug("name", &req.name)?;
+    let display_name = req.display_name.unwrap_or_default();
+    let avatar_url = req.avatar_url.unwrap_or_default();
+    validate::text("display_name", &display_name, 64)?;
+    validate::text("avatar_url", &avatar_url, 2048)?;
+    let group = NewGroup {
+        id: Uuid::new_v4(),
+        organization_id: org.id,
+        name: req.name,
+        display_name,
+        avatar_url,
+        created_at: state.clock.now(),
+    };
+    let group = state.store.create_group(group).await.map_err(group_error)?;
+    Ok((StatusCode::CREATED, Json(wire::group(&group))))
+}
+
+#[utoipa::path(get, path = "/api/v2/organizations/{organization}/groups", tag = "Groups",
+    params(("organization" = String, Path)), responses((status = 200, body = Vec<api::Group>)),
+    security(("session" = [])))]
+pub async fn list_groups(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<Vec<api::Group>>> {
+    let org = find_organization(&state, &raw).await?;
+    authorize(&caller.subject, Action::Read, Object::Group { organization: org.id })?;
+    let groups = state.store.list_groups(org.id).await?;
+    Ok(Json(groups.iter().map(wire::group).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v2/groups/{group}", tag = "Groups",
+    params(("group" = Uuid, Path)), responses((status = 200, body = api::Group)),
+    security(("session" = [])))]
+pub async fn get_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<api::Group>> {
+    let group = find_group(&state, &raw).await?;
+    authorize(
+        &caller.subject,
+        Action::Read,
+        Object::Group { organization: group.organization_id },
+    )?;
+    Ok(Json(wire::group(&group)))
+}
+
+#[utoipa::path(patch, path = "/api/v2/groups/{group}", tag = "Groups",
+    params(("group" = Uuid, Path)), request_body = api::PatchGroupRequest,
+    responses((status = 200, body = api::Group)), security(("session" = [])))]
+pub async fn patch_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Json(req): Json<api::PatchGroupRequest>,
+) -> ApiResult<Json<api::Group>> {
+    let group = find_group(&state, &raw).await?;
+    let object = Object::Group { organization: group.organization_id };
+    authorize(&caller.subject, Action::Update, object)?;
+    if let Some(name) = &req.name {
+        validate::slug("name", name)?;
+    }
+    if let Some(display_name) = &req.display_name {
+        validate::text("display_name", display_name, 64)?;
+    }
+    if let Some(avatar_url) = &req.avatar_url {
+        validate::text("avatar_url", avatar_url, 2048)?;
+    }
+    let patch = GroupPatch {
+        name: req.name,
+        display_name: req.display_name,
+        avatar_url: req.avatar_url,
+        add_users: req.add_users.unwrap_or_default(),
+        remove_users: req.remove_users.unwrap_or_default(),
+    };
+    let updated =
+        state.store.update_group(group.id, patch, state.clock.now()).await.map_err(group_error)?;
+    Ok(Json(wire::group(&updated)))
+}
+
+#[utoipa::path(delete, path = "/api/v2/groups/{group}", tag = "Groups",
+    params(("group" = Uuid, Path)), responses((status = 200, body = api::Group)),
+    security(("session" = [])))]
+pub async fn delete_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<api::Group>> {
+    let group = find_group(&state, &raw).await?;
+    authorize(
+        &caller.subject,
+        Action::Delete,
+        Object::Group { organization: group.organization_id },
+    )?;
+    if group.is_everyone() {
+        return Err(ApiError::bad_request("The Everyone group cannot be deleted."));
+    }
+    state.store.delete_group(group.id).await?;
+    Ok(Json(wire::group(&group)))
+}

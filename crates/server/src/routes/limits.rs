@@ -1,0 +1,215 @@
+//! The chat usage-limit API (spend-limits.md §8), under `/api/experimental/chats/usage-limits`.
+
+use crate::auth::Caller;
+use crate::authz::{Action, Object, authorize};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query, parse_uuid};
+use crate::state::AppState;
+use crate::wire;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use tollgate_api_types as api;
+use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period};
+use tollgate_store::StoreError;
+
+type Body<T> = Result<Json<T>, ApiError>;
+
+#[utoipa::path(get, path = "/api/experimental/chats/usage-limits", tag = "Chat usage limits",
+    responses((status = 200, body = api::ChatUsageLimitConfigResponse), (status = 403, body = api::Response)),
+    security(("session" = [])))]
+pub async fn get_config(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<api::ChatUsageLimitConfigResponse>> {
+    authorize(&caller.subject, Action::Read, Object::DeploymentConfig)?;
+    let config = state.store.get_limit_config().await?;
+    let unpriced_model_count = state.store.count_unpriced_models().await?;
+    let overrides = state.store.list_user_limits().await?;
+    let group_overrides = state.store.list_group_limits().await?;
+    Ok(Json(api::ChatUsageLimitConfigResponse {
+        config: wire::limit_config(&config),
+        unpriced_model_count,
+        overrides: overrides.iter().map(wire::user_override).collect(),
+        group_overrides: group_overrides.iter().map(wire::group_override).collect(),
+    }))
+}
+
+#[utoipa::path(put, path = "/api/experimental/chats/usage-limits", tag = "Chat usage limits",
+    request_body = api::UpdateChatUsageLimitConfigRequest,
+    responses((status = 200, body = api::ChatUsageLimitConfig), (status = 400, body = api::Response)),
+    security(("session" = [])))]
+pub async fn update_config(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Body<api::UpdateChatUsageLimitConfigRequest>,
+) -> ApiResult<Json<api::ChatUsageLimitConfig>> {
+    authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
+    let Json(req) = body?;
+    let current = state.store.get_limit_config().await?.config;
+    let config = LimitConfig {
+        enabled: req.spend_limit_micros.is_some(),
+        default_limit: match req.spend_limit_micros {
+            Some(micros) => positive_limit(micros)?,
+            None => current.default_limit,
+        },
+        period: parse_period(req.period.as_deref())?,
+        group_policy: match req.group_policy.as_deref() {
+            None | Some("") => current.group_policy,
+            Some(raw) => raw.parse::<GroupPolicy>().map_err(|_| {
+                ApiError::bad_request("Invalid chat usage limit group policy.")
+                    .with_detail("Group policy must be one of: lowest, highest.")
+            })?,
+        },
+    };
+    let record = state.store.update_limit_config(config, state.clock.now()).await?;
+    Ok(Json(wire::limit_config(&record)))
+}
+
+fn parse_period(raw: Option<&str>) -> ApiResult<Period> {
+    match raw {
+        None | Some("") => Ok(Period::Month),
+        Some(raw) => raw.parse().map_err(|_| {
+            ApiError::bad_request("Invalid chat usage limit period.")
+                .with_detail("Period must be one of: day, week, month.")
+        }),
+    }
+}
+
+fn positive_limit(micros: i64) -> ApiResult<Micros> {
+    if micros <= 0 {
+        return Err(ApiError::bad_request("Invalid chat usage limit spend limit.")
+            .with_detail("Spend limit must be greater than 0."));
+    }
+    Ok(Micros::new(micros))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct StatusParams {
+    /// tollgate: resolve group limits within this organization only.
+    pub organization_id: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/experimental/chats/usage-limits/status", tag = "Chat usage limits",
+    params(StatusParams), responses((status = 200, body = api::ChatUsageLimitStatus)),
+    security(("session" = [])))]
+pub async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<StatusParams>,
+) -> ApiResult<Json<api::ChatUsageLimitStatus>> {
+    let organization = match params.organization_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(raw) => Some(parse_uuid(raw)?),
+        None => None,
+    };
+    let limit = state.store.resolve_limit(caller.id(), organization).await?;
+    let Some(spend_limit) = limit.limit else {
+        return Ok(Json(api::ChatUsageLimitStatus {
+            is_limited: false,
+            period: None,
+            spend_limit_micros: None,
+            current_spend: 0,
+            period_start: None,
+            period_end: None,
+            limit_source: Some(api::ChatUsageLimitSource::Disabled),
+            limit_group_id: None,
+        }));
+    };
+    let bounds = limit.period.bounds(&state.clock.now());
+    let spent = state.store.spend(caller.id(), limit.spend_scope(organization), bounds).await?;
+    Ok(Json(api::ChatUsageLimitStatus {
+        is_limited: true,
+        period: Some(wire::period(limit.period)),
+        spend_limit_micros: Some(spend_limit.get()),
+        current_spend: spent.get(),
+        period_start: Some(bounds.start),
+        period_end: Some(bounds.end),
+        limit_source: Some(wire::limit_source(limit.source)),
+        limit_group_id: limit.group_id.filter(|_| limit.source == LimitSource::Group),
+    }))
+}
+
+#[utoipa::path(put, path = "/api/experimental/chats/usage-limits/overrides/{user}",
+    tag = "Chat usage limits", params(("user" = Uuid, Path)),
+    request_body = api::UpsertChatUsageLimitOverrideRequest,
+    responses((status = 200, body = api::ChatUsageLimitOverride), (status = 404, body = api::Response)),
+    security(("session" = [])))]
+pub async fn upsert_user_override(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    body: Body<api::UpsertChatUsageLimitOverrideRequest>,
+) -> ApiResult<Json<api::ChatUsageLimitOverride>> {
+    authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
+    let user = parse_uuid(&raw)?;
+    let Json(req) = body?;
+    let limit = positive_limit(req.spend_limit_micros)?;
+    let row = state
+        .store
+        .upsert_user_limit(user, limit, state.clock.now())
+        .await
+        .map_err(|e| not_found_as(e, "User not found."))?;
+    Ok(Json(wire::user_override(&row)))
+}
+
+#[utoipa::path(delete, path = "/api/experimental/chats/usage-limits/overrides/{user}",
+    tag = "Chat usage limits", params(("user" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = api::Response)), security(("session" = [])))]
+pub async fn delete_user_override(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
+    authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
+    let user = parse_uuid(&raw)?;
+    state.store.delete_user_limit(user).await.map_err(|e| not_found_as(e, "User not found."))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/api/experimental/chats/usage-limits/group-overrides/{group}",
+    tag = "Chat usage limits", params(("group" = Uuid, Path)),
+    request_body = api::UpsertChatUsageLimitGroupOverrideRequest,
+    responses((status = 200, body = api::ChatUsageLimitGroupOverride), (status = 404, body = api::Response)),
+    security(("session" = [])))]
+pub async fn upsert_group_override(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    body: Body<api::UpsertChatUsageLimitGroupOverrideRequest>,
+) -> ApiResult<Json<api::ChatUsageLimitGroupOverride>> {
+    authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
+    let group = parse_uuid(&raw)?;
+    let Json(req) = body?;
+    let limit = positive_limit(req.spend_limit_micros)?;
+    let row = state
+        .store
+        .upsert_group_limit(group, limit, state.clock.now())
+        .await
+        .map_err(|e| not_found_as(e, "Group not found."))?;
+    Ok(Json(wire::group_override(&row)))
+}
+
+#[utoipa::path(delete, path = "/api/experimental/chats/usage-limits/group-overrides/{group}",
+    tag = "Chat usage limits", params(("group" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = api::Response)), security(("session" = [])))]
+pub async fn delete_group_override(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<StatusCode> {
+    authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
+    let group = parse_uuid(&raw)?;
+    state.store.delete_group_limit(group).await.map_err(|e| not_found_as(e, "Group not found."))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The store says which row was missing: the subject (`subject_message`) or its override.
+fn not_found_as(err: StoreError, subject_message: &str) -> ApiError {
+    match err {
+        StoreError::NotFound("override") => {
+            ApiError::not_found("Chat usage limit override not found.")
+        }
+        StoreError::NotFound(_) => ApiError::not_found(subject_message),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,41 @@
+//! The HTTP routes, one module per area. Each handler authenticates (through the `Caller`
+//! extractor), authorizes through the one authorizer, then calls the store.
+
+pub mod groups;
+pub mod health;
+pub mod limits;
+pub mod orgs;
+pub mod tokens;
+pub mod users;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::parse_uuid;
+use crate::state::AppState;
+use tollgate_store::{Group, Organization, User};
+
+/// `{user}` in a path: `me`, an id, or a username.
+pub async fn find_user(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<User> {
+    if raw == "me" {
+        return Ok(caller.user.clone());
+    }
+    let found = match uuid::Uuid::parse_str(raw) {
+        Ok(id) => state.store.get_user(id).await?,
+        Err(_) => state.store.get_user_by_username(raw).await?,
+    };
+    found.ok_or_else(|| ApiError::not_found("User not found."))
+}
+
+/// `{organization}` in a path: an id or a name.
+pub async fn find_organization(state: &AppState, raw: &str) -> ApiResult<Organization> {
+    let found = match uuid::Uuid::parse_str(raw) {
+        Ok(id) => state.store.get_organization(id).await?,
+        Err(_) => state.store.get_organization_by_name(raw).await?,
+    };
+    found.ok_or_else(|| ApiError::not_found("Organization not found."))
+}
+
+pub async fn find_group(state: &AppState, raw: &str) -> ApiResult<Group> {
+    let id = parse_uuid(raw)?;
+    state.store.get_group(id).await?.ok_or_else(|| ApiError::not_found("Group not found."))
+}

@@ -1,0 +1,269 @@
+//! Users: first-user setup, login, and user administration (identity-api.md).
+
+use super::find_user;
+use crate::auth::{Caller, hash_password, mint_session, verify_password};
+use crate::authz::{Action, Object, authorize};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use crate::{validate, wire};
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use tollgate_api_types as api;
+use tollgate_core::Role;
+use tollgate_store::{NewOrganization, NewUser, StoreError, UserQuery};
+use uuid::Uuid;
+
+#[utoipa::path(get, path = "/api/v2/users/first", tag = "Users",
+    responses((status = 200, body = api::Response), (status = 404, body = api::Response)))]
+pub async fn check_first_user(State(state): State<AppState>) -> ApiResult<Json<api::Response>> {
+    if state.store.has_any_user().await? {
+        Ok(Json(api::Response {
+            message: "The initial user has already been created.".into(),
+            detail: None,
+            validations: vec![],
+        }))
+    } else {
+        Err(ApiError::not_found("The initial user has not been created!"))
+    }
+}
+
+#[utoipa::path(post, path = "/api/v2/users/first", tag = "Users",
+    request_body = api::CreateFirstUserRequest,
+    responses((status = 201, body = api::CreateFirstUserResponse), (status = 409, body = api::Response)))]
+pub async fn create_first_user(
+    State(state): State<AppState>,
+    Json(req): Json<api::CreateFirstUserRequest>,
+) -> ApiResult<(StatusCode, Json<api::CreateFirstUserResponse>)> {
+    validate::email(&req.email)?;
+    validate::username(&req.username)?;
+    validate::password(&req.password)?;
+    let name = req.name.unwrap_or_default();
+    validate::text("name", &name, 128)?;
+    if state.store.has_any_user().await? {
+        return Err(first_user_exists());
+    }
+    let now = state.clock.now();
+    let user = NewUser {
+        id: Uuid::new_v4(),
+        username: req.username,
+        email: req.email,
+        name,
+        password_hash: Some(hash_password(req.password).await?),
+        login_type: "password".into(),
+        roles: vec![Role::Owner],
+        organization_ids: vec![],
+        created_at: now,
+    };
+    let org = NewOrganization {
+        id: Uuid::new_v4(),
+        name: "coder".into(),
+        display_name: "Coder".into(),
+        description: "The default organization.".into(),
+        icon: String::new(),
+        is_default: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let (user, org) = state.store.create_first_user(user, org).await.map_err(|e| match e {
+        StoreError::Conflict(_) => first_user_exists(),
+        other => other.into(),
+    })?;
+    tracing::info!(user_id = %user.id, "first user created");
+    let body = api::CreateFirstUserResponse { user_id: user.id, organization_id: org.id };
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+fn first_user_exists() -> ApiError {
+    ApiError::conflict("The initial user has already been created.")
+}
+
+#[utoipa::path(post, path = "/api/v2/users/login", tag = "Users",
+    request_body = api::LoginWithPasswordRequest,
+    responses((status = 201, body = api::LoginWithPasswordResponse), (status = 401, body = api::Response),
+        (status = 429, body = api::Response)))]
+pub async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<api::LoginWithPasswordRequest>,
+) -> ApiResult<(StatusCode, Json<api::LoginWithPasswordResponse>)> {
+    let email = req.email.trim().to_lowercase();
+    let now = state.clock.now();
+    if !state.login_limiter.allows(&email, now) {
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many failed logins.")
+            .with_detail("Wait a minute before trying again."));
+    }
+    let creds = state.store.get_credentials_by_email(&email).await?;
+    let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
+    let ok = match hash {
+        Some(hash) => verify_password(req.password, hash).await,
+        None => false,
+    };
+    let Some(creds) = creds.filter(|_| ok) else {
+        state.login_limiter.record_failure(&email, now);
+        return Err(ApiError::unauthorized("Incorrect email or password."));
+    };
+    state.login_limiter.record_success(&email);
+    let token = mint_session(creds.user.id, &state);
+    state.store.create_api_token(token.record).await?;
+    let body = api::LoginWithPasswordResponse { session_token: token.key };
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+#[utoipa::path(post, path = "/api/v2/users/logout", tag = "Users",
+    responses((status = 200, body = api::Response)), security(("session" = [])))]
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<api::Response>> {
+    state.store.delete_api_token(&caller.token_id).await?;
+    Ok(Json(api::Response { message: "Logged out!".into(), detail: None, validations: vec![] }))
+}
+
+#[utoipa::path(post, path = "/api/v2/users", tag = "Users", request_body = api::CreateUserRequest,
+    responses((status = 201, body = api::User), (status = 409, body = api::Response)),
+    security(("session" = [])))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<api::CreateUserRequest>,
+) -> ApiResult<(StatusCode, Json<api::User>)> {
+    authorize(&caller.subject, Action::Create, Object::Users)?;
+    validate::email(&req.email)?;
+    validate::username(&req.username)?;
+    let name = req.name.unwrap_or_default();
+    validate::text("name", &name, 128)?;
+    let login_type = req.login_type.unwrap_or_else(|| "password".into());
+    let password_hash = match (login_type.as_str(), req.password) {
+        ("password", Some(pw)) => {
+            validate::password(&pw)?;
+            Some(hash_password(pw).await?)
+        }
+        ("password", None) => {
+            return Err(ApiError::validation("password", "A password is required."));
+        }
+        ("none", None) => None,
+        ("none", Some(_)) => {
+            return Err(ApiError::validation("password", "Login type none takes no password."));
+        }
+        _ => return Err(ApiError::validation("login_type", "Must be password or none.")),
+    };
+    let organization_ids = match req.organization_ids {
+        Some(ids) if !ids.is_empty() => ids,
+        _ => default_organization_id(&state).await?,
+    };
+    let user = state
+        .store
+        .create_user(NewUser {
+            id: Uuid::new_v4(),
+            username: req.username,
+            email: req.email,
+            name,
+            password_hash,
+            login_type,
+            roles: vec![],
+            organization_ids,
+            created_at: state.clock.now(),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(what) => {
+                ApiError::conflict(format!("A user with this {what} already exists."))
+            }
+            StoreError::NotFound(_) => ApiError::bad_request("Organization not found."),
+            other => other.into(),
+        })?;
+    Ok((StatusCode::CREATED, Json(wire::user(&user))))
+}
+
+async fn default_organization_id(state: &AppState) -> ApiResult<Vec<Uuid>> {
+    let org = state.store.default_organization().await?;
+    Ok(org.map(|o| vec![o.id]).unwrap_or_default())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListUsersParams {
+    /// Case-insensitive search over username, email and name.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v2/users", tag = "Users", params(ListUsersParams),
+    responses((status = 200, body = api::GetUsersResponse)), security(("session" = [])))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListUsersParams>,
+) -> ApiResult<Json<api::GetUsersResponse>> {
+    authorize(&caller.subject, Action::Read, Object::Users)?;
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::validation("limit", "Must be between 1 and 1000."));
+    }
+    let offset = params.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::validation("offset", "Must not be negative."));
+    }
+    let search = params.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    let query = UserQuery { search, limit, offset };
+    let (users, count) = state.store.list_users(&query).await?;
+    Ok(Json(api::GetUsersResponse { users: users.iter().map(wire::user).collect(), count }))
+}
+
+#[utoipa::path(get, path = "/api/v2/users/{user}", tag = "Users",
+    params(("user" = String, Path, description = "`me`, a user id or a username")),
+    responses((status = 200, body = api::User), (status = 404, body = api::Response)),
+    security(("session" = [])))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<api::User>> {
+    let user = find_user(&state, &caller, &raw).await?;
+    authorize(&caller.subject, Action::Read, Object::User { id: user.id })?;
+    Ok(Json(wire::user(&user)))
+}
+
+#[utoipa::path(delete, path = "/api/v2/users/{user}", tag = "Users",
+    params(("user" = String, Path)), responses((status = 200, body = api::Response)),
+    security(("session" = [])))]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<api::Response>> {
+    let user = find_user(&state, &caller, &raw).await?;
+    authorize(&caller.subject, Action::Delete, Object::User { id: user.id })?;
+    if user.id == caller.id() {
+        return Err(ApiError::bad_request("You cannot delete yourself."));
+    }
+    state.store.delete_user(user.id).await?;
+    Ok(Json(api::Response { message: "User deleted.".into(), detail: None, validations: vec![] }))
+}
+
+#[utoipa::path(put, path = "/api/v2/users/{user}/roles", tag = "Users",
+    params(("user" = String, Path)), request_body = api::UpdateRoles,
+    responses((status = 200, body = api::User)), security(("session" = [])))]
+pub async fn update_roles(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Json(req): Json<api::UpdateRoles>,
+) -> ApiResult<Json<api::User>> {
+    let user = find_user(&state, &caller, &raw).await?;
+    authorize(&caller.subject, Action::Update, Object::UserRoles { id: user.id })?;
+    if user.id == caller.id() {
+        return Err(ApiError::bad_request("You cannot change your own roles."));
+    }
+    let mut roles = Vec::with_capacity(req.roles.len());
+    for name in req.roles.iter().filter(|n| n.as_str() != "member") {
+        let role =
+            name.parse::<Role>().map_err(|e| ApiError::validation("roles", e.to_string()))?;
+        roles.push(role);
+    }
+    roles.sort();
+    roles.dedup();
+    let updated = state.store.set_user_roles(user.id, &roles, state.clock.now()).await?;
+    Ok(Json(wire::user(&updated)))
+}

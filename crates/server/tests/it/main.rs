@@ -1,0 +1,10 @@
+//! HTTP tests: the real server on a real port, speaking JSON, on SQLite and PostgreSQL.
+
+#[macro_use]
+mod support;
+
+mod authz_matrix;
+mod bad_input;
+mod identity;
+mod limits;
+mod secrets;

@@ -1,0 +1,229 @@
+//! `spawn_app`: a migrated database, the real server bound to port 0, and a client for it.
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tollgate_core::{FixedClock, Micros};
+use tollgate_server::{AppState, Settings};
+use tollgate_store::testing::TestDb;
+use tollgate_store::{ChatStatus, MessageRole, NewChat, NewChatMessage, Store};
+use uuid::Uuid;
+
+/// Runs an async test body once per backend: `on_both!(name)` expects `async fn name(app: TestApp)`.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(crate::support::TestApp::sqlite().await).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = crate::support::TestApp::postgres().await {
+                    super::$name(app).await
+                }
+            }
+        }
+    )*};
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub db: TestDb,
+    pub clock: Arc<FixedClock>,
+    _shutdown: oneshot::Sender<()>,
+}
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        Self::start(tollgate_store::testing::sqlite().await).await
+    }
+
+    pub async fn postgres() -> Option<Self> {
+        Some(Self::start(tollgate_store::testing::postgres().await?).await)
+    }
+
+    pub async fn start(db: TestDb) -> Self {
+        let clock = Arc::new(FixedClock::new(Utc::now()));
+        let settings = Settings { max_body_bytes: 64 * 1024, ..Settings::default() };
+        let state = AppState::new(db.store.clone(), clock.clone(), settings);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let base = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(tollgate_server::run(listener, state, async {
+            let _ = rx.await;
+        }));
+        TestApp { base, http: reqwest::Client::new(), db, clock, _shutdown: tx }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.db.store
+    }
+
+    /// Sends a request; returns the status and the body as JSON (`Null` when empty, a string
+    /// when not JSON).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.header("Coder-Session-Token", token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("request reaches the server");
+        read(resp).await
+    }
+
+    pub async fn raw(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        read(req.send().await.expect("request reaches the server")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Creates the first user (an owner) and signs in. Returns (token, user id, default org id).
+    pub async fn first_owner(&self) -> (String, Uuid, Uuid) {
+        let body = json!({"email": "owner@example.com", "username": "owner", "password": PASSWORD});
+        let (status, created) =
+            self.call(Method::POST, "/api/v2/users/first", None, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let token = self.login("owner@example.com").await;
+        (token, uuid(&created["user_id"]), uuid(&created["organization_id"]))
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let body = json!({"email": email, "password": PASSWORD});
+        let (status, resp) = self.call(Method::POST, "/api/v2/users/login", None, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{resp}");
+        resp["session_token"].as_str().expect("session_token").to_owned()
+    }
+
+    /// Creates a user (in the default organization unless `orgs` says otherwise) with `roles`,
+    /// signs them in, and returns (token, id).
+    pub async fn user(
+        &self,
+        owner: &str,
+        name: &str,
+        roles: &[&str],
+        orgs: &[Uuid],
+    ) -> (String, Uuid) {
+        let mut body =
+            json!({"email": format!("{name}@example.com"), "username": name, "password": PASSWORD});
+        if !orgs.is_empty() {
+            body["organization_ids"] = json!(orgs);
+        }
+        let (status, user) = self.post("/api/v2/users", owner, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{user}");
+        let id = uuid(&user["id"]);
+        if !roles.is_empty() {
+            let (status, resp) = self
+                .put(&format!("/api/v2/users/{id}/roles"), owner, json!({"roles": roles}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{resp}");
+        }
+        (self.login(&format!("{name}@example.com")).await, id)
+    }
+
+    pub async fn org(&self, owner: &str, name: &str) -> Uuid {
+        let (status, org) = self.post("/api/v2/organizations", owner, json!({"name": name})).await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        uuid(&org["id"])
+    }
+
+    pub async fn group(&self, owner: &str, org: Uuid, name: &str, members: &[Uuid]) -> Uuid {
+        let path = format!("/api/v2/organizations/{org}/groups");
+        let (status, group) = self.post(&path, owner, json!({"name": name})).await;
+        assert_eq!(status, StatusCode::CREATED, "{group}");
+        let id = uuid(&group["id"]);
+        if !members.is_empty() {
+            let (status, resp) = self
+                .call(
+                    Method::PATCH,
+                    &format!("/api/v2/groups/{id}"),
+                    Some(owner),
+                    Some(json!({"add_users": members})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{resp}");
+        }
+        id
+    }
+
+    /// Records `micros` of spend for `owner` in a new chat of `org`, at the clock's now.
+    pub async fn spend(&self, owner: Uuid, org: Uuid, micros: i64) {
+        self.spend_at(owner, org, micros, self.now()).await;
+    }
+
+    pub async fn spend_at(&self, owner: Uuid, org: Uuid, micros: i64, at: DateTime<Utc>) {
+        let chat = Uuid::new_v4();
+        let new_chat = NewChat {
+            id: chat,
+            owner_id: owner,
+            organization_id: org,
+            workspace_id: None,
+            parent_chat_id: None,
+            model_config_id: None,
+            title: "spend".into(),
+            status: ChatStatus::Waiting,
+            created_at: at,
+        };
+        self.store().create_chat(new_chat).await.expect("create chat");
+        let message = NewChatMessage {
+            chat_id: chat,
+            created_by: None,
+            model_config_id: None,
+            role: MessageRole::Assistant,
+            content: json!([{"type": "text", "text": "answer"}]),
+            usage: None,
+            total_cost: Some(Micros::new(micros)),
+            created_at: at,
+        };
+        self.store().append_chat_message(message).await.expect("append message");
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        use tollgate_core::Clock;
+        self.clock.now()
+    }
+}
+
+async fn read(resp: reqwest::Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    let text = resp.text().await.expect("read body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+pub fn uuid(v: &Value) -> Uuid {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not a uuid: {v}"))
+}
+
+pub const DOLLAR: i64 = 1_000_000;
