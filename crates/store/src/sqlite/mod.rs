@@ -88,3 +88,21 @@ fn get_time(row: &SqliteRow, col: &str) -> StoreResult<Time> {
 fn get_opt_time(row: &SqliteRow, col: &str) -> StoreResult<Option<Time>> {
     get::<Option<i64>>(row, col)?.map(from_micros).transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    /// Tie-breaks compare ids as text on SQLite and as uuids on PostgreSQL (and in
+    /// `tollgate_core`): the canonical lowercase text must sort like the uuid.
+    #[test]
+    fn id_text_order_is_uuid_order() {
+        let mut ids: Vec<Uuid> = (0..500).map(|_| Uuid::new_v4()).collect();
+        ids.extend([Uuid::nil(), Uuid::max(), Uuid::from_u128(0x0a), Uuid::from_u128(0xa0 << 64)]);
+        let mut by_text = ids.clone();
+        by_text.sort_by_key(|u| super::id(*u));
+        ids.sort();
+        assert_eq!(by_text, ids);
+        assert!(super::id(Uuid::max()).chars().all(|c| !c.is_ascii_uppercase()));
+    }
+}

@@ -42,6 +42,7 @@ macro_rules! conformance {
 }
 
 mod chats;
+mod connect;
 mod fixtures;
 mod groups;
 mod limits;

@@ -1,0 +1,63 @@
+//! Opening databases by URL, and concurrent first-user setup.
+
+use crate::fixtures::*;
+use std::sync::Arc;
+use tollgate_store::*;
+
+#[tokio::test]
+async fn sqlite_memory_url_works_across_calls() {
+    let store = connect("sqlite::memory:").await.unwrap();
+    assert_eq!(store.backend(), Backend::Sqlite);
+    let id = user(&*store, "ann", &[]).await;
+    assert_eq!(store.get_user(id).await.unwrap().unwrap().username, "ann");
+    assert!(store.get_limit_config().await.is_ok(), "migrated");
+}
+
+#[tokio::test]
+async fn sqlite_file_is_created_and_reopened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested.db");
+    let url = format!("sqlite://{}", path.display());
+    let id = {
+        let store = connect(&url).await.unwrap();
+        user(&*store, "ann", &[]).await
+    };
+    assert!(path.exists());
+    let reopened = SqliteStore::connect(&url).await.unwrap();
+    assert!(reopened.get_user(id).await.unwrap().is_some(), "data persists, migrations rerun");
+}
+
+#[tokio::test]
+async fn unsupported_url_is_invalid() {
+    let err = connect("mysql://root:secret@localhost/db").await.err();
+    let text = format!("{err:?}");
+    assert!(matches!(err, Some(StoreError::Invalid(_))), "{text}");
+    assert!(!text.contains("secret"), "password redacted: {text}");
+}
+
+/// Two concurrent first-user calls: exactly one wins, the other gets `Conflict`.
+async fn concurrent_first_user(store: Arc<dyn Store>) {
+    let (a, b) = (store.clone(), store.clone());
+    let first =
+        tokio::spawn(async move { a.create_first_user(new_user("one"), new_org("o1")).await });
+    let second =
+        tokio::spawn(async move { b.create_first_user(new_user("two"), new_org("o2")).await });
+    let results = [first.await.unwrap(), second.await.unwrap()];
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    let conflicts = results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(_)))).count();
+    assert_eq!((won, conflicts), (1, 1), "{results:?}");
+    assert_eq!(store.list_users(&UserQuery::default()).await.unwrap().1, 1);
+    assert_eq!(store.list_organizations(None).await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_concurrent_first_user() {
+    let db = tollgate_store::testing::sqlite().await;
+    concurrent_first_user(db.store.clone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_concurrent_first_user() {
+    let Some(db) = tollgate_store::testing::postgres().await else { return };
+    concurrent_first_user(db.store.clone()).await;
+}
