@@ -121,6 +121,7 @@ impl fmt::Display for Micros {
         let micros = i128::from(self.0);
         let cents = (micros.abs() + 5_000) / 10_000;
         let sign = if micros < 0 && cents > 0 { "-" } else { "" };
-        write!(f, "{sign}${}.{:02}", cents / 100, cents % 100)
+        // `pad` so callers can align amounts in tables (`{:>10}`).
+        f.pad(&format!("{sign}${}.{:02}", cents / 100, cents % 100))
     }
 }

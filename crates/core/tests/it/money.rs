@@ -63,3 +63,8 @@ proptest::proptest! {
         proptest::prop_assert_eq!(format!("{m}micros").parse::<Micros>(), Ok(Micros::new(m)));
     }
 }
+
+#[test]
+fn display_honours_width_for_tables() {
+    assert_eq!(format!("{:>8}", Micros::new(1_500_000)), "   $1.50");
+}

@@ -1,0 +1,80 @@
+//! `tollgate serve`: open the database (running its migrations), bind, serve until a signal.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tollgate_core::SystemClock;
+use tollgate_server::{AppState, Settings};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "TOLLGATE_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: String,
+    /// `sqlite://PATH` or `postgres://…`. Default: an SQLite file in the data directory
+    /// (`$TOLLGATE_DATA_DIR`, else `~/.local/share/tollgate`).
+    #[arg(long, env = "TOLLGATE_DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
+}
+
+fn default_database() -> Result<String> {
+    let dir = match std::env::var_os("TOLLGATE_DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let home =
+                std::env::var_os("HOME").context("set HOME, TOLLGATE_DATA_DIR or --database")?;
+            PathBuf::from(home).join(".local/share/tollgate")
+        }
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    Ok(format!("sqlite://{}", dir.join("tollgate.db").display()))
+}
+
+pub async fn run(args: ServeArgs) -> Result<()> {
+    let url = match args.database {
+        Some(url) => url,
+        None => default_database()?,
+    };
+    let shown_url = tollgate_store::redact_url(&url);
+    let store = tollgate_store::connect(&url)
+        .await
+        .with_context(|| format!("open the database {shown_url}"))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let new_deployment = !store.has_any_user().await?;
+    let state = AppState::new(store, Arc::new(SystemClock), Settings::default());
+    println!("tollgate {} listening on http://{addr}", env!("CARGO_PKG_VERSION"));
+    println!("database: {shown_url}");
+    if new_deployment {
+        println!(
+            "This is a new deployment. Create the first user with:\n  tollgate login http://{addr}"
+        );
+    }
+    tracing::info!(%addr, "serving");
+    tollgate_server::run(listener, state, shutdown_signal()).await.context("serve HTTP")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

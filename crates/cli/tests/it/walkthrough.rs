@@ -1,0 +1,133 @@
+//! The README walkthrough, run through the real binary against a real server process, on
+//! SQLite and on PostgreSQL.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tollgate() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+}
+
+/// Starts `tollgate serve` on a free port and reads the address it prints.
+fn serve(database: &str) -> Server {
+    let mut child = tollgate()
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tollgate serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut first = String::new();
+    reader.read_line(&mut first).expect("read the listen line");
+    // Keep draining: a closed pipe would make the server's later prints fail.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let url = first.split_whitespace().last().expect("an address").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
+    Server { child, url }
+}
+
+/// Runs a client command as the user whose session lives in `home`; returns stdout.
+fn run(home: &Path, args: &[&str]) -> String {
+    let out =
+        tollgate().args(args).env("TOLLGATE_CONFIG_DIR", home).output().expect("run tollgate");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "tollgate {args:?} failed: {stderr}{stdout}");
+    stdout
+}
+
+fn fails(home: &Path, args: &[&str]) -> String {
+    let out =
+        tollgate().args(args).env("TOLLGATE_CONFIG_DIR", home).output().expect("run tollgate");
+    assert!(!out.status.success(), "tollgate {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn walkthrough(database: &str) {
+    let server = serve(database);
+    let owner = tempfile::tempdir().expect("tempdir");
+    let alice = tempfile::tempdir().expect("tempdir");
+    let url = server.url.as_str();
+    let pw = "correct-horse-battery";
+
+    let out = run(
+        owner.path(),
+        &["login", url, "--username", "admin", "--email", "admin@example.com", "--password", pw],
+    );
+    assert!(out.contains("Created the first user admin"), "{out}");
+    run(
+        owner.path(),
+        &["users", "create", "alice", "--email", "alice@example.com", "--password", pw],
+    );
+    run(owner.path(), &["users", "create", "bob", "--email", "bob@example.com", "--password", pw]);
+    run(owner.path(), &["orgs", "create", "research"]);
+    run(owner.path(), &["orgs", "add-member", "research", "alice"]);
+    run(owner.path(), &["groups", "create", "interns"]);
+    run(owner.path(), &["groups", "add", "interns", "alice", "bob"]);
+    run(owner.path(), &["groups", "remove", "interns", "bob"]);
+    run(alice.path(), &["login", url, "--email", "alice@example.com", "--password", pw]);
+
+    assert!(run(alice.path(), &["usage"]).contains("No spend limit applies to you."));
+    run(owner.path(), &["limits", "set", "$50", "--period", "week"]);
+    let usage = run(alice.path(), &["usage"]);
+    assert!(
+        usage.contains("Spent $0.00 of $50.00 this week (limit from the deployment default)"),
+        "{usage}"
+    );
+    run(owner.path(), &["limits", "group", "set", "interns", "20"]);
+    let usage = run(alice.path(), &["usage"]);
+    assert!(usage.contains("of $20.00 this week (limit from group interns)"), "{usage}");
+    run(owner.path(), &["limits", "override", "set", "alice", "$30.50"]);
+    assert!(
+        run(alice.path(), &["usage"])
+            .contains("of $30.50 this week (limit from your own override)")
+    );
+
+    let shown = run(owner.path(), &["limits", "show"]);
+    assert!(shown.contains("Default limit: $50.00 per user per week"), "{shown}");
+    assert!(
+        shown.contains("interns") && shown.contains("$20.00") && shown.contains("$30.50"),
+        "{shown}"
+    );
+
+    // Members cannot change limits; bad amounts are refused before any request.
+    assert!(fails(alice.path(), &["limits", "set", "$1000"]).contains("Forbidden"));
+    assert!(fails(owner.path(), &["limits", "set", "--", "-5"]).contains("greater than $0"));
+    assert!(
+        fails(owner.path(), &["limits", "override", "rm", "bob"]).contains("override not found")
+    );
+
+    run(owner.path(), &["limits", "override", "rm", "alice"]);
+    run(owner.path(), &["limits", "disable"]);
+    assert!(run(alice.path(), &["usage"]).contains("No spend limit applies to you."));
+    run(alice.path(), &["logout"]);
+    assert!(fails(alice.path(), &["usage"]).contains("not signed in"));
+}
+
+#[test]
+fn readme_walkthrough_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    walkthrough(&format!("sqlite://{}", dir.path().join("walkthrough.db").display()));
+}
+
+#[test]
+fn readme_walkthrough_on_postgres() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(db) = runtime.block_on(tollgate_store::testing::postgres()) else { return };
+    walkthrough(&db.url);
+    runtime.block_on(async move { drop(db) });
+}
