@@ -7,4 +7,5 @@ mod authz_matrix;
 mod bad_input;
 mod identity;
 mod limits;
+mod openapi;
 mod secrets;
