@@ -16,15 +16,21 @@ use uuid::Uuid;
 const USER_CONFLICTS: ErrCtx =
     ErrCtx::new("user", "organization").with(&[("username", "username"), ("email", "email")]);
 
-macro_rules! user_select {
+/// The columns of a [`User`]; the password hash is read only for [`Credentials`].
+macro_rules! user_columns {
     () => {
-        "SELECT u.id, u.username, u.email, u.name, u.avatar_url, u.status, u.login_type,
-                u.is_system, u.created_at, u.updated_at, u.last_seen_at, u.password_hash,
+        "u.id, u.username, u.email, u.name, u.avatar_url, u.status, u.login_type,
+                u.is_system, u.created_at, u.updated_at, u.last_seen_at,
                 (SELECT group_concat(r.role, ',') FROM user_roles r WHERE r.user_id = u.id)
                     AS roles,
                 (SELECT group_concat(m.organization_id, ',') FROM organization_members m
-                    WHERE m.user_id = u.id) AS organization_ids
-         FROM users u "
+                    WHERE m.user_id = u.id) AS organization_ids"
+    };
+}
+
+macro_rules! user_select {
+    () => {
+        concat!("SELECT ", user_columns!(), " FROM users u ")
     };
 }
 
@@ -199,8 +205,9 @@ impl SqliteStore {
         email: &str,
     ) -> StoreResult<Option<Credentials>> {
         let row = sqlx::query(concat!(
-            user_select!(),
-            "WHERE lower(u.email) = lower(?1) AND u.deleted = 0"
+            "SELECT ",
+            user_columns!(),
+            ", u.password_hash FROM users u WHERE lower(u.email) = lower(?1) AND u.deleted = 0"
         ))
         .bind(email)
         .fetch_optional(&self.pool)
