@@ -108,3 +108,108 @@ limit_source?: ChatUsageLimitSource,
 limit_group_id?: string, };
 
 export type ChatUsageLimitExceededResponse = { message: string, spent_micros: number, limit_micros: number, resets_at: string, };
+
+export type ChatStatus = "waiting" | "pending" | "running" | "error";
+
+export type Chat = { id: string, owner_id: string, organization_id: string, workspace_id?: string, parent_chat_id?: string, root_chat_id?: string, last_model_config_id: string | null, title: string, status: ChatStatus, last_error: string | null, created_at: string, updated_at: string, archived: boolean, labels: Record<string, string>, };
+
+export type ChatInputPart = { type: string, text?: string, };
+
+export type CreateChatRequest = { content: Array<ChatInputPart>, 
+/**
+ * tollgate: defaults to the default organization.
+ */
+organization_id?: string, workspace_id?: string, model_config_id?: string, 
+/**
+ * tollgate: a sub-agent chat; admission checks the parent's owner in the parent's
+ * organization.
+ */
+parent_chat_id?: string, labels?: Record<string, string>, };
+
+export type UpdateChatRequest = { title?: string, archived?: boolean, };
+
+export type ChatMessagePart = { 
+/**
+ * `text` or `reasoning`.
+ */
+type: string, text: string, };
+
+export type ChatMessageUsage = { input_tokens: number, output_tokens: number, total_tokens: number, reasoning_tokens: number, cache_creation_tokens: number, cache_read_tokens: number, context_limit: number, };
+
+export type ChatMessage = { id: number, chat_id: string, created_by?: string, model_config_id?: string, created_at: string, 
+/**
+ * `system`, `user`, `assistant` or `tool`.
+ */
+role: string, content: Array<ChatMessagePart>, usage?: ChatMessageUsage, 
+/**
+ * tollgate: null when the call was unpriced.
+ */
+total_cost_micros: number | null, };
+
+export type ChatQueuedMessage = { id: number, chat_id: string, content: Array<ChatMessagePart>, created_at: string, };
+
+export type ChatMessagesResponse = { messages: Array<ChatMessage>, queued_messages: Array<ChatQueuedMessage>, has_more: boolean, };
+
+export type CreateChatMessageRequest = { content: Array<ChatInputPart>, model_config_id?: string, };
+
+export type CreateChatMessageResponse = { queued: boolean, message?: ChatMessage, queued_message?: ChatQueuedMessage, };
+
+export type EditChatMessageRequest = { content: Array<ChatInputPart>, };
+
+export type ChatProviderConfig = { id: string, provider: string, display_name: string, enabled: boolean, has_api_key: boolean, base_url?: string, created_at: string, updated_at: string, };
+
+export type CreateChatProviderConfigRequest = { provider: string, display_name?: string, api_key?: string, base_url?: string, enabled?: boolean, };
+
+export type UpdateChatProviderConfigRequest = { display_name?: string, 
+/**
+ * An empty string removes the key.
+ */
+api_key?: string, 
+/**
+ * An empty string removes the base URL.
+ */
+base_url?: string, enabled?: boolean, };
+
+export type ChatModelCost = { input_price_per_million_tokens?: string | number, output_price_per_million_tokens?: string | number, cache_read_price_per_million_tokens?: string | number, cache_write_price_per_million_tokens?: string | number, };
+
+export type ChatModelCallConfig = { max_output_tokens?: number, temperature?: number, cost?: ChatModelCost, };
+
+export type ChatModelConfig = { id: string, provider: string, model: string, display_name: string, enabled: boolean, is_default: boolean, context_limit: number, model_config?: ChatModelCallConfig, created_at: string, updated_at: string, };
+
+export type CreateChatModelConfigRequest = { provider: string, model: string, display_name?: string, enabled?: boolean, is_default?: boolean, context_limit?: number, model_config?: ChatModelCallConfig, };
+
+export type UpdateChatModelConfigRequest = { display_name?: string, enabled?: boolean, is_default?: boolean, context_limit?: number, 
+/**
+ * Replaces the call settings and prices when present.
+ */
+model_config?: ChatModelCallConfig, };
+
+export type ChatModel = { 
+/**
+ * `provider:model`.
+ */
+id: string, provider: string, model: string, display_name: string, };
+
+export type ChatModelProvider = { provider: string, available: boolean, unavailable_reason?: string, models: Array<ChatModel>, };
+
+export type ChatModelsResponse = { providers: Array<ChatModelProvider>, };
+
+export type ChatCostTotals = { total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
+
+export type ChatCostModelBreakdown = { model_config_id: string | null, display_name: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
+
+export type ChatCostChatBreakdown = { chat_id: string, title: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
+
+export type ChatCostSummary = { start_date: string, end_date: string, by_model: Array<ChatCostModelBreakdown>, by_chat: Array<ChatCostChatBreakdown>, usage_limit?: ChatUsageLimitStatus, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
+
+export type ChatCostUserRollup = { user_id: string, username: string, name: string, avatar_url: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
+
+export type ChatCostUsersResponse = { start_date: string, end_date: string, count: number, users: Array<ChatCostUserRollup>, };
+
+export type ChatStreamMessagePart = { role: string, part: ChatMessagePart, };
+
+export type ChatStreamStatus = { status: ChatStatus, };
+
+export type ChatStreamError = { message: string, kind?: string, provider?: string, retryable: boolean, };
+
+export type ChatStreamEvent = { type: string, chat_id: string, message_part?: ChatStreamMessagePart, message?: ChatMessage, status?: ChatStreamStatus, error?: ChatStreamError, queued_messages?: Array<ChatQueuedMessage>, };

@@ -5,6 +5,7 @@
 //! is a pure function of its inputs (time comes in through [`Clock`]), so it is tested with tables.
 
 mod admission;
+mod chat;
 mod clock;
 mod cost;
 mod identity;
@@ -14,6 +15,7 @@ mod period;
 mod role;
 
 pub use admission::{Admission, admit};
+pub use chat::title_from_text;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use cost::{CostError, Price, PriceError, Prices, TokenUsage, message_cost};
 pub use identity::{UsernameError, validate_username};

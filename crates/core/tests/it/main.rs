@@ -1,6 +1,7 @@
 //! Table tests for tollgate's domain core.
 
 mod admission;
+mod chat;
 mod cost;
 mod identity;
 mod limits;
