@@ -134,6 +134,7 @@ fn failures_exit_non_zero_with_the_error_text_on_stderr() {
         tollgate(&["template", "convert", "/nonexistent/state.json", "--graph", &seed("dot")]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("/nonexistent/state.json"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn path(p: &Path) -> &str {
