@@ -22,7 +22,12 @@ pub trait ChatStore: Send + Sync {
     async fn get_provider(&self, id: Uuid) -> StoreResult<Option<Provider>>;
     async fn get_provider_by_kind(&self, kind: &str) -> StoreResult<Option<Provider>>;
     /// `NotFound("provider")`.
-    async fn update_provider(&self, id: Uuid, patch: ProviderPatch, at: Time) -> StoreResult<Provider>;
+    async fn update_provider(
+        &self,
+        id: Uuid,
+        patch: ProviderPatch,
+        at: Time,
+    ) -> StoreResult<Provider>;
     /// `NotFound("provider")`.
     async fn delete_provider(&self, id: Uuid) -> StoreResult<()>;
 
@@ -30,7 +35,11 @@ pub trait ChatStore: Send + Sync {
 
     /// The first config ever created becomes the default; `is_default` on a new config
     /// un-defaults the others.
-    async fn insert_model_config(&self, config: NewModelConfig, is_default: bool) -> StoreResult<ModelConfig>;
+    async fn insert_model_config(
+        &self,
+        config: NewModelConfig,
+        is_default: bool,
+    ) -> StoreResult<ModelConfig>;
     /// All configs, or only enabled ones; ordered by provider, then model.
     async fn list_model_configs(&self, enabled_only: bool) -> StoreResult<Vec<ModelConfig>>;
     async fn get_model_config(&self, id: Uuid) -> StoreResult<Option<ModelConfig>>;
@@ -38,7 +47,12 @@ pub trait ChatStore: Send + Sync {
     async fn default_model_config(&self) -> StoreResult<Option<ModelConfig>>;
     /// `NotFound("model config")`. Setting `is_default` un-defaults the others in the same
     /// transaction.
-    async fn update_model_config(&self, id: Uuid, patch: ModelConfigPatch, at: Time) -> StoreResult<ModelConfig>;
+    async fn update_model_config(
+        &self,
+        id: Uuid,
+        patch: ModelConfigPatch,
+        at: Time,
+    ) -> StoreResult<ModelConfig>;
     /// `NotFound("model config")`. Messages keep their cost; their `model_config_id` is nulled.
     async fn delete_model_config(&self, id: Uuid) -> StoreResult<()>;
 
@@ -47,16 +61,37 @@ pub trait ChatStore: Send + Sync {
     /// Inserts the chat as `pending` with its first user message, in one transaction.
     /// `NotFound("user")` / `NotFound("organization")` / `NotFound("chat")` (parent).
     /// `root_chat_id` is the parent's root (or the parent) for sub-agent chats.
-    async fn create_chat_with_message(&self, chat: NewChat, first: UserMessage) -> StoreResult<(Chat, ChatMessage)>;
+    async fn create_chat_with_message(
+        &self,
+        chat: NewChat,
+        first: UserMessage,
+    ) -> StoreResult<(Chat, ChatMessage)>;
     async fn get_chat(&self, id: Uuid) -> StoreResult<Option<Chat>>;
     /// The owner's chats, archived or not, newest `updated_at` first.
-    async fn list_chats(&self, owner: Uuid, archived: bool, limit: i64, offset: i64) -> StoreResult<Vec<Chat>>;
+    async fn list_chats(
+        &self,
+        owner: Uuid,
+        archived: bool,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<Chat>>;
     /// `NotFound("chat")`; `Invalid("Chat is already archived.")` when archiving an archived chat.
-    async fn update_chat(&self, id: Uuid, title: Option<String>, archived: Option<bool>, at: Time) -> StoreResult<Chat>;
+    async fn update_chat(
+        &self,
+        id: Uuid,
+        title: Option<String>,
+        archived: Option<bool>,
+        at: Time,
+    ) -> StoreResult<Chat>;
 
     /// Visible messages (kind `Message`, not soft-deleted) newest first, with `id < before_id`
     /// when given; `has_more` says whether older ones remain.
-    async fn list_messages(&self, chat: Uuid, before_id: Option<i64>, limit: i64) -> StoreResult<(Vec<ChatMessage>, bool)>;
+    async fn list_messages(
+        &self,
+        chat: Uuid,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<(Vec<ChatMessage>, bool)>;
     /// Visible messages with `id > after_id`, oldest first (the model's history, stream replay).
     async fn messages_after(&self, chat: Uuid, after_id: i64) -> StoreResult<Vec<ChatMessage>>;
     /// Oldest first.
@@ -71,17 +106,32 @@ pub trait ChatStore: Send + Sync {
     /// Soft-deletes the user message `message_id` and everything after it (their cost still
     /// counts), inserts the new text, clears the queue, sets `pending` and releases any worker.
     /// `NotFound("chat message")`; `Invalid("Only user messages can be edited.")`.
-    async fn edit_message(&self, chat: Uuid, message_id: i64, message: UserMessage) -> StoreResult<ChatMessage>;
+    async fn edit_message(
+        &self,
+        chat: Uuid,
+        message_id: i64,
+        message: UserMessage,
+    ) -> StoreResult<ChatMessage>;
     /// `NotFound("queued message")`.
     async fn delete_queued(&self, chat: Uuid, queued_id: i64) -> StoreResult<()>;
     /// Moves a queued message into the history as a user message (no spend check: it was
     /// admitted when queued); if the chat is idle it becomes `pending`. `NotFound("queued message")`.
-    async fn promote_queued(&self, chat: Uuid, queued_id: i64, at: Time) -> StoreResult<ChatMessage>;
+    async fn promote_queued(
+        &self,
+        chat: Uuid,
+        queued_id: i64,
+        at: Time,
+    ) -> StoreResult<ChatMessage>;
     /// Sets `waiting` and releases the worker; the worker notices on its next heartbeat.
     /// `NotFound("chat")`.
     async fn interrupt_chat(&self, chat: Uuid, at: Time) -> StoreResult<Chat>;
     /// Records the (costed, hidden) title-generation call and sets the title. `NotFound("chat")`.
-    async fn record_title(&self, chat: Uuid, title: &str, call: NewChatMessage) -> StoreResult<Chat>;
+    async fn record_title(
+        &self,
+        chat: Uuid,
+        title: &str,
+        call: NewChatMessage,
+    ) -> StoreResult<Chat>;
 
     // --- the daemon ------------------------------------------------------------------------
 
@@ -98,7 +148,14 @@ pub trait ChatStore: Send + Sync {
     /// lost the chat meanwhile); then, if `worker` still owns the chat, or the chat was
     /// interrupted to `waiting`: promotes the queue head (status `pending`), else sets `waiting`
     /// (`Succeeded`) or `error` with `last_error` (`Failed`).
-    async fn finish_run(&self, chat: Uuid, worker: &str, message: Option<NewChatMessage>, outcome: RunOutcome, at: Time) -> StoreResult<FinishedRun>;
+    async fn finish_run(
+        &self,
+        chat: Uuid,
+        worker: &str,
+        message: Option<NewChatMessage>,
+        outcome: RunOutcome,
+        at: Time,
+    ) -> StoreResult<FinishedRun>;
 
     // --- costs -----------------------------------------------------------------------------
 
@@ -107,5 +164,12 @@ pub trait ChatStore: Send + Sync {
     async fn cost_summary(&self, user: Uuid, start: Time, end: Time) -> StoreResult<CostSummary>;
     /// Per-user totals in `[start, end)`, most expensive first; optional case-insensitive
     /// username substring; the count ignores limit and offset.
-    async fn cost_by_user(&self, start: Time, end: Time, username: Option<&str>, limit: i64, offset: i64) -> StoreResult<(Vec<UserCost>, i64)>;
+    async fn cost_by_user(
+        &self,
+        start: Time,
+        end: Time,
+        username: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<UserCost>, i64)>;
 }

@@ -4,6 +4,9 @@
 //!
 //! Architecture invariant: only this crate speaks SQL, and no sqlx type crosses the trait.
 
+mod chat_common;
+mod chat_records;
+mod chat_store;
 mod common;
 mod error;
 mod records;
@@ -15,6 +18,8 @@ use std::sync::Arc;
 use tollgate_core::{EffectiveLimit, LimitConfig, Micros, PeriodBounds, Role, SpendScope};
 use uuid::Uuid;
 
+pub use chat_records::*;
+pub use chat_store::{ChatStore, MAX_QUEUED_MESSAGES};
 pub use error::{StoreError, StoreResult};
 pub use postgres::PostgresStore;
 pub use records::*;
@@ -28,7 +33,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ChatStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Cheap round trip to the database, for health checks.
@@ -160,7 +165,6 @@ pub trait Store: Send + Sync + 'static {
 
     // --- chats (the spend ledger's source) -----------------------------------------------
 
-    async fn create_model_config(&self, config: NewModelConfig) -> StoreResult<()>;
     /// `NotFound("user")` / `NotFound("organization")`.
     async fn create_chat(&self, chat: NewChat) -> StoreResult<()>;
     /// Returns the message's id (increasing). `NotFound("chat")`.

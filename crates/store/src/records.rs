@@ -232,6 +232,8 @@ pub struct NewChat {
     pub workspace_id: Option<Uuid>,
     pub parent_chat_id: Option<Uuid>,
     pub model_config_id: Option<Uuid>,
+    /// A JSON object (`{}` when none); `Invalid` otherwise.
+    pub labels: serde_json::Value,
     pub title: String,
     pub status: ChatStatus,
     pub created_at: Time,

@@ -187,6 +187,7 @@ impl TestApp {
             workspace_id: None,
             parent_chat_id: None,
             model_config_id: None,
+            labels: json!({}),
             title: "spend".into(),
             status: ChatStatus::Waiting,
             created_at: at,

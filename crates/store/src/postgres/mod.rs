@@ -4,10 +4,18 @@
 //! (written truncated to microseconds, like SQLite), `bigint` money. Text ordering uses
 //! `COLLATE "C"` so that lists sort the same as on SQLite whatever the database's locale.
 
+mod chat_lifecycle;
+mod chat_queue;
+mod chat_rows;
+mod chat_store_impl;
 mod chats;
+mod costs;
+mod daemon;
 mod groups;
 mod limits;
+mod models;
 mod orgs;
+mod providers;
 mod store_impl;
 mod tokens;
 mod users;

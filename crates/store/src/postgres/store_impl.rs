@@ -201,10 +201,6 @@ impl Store for PostgresStore {
         self.count_unpriced_models_impl().await
     }
 
-    async fn create_model_config(&self, config: NewModelConfig) -> StoreResult<()> {
-        self.create_model_config_impl(config).await
-    }
-
     async fn create_chat(&self, chat: NewChat) -> StoreResult<()> {
         self.create_chat_impl(chat).await
     }

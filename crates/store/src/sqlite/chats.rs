@@ -1,75 +1,59 @@
-//! Model configs, chats and chat messages: the spend ledger's source.
+//! Chats and chat messages: the spend ledger's source.
 
 use super::orgs::require_org;
 use super::users::require_user;
-use super::{SqliteStore, id, opt_id};
-use crate::common::{ErrCtx, db_error, micros, non_negative, price_text, token_count};
-use crate::{NewChat, NewChatMessage, NewModelConfig, StoreError, StoreResult};
+use super::{SqliteStore, Tx, id, opt_id};
+use crate::chat_common::labels_text;
+use crate::common::{ErrCtx, db_error, micros, non_negative, token_count};
+use crate::{ChatStatus, NewChat, NewChatMessage, StoreError, StoreResult};
 
-const MODEL_CONFLICTS: ErrCtx = ErrCtx::new("model config", "model config");
+/// Inserts the chat with `status`; `NotFound("user")` / `NotFound("organization")` /
+/// `NotFound("chat")` (parent). A sub-agent chat shares its parent's root.
+pub(super) async fn insert_chat(
+    tx: &mut Tx,
+    chat: &NewChat,
+    status: ChatStatus,
+) -> StoreResult<()> {
+    let labels = labels_text(&chat.labels)?;
+    require_user(tx, chat.owner_id).await?;
+    require_org(tx, chat.organization_id).await?;
+    let root: Option<String> = match chat.parent_chat_id {
+        None => None,
+        Some(parent) => Some(
+            sqlx::query_scalar("SELECT coalesce(root_chat_id, id) FROM chats WHERE id = ?1")
+                .bind(id(parent))
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db_error)?
+                .ok_or(StoreError::NotFound("chat"))?,
+        ),
+    };
+    sqlx::query(
+        "INSERT INTO chats (id, owner_id, organization_id, workspace_id, parent_chat_id,
+             root_chat_id, last_model_config_id, title, status, labels, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+    )
+    .bind(id(chat.id))
+    .bind(id(chat.owner_id))
+    .bind(id(chat.organization_id))
+    .bind(opt_id(chat.workspace_id))
+    .bind(opt_id(chat.parent_chat_id))
+    .bind(root)
+    .bind(opt_id(chat.model_config_id))
+    .bind(&chat.title)
+    .bind(status.as_str())
+    .bind(labels)
+    .bind(micros(chat.created_at))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| ErrCtx::new("chat", "model config").map(e))?;
+    Ok(())
+}
 
 impl SqliteStore {
-    pub(super) async fn create_model_config_impl(&self, config: NewModelConfig) -> StoreResult<()> {
-        let prices = config.prices.unwrap_or_default();
-        // The first config ever created becomes the default (chats.md §2).
-        sqlx::query(
-            "INSERT INTO chat_model_configs (id, provider, model, display_name, enabled, is_default,
-                 context_limit, input_price, output_price, cache_read_price, cache_write_price,
-                 created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, NOT EXISTS (SELECT 1 FROM chat_model_configs), ?6, ?7,
-                     ?8, ?9, ?10, ?11, ?11)",
-        )
-        .bind(id(config.id))
-        .bind(&config.provider)
-        .bind(&config.model)
-        .bind(&config.display_name)
-        .bind(config.enabled)
-        .bind(config.context_limit)
-        .bind(price_text(prices.input))
-        .bind(price_text(prices.output))
-        .bind(price_text(prices.cache_read))
-        .bind(price_text(prices.cache_write))
-        .bind(micros(config.created_at))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| MODEL_CONFLICTS.map(e))?;
-        Ok(())
-    }
-
     pub(super) async fn create_chat_impl(&self, chat: NewChat) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        require_user(&mut tx, chat.owner_id).await?;
-        require_org(&mut tx, chat.organization_id).await?;
-        // A sub-agent chat shares its parent's root.
-        let root: Option<String> = match chat.parent_chat_id {
-            None => None,
-            Some(parent) => Some(
-                sqlx::query_scalar("SELECT coalesce(root_chat_id, id) FROM chats WHERE id = ?1")
-                    .bind(id(parent))
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_error)?
-                    .ok_or(StoreError::NotFound("parent chat"))?,
-            ),
-        };
-        sqlx::query(
-            "INSERT INTO chats (id, owner_id, organization_id, workspace_id, parent_chat_id,
-                 root_chat_id, last_model_config_id, title, status, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-        )
-        .bind(id(chat.id))
-        .bind(id(chat.owner_id))
-        .bind(id(chat.organization_id))
-        .bind(opt_id(chat.workspace_id))
-        .bind(opt_id(chat.parent_chat_id))
-        .bind(root)
-        .bind(opt_id(chat.model_config_id))
-        .bind(&chat.title)
-        .bind(chat.status.as_str())
-        .bind(micros(chat.created_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| ErrCtx::new("chat", "model config").map(e))?;
+        insert_chat(&mut tx, &chat, chat.status).await?;
         tx.commit().await.map_err(db_error)
     }
 

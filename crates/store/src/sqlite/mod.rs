@@ -7,10 +7,18 @@
 //! a deferred transaction that upgrades from read to write can fail with SQLITE_BUSY without
 //! waiting for `busy_timeout`.
 
+mod chat_lifecycle;
+mod chat_queue;
+mod chat_rows;
+mod chat_store_impl;
 mod chats;
+mod costs;
+mod daemon;
 mod groups;
 mod limits;
+mod models;
 mod orgs;
+mod providers;
 mod store_impl;
 mod tokens;
 mod users;

@@ -45,8 +45,8 @@ async fn messages_reference_model_configs(store: &dyn Store) {
         prices: None,
         created_at: june(1),
     };
-    store.create_model_config(config.clone()).await.unwrap();
-    let err = store.create_model_config(config.clone()).await;
+    store.insert_model_config(config.clone(), false).await.unwrap();
+    let err = store.insert_model_config(config.clone(), false).await;
     assert!(matches!(err, Err(StoreError::Conflict("model config"))), "{err:?}");
     let chat = NewChat { model_config_id: Some(config.id), ..new_chat(u, org) };
     store.create_chat(chat.clone()).await.unwrap();

@@ -109,6 +109,7 @@ pub fn new_chat(owner: Uuid, org: Uuid) -> NewChat {
         workspace_id: None,
         parent_chat_id: None,
         model_config_id: None,
+        labels: serde_json::json!({}),
         title: "fixture chat".to_owned(),
         status: ChatStatus::Waiting,
         created_at: june(1),

@@ -132,7 +132,7 @@ async fn unpriced_models_are_counted(store: &dyn Store) {
             prices,
             created_at: june(1),
         };
-        store.create_model_config(config).await.unwrap();
+        store.insert_model_config(config, false).await.unwrap();
     }
     assert_eq!(store.count_unpriced_models().await.unwrap(), 3);
 }

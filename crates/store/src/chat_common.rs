@@ -1,0 +1,160 @@
+//! Backend-independent helpers of the chat daemon's persistence: parsing the text columns of
+//! chats and messages, token usage and prices, and checked cost arithmetic.
+
+use crate::common::{non_negative, price_text, token_count};
+use crate::{ChatStatus, CostTotals, MessageRole, NewChatMessage, StoreError, StoreResult};
+use tollgate_core::{Micros, Price, Prices, TokenUsage};
+use uuid::Uuid;
+
+/// `kind` of a visible message row.
+pub(crate) const KIND_MESSAGE: &str = "message";
+/// `kind` of a title-generation call: hidden, but its cost is spend.
+pub(crate) const KIND_TITLE: &str = "title";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Database(format!("stored {what} {value:?} is not valid"))
+}
+
+pub(crate) fn parse_chat_status(s: &str) -> StoreResult<ChatStatus> {
+    match s {
+        "waiting" => Ok(ChatStatus::Waiting),
+        "pending" => Ok(ChatStatus::Pending),
+        "running" => Ok(ChatStatus::Running),
+        "error" => Ok(ChatStatus::Error),
+        other => Err(corrupt("chat status", other)),
+    }
+}
+
+pub(crate) fn parse_message_role(s: &str) -> StoreResult<MessageRole> {
+    match s {
+        "system" => Ok(MessageRole::System),
+        "user" => Ok(MessageRole::User),
+        "assistant" => Ok(MessageRole::Assistant),
+        "tool" => Ok(MessageRole::Tool),
+        other => Err(corrupt("message role", other)),
+    }
+}
+
+/// A JSON column (content, labels) as stored text.
+pub(crate) fn parse_json(what: &str, s: &str) -> StoreResult<serde_json::Value> {
+    serde_json::from_str(s).map_err(|_| StoreError::Database(format!("stored {what} is not JSON")))
+}
+
+/// Labels as stored: a JSON object.
+pub(crate) fn labels_text(labels: &serde_json::Value) -> StoreResult<String> {
+    match labels {
+        serde_json::Value::Object(_) => Ok(labels.to_string()),
+        serde_json::Value::Null => Ok("{}".to_owned()),
+        _ => Err(StoreError::Invalid("chat labels must be a JSON object".to_owned())),
+    }
+}
+
+fn parse_price(s: Option<&str>) -> StoreResult<Option<Price>> {
+    s.map(|s| s.parse::<Price>().map_err(|_| corrupt("price", s))).transpose()
+}
+
+/// The four price columns (input, output, cache read, cache write); `None` when all are NULL.
+pub(crate) fn prices_from_columns(cols: [Option<&str>; 4]) -> StoreResult<Option<Prices>> {
+    let [input, output, cache_read, cache_write] = cols.map(parse_price);
+    let prices = Prices {
+        input: input?,
+        output: output?,
+        cache_read: cache_read?,
+        cache_write: cache_write?,
+    };
+    Ok((!prices.is_empty()).then_some(prices))
+}
+
+/// The price columns to write, in column order.
+pub(crate) fn price_columns(prices: Option<Prices>) -> [Option<String>; 4] {
+    let p = prices.unwrap_or_default();
+    [p.input, p.output, p.cache_read, p.cache_write].map(price_text)
+}
+
+/// The usage columns (input, output, reasoning, cache read, cache creation); `None` when all are
+/// NULL, a NULL inside a present usage reads as 0.
+pub(crate) fn usage_from_columns(cols: [Option<i64>; 5]) -> StoreResult<Option<TokenUsage>> {
+    if cols.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let [input, output, reasoning, cache_read, cache_write] = cols.map(|n| {
+        u64::try_from(n.unwrap_or(0))
+            .map_err(|_| StoreError::Database("stored token count is negative".to_owned()))
+    });
+    Ok(Some(TokenUsage {
+        input: input?,
+        output: output?,
+        reasoning: reasoning?,
+        cache_read: cache_read?,
+        cache_write: cache_write?,
+    }))
+}
+
+/// A message's values as written: usage columns (all NULL without usage) and the cost.
+pub(crate) struct MessageValues {
+    pub usage: [Option<i64>; 5],
+    pub cost: Option<i64>,
+}
+
+impl MessageValues {
+    pub fn of(msg: &NewChatMessage) -> StoreResult<Self> {
+        let cost = msg.total_cost.map(|c| non_negative(c, "message cost")).transpose()?;
+        let mut usage = [None; 5];
+        if let Some(u) = msg.usage {
+            let counts = [u.input, u.output, u.reasoning, u.cache_read, u.cache_write];
+            for (slot, n) in usage.iter_mut().zip(counts) {
+                *slot = Some(token_count(n)?);
+            }
+        }
+        Ok(MessageValues { usage, cost })
+    }
+}
+
+/// A run's message or a title call must belong to the chat it is recorded for.
+pub(crate) fn same_chat(chat: Uuid, msg: &NewChatMessage) -> StoreResult<()> {
+    if msg.chat_id == chat {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid("message belongs to another chat".to_owned()))
+    }
+}
+
+pub(crate) fn cost_overflow() -> StoreError {
+    StoreError::Invalid("cost total overflows the money range".to_owned())
+}
+
+fn add(a: i64, b: i64) -> StoreResult<i64> {
+    a.checked_add(b).ok_or_else(cost_overflow)
+}
+
+/// `a + b`, field by field, checked.
+pub(crate) fn add_totals(a: &CostTotals, b: &CostTotals) -> StoreResult<CostTotals> {
+    Ok(CostTotals {
+        total_cost: Micros::new(add(a.total_cost.get(), b.total_cost.get())?),
+        priced_message_count: add(a.priced_message_count, b.priced_message_count)?,
+        unpriced_message_count: add(a.unpriced_message_count, b.unpriced_message_count)?,
+        input_tokens: add(a.input_tokens, b.input_tokens)?,
+        output_tokens: add(a.output_tokens, b.output_tokens)?,
+        cache_read_tokens: add(a.cache_read_tokens, b.cache_read_tokens)?,
+        cache_creation_tokens: add(a.cache_creation_tokens, b.cache_creation_tokens)?,
+    })
+}
+
+/// Most expensive first, then by key.
+pub(crate) fn sort_by_cost<K: Ord, L>(rows: &mut [(K, L, CostTotals)]) {
+    rows.sort_by(|a, b| b.2.total_cost.cmp(&a.2.total_cost).then_with(|| a.0.cmp(&b.0)));
+}
+
+/// The grand total of groups that partition the rows.
+pub(crate) fn grand_total<K, L>(rows: &[(K, L, CostTotals)]) -> StoreResult<CostTotals> {
+    rows.iter().try_fold(CostTotals::default(), |acc, row| add_totals(&acc, &row.2))
+}
+
+/// `Invalid` for a non-positive page size where one is required.
+pub(crate) fn page_size(limit: i64) -> StoreResult<i64> {
+    if limit > 0 {
+        Ok(limit)
+    } else {
+        Err(StoreError::Invalid("limit must be greater than 0".to_owned()))
+    }
+}
