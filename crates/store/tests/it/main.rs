@@ -41,6 +41,12 @@ macro_rules! conformance {
     };
 }
 
+mod chat_costs;
+mod chat_daemon;
+mod chat_fixtures;
+mod chat_lifecycle;
+mod chat_models;
+mod chat_queue;
 mod chats;
 mod connect;
 mod fixtures;
