@@ -60,7 +60,8 @@ pub trait ChatStore: Send + Sync {
 
     /// Inserts the chat as `pending` with its first user message, in one transaction.
     /// `NotFound("user")` / `NotFound("organization")` / `NotFound("chat")` (parent).
-    /// `root_chat_id` is the parent's root (or the parent) for sub-agent chats.
+    /// `root_chat_id` is the parent's root (or the parent) for sub-agent chats. `Invalid` when
+    /// `labels` is not a JSON object (null is stored as `{}`). `status` of [`NewChat`] is ignored.
     async fn create_chat_with_message(
         &self,
         chat: NewChat,
@@ -85,7 +86,7 @@ pub trait ChatStore: Send + Sync {
     ) -> StoreResult<Chat>;
 
     /// Visible messages (kind `Message`, not soft-deleted) newest first, with `id < before_id`
-    /// when given; `has_more` says whether older ones remain.
+    /// when given; `has_more` says whether older ones remain. `Invalid` when `limit < 1`.
     async fn list_messages(
         &self,
         chat: Uuid,
@@ -116,6 +117,8 @@ pub trait ChatStore: Send + Sync {
     async fn delete_queued(&self, chat: Uuid, queued_id: i64) -> StoreResult<()>;
     /// Moves a queued message into the history as a user message (no spend check: it was
     /// admitted when queued); if the chat is idle it becomes `pending`. `NotFound("queued message")`.
+    /// The message gets `at` as its time. When a run is in flight it goes on, and the chat becomes
+    /// `pending` again when that run finishes (so the promoted message is answered).
     async fn promote_queued(
         &self,
         chat: Uuid,
@@ -125,7 +128,8 @@ pub trait ChatStore: Send + Sync {
     /// Sets `waiting` and releases the worker; the worker notices on its next heartbeat.
     /// `NotFound("chat")`.
     async fn interrupt_chat(&self, chat: Uuid, at: Time) -> StoreResult<Chat>;
-    /// Records the (costed, hidden) title-generation call and sets the title. `NotFound("chat")`.
+    /// Records the (costed, hidden) title-generation call and sets the title; `updated_at` becomes
+    /// the call's `created_at`. `NotFound("chat")`; `Invalid` when `call.chat_id != chat`.
     async fn record_title(
         &self,
         chat: Uuid,
@@ -147,7 +151,9 @@ pub trait ChatStore: Send + Sync {
     /// In one transaction: saves `message` (always — its cost was billed, even when the worker
     /// lost the chat meanwhile); then, if `worker` still owns the chat, or the chat was
     /// interrupted to `waiting`: promotes the queue head (status `pending`), else sets `waiting`
-    /// (`Succeeded`) or `error` with `last_error` (`Failed`).
+    /// (`Succeeded`) or `error` with `last_error` (`Failed`) — an interrupted run with an empty
+    /// queue leaves the chat `waiting`. A chat taken by another worker, or `pending` after an
+    /// edit, is left alone. `Invalid` when `message.chat_id != chat` (nothing is written).
     async fn finish_run(
         &self,
         chat: Uuid,
