@@ -66,7 +66,7 @@ impl Session {
 }
 
 #[cfg(unix)]
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
@@ -79,7 +79,7 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
@@ -155,6 +155,17 @@ impl Client {
 }
 
 fn failure(status: reqwest::StatusCode, text: &str) -> String {
+    if let Ok(over) =
+        serde_json::from_str::<tollgate_api_types::ChatUsageLimitExceededResponse>(text)
+    {
+        return format!(
+            "{} You've used {} of your {} limit. Resets {}.",
+            over.message,
+            crate::commands::money(over.spent_micros),
+            crate::commands::money(over.limit_micros),
+            over.resets_at.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
     let Ok(resp) = serde_json::from_str::<Response>(text) else {
         return format!("{status}: {text}");
     };

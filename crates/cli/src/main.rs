@@ -6,7 +6,7 @@ mod serve;
 mod template;
 
 use clap::{Parser, Subcommand};
-use commands::{identity, limits};
+use commands::{chat, identity, limits, models};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -42,6 +42,14 @@ enum Command {
         #[arg(long)]
         org: Option<String>,
     },
+    /// Chat with an agent: `tollgate chat "…"`, `chat send CHAT "…"`, `chat list`.
+    Chat(chat::ChatArgs),
+    /// Manage model configs and their prices.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Manage LLM providers and their keys.
+    #[command(subcommand)]
+    Providers(models::ProvidersCommand),
     /// Convert Terraform state or plans into workspace resources.
     Template(template::TemplateArgs),
     /// Print the OpenAPI document.
@@ -80,6 +88,9 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Groups(cmd) => identity::groups(cmd).await,
         Command::Limits(cmd) => limits::limits(cmd).await,
         Command::Usage { org } => limits::usage(org).await,
+        Command::Chat(args) => chat::chat(args).await,
+        Command::Models(cmd) => models::models(cmd).await,
+        Command::Providers(cmd) => models::providers(cmd).await,
         Command::Openapi => {
             println!("{}", tollgate_server::openapi_json());
             Ok(())

@@ -4,8 +4,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tollgate_core::SystemClock;
-use tollgate_server::{AppState, Settings};
+use tollgate_core::{Clock, SystemClock};
+use tollgate_server::secrets::SecretBox;
+use tollgate_server::{AppState, LimitFailureMode, Settings};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -16,6 +17,46 @@ pub struct ServeArgs {
     /// (`$TOLLGATE_DATA_DIR`, else `~/.local/share/tollgate`).
     #[arg(long, env = "TOLLGATE_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// What an admission point does when the spend-limit lookup itself fails: `open` allows
+    /// (and counts it in a metric), `closed` answers 503.
+    #[arg(long, env = "TOLLGATE_LIMIT_FAILURE_MODE", value_enum, default_value = "open")]
+    pub limit_failure_mode: FailureModeArg,
+    /// 64 hex characters that encrypt provider API keys at rest. Replicas sharing a database
+    /// must share it. Default: a key generated once into the data directory (`secret.key`).
+    #[arg(long, env = "TOLLGATE_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FailureModeArg {
+    Open,
+    Closed,
+}
+
+fn data_dir() -> Result<PathBuf> {
+    let dir = match std::env::var_os("TOLLGATE_DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let home = std::env::var_os("HOME").context("set HOME or TOLLGATE_DATA_DIR")?;
+            PathBuf::from(home).join(".local/share/tollgate")
+        }
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// The given key, else the data directory's key file, created (mode 0600) on first start.
+fn secret_box(given: Option<String>) -> Result<SecretBox> {
+    if let Some(hex) = given {
+        return SecretBox::from_hex(&hex).context("TOLLGATE_SECRET_KEY");
+    }
+    let path = data_dir()?.join("secret.key");
+    if !path.exists() {
+        crate::client::write_private(&path, SecretBox::generate_hex().as_bytes())
+            .with_context(|| format!("write {}", path.display()))?;
+    }
+    let hex = std::fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
+    SecretBox::from_hex(&hex).with_context(|| format!("the key in {}", path.display()))
 }
 
 fn default_database() -> Result<String> {
@@ -45,7 +86,16 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let new_deployment = !store.has_any_user().await?;
-    let state = AppState::new(store, Arc::new(SystemClock), Settings::default());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    if tollgate_server::ensure_offline_model(&store, &clock).await? {
+        tracing::info!("added the offline `simulated` model as the default model");
+    }
+    let mut settings = Settings::with_secret_box(secret_box(args.secret_key)?);
+    settings.limit_failure_mode = match args.limit_failure_mode {
+        FailureModeArg::Open => LimitFailureMode::Open,
+        FailureModeArg::Closed => LimitFailureMode::Closed,
+    };
+    let state = AppState::new(store, clock, settings);
     println!("tollgate {} listening on http://{addr}", env!("CARGO_PKG_VERSION"));
     println!("database: {shown_url}");
     if new_deployment {

@@ -12,13 +12,21 @@ pub struct ApiError {
     pub message: String,
     pub detail: Option<String>,
     pub validations: Vec<api::ValidationError>,
+    /// A body of another shape (the 409 of an exceeded limit); replaces the standard one.
+    pub body: Option<serde_json::Value>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), detail: None, validations: Vec::new() }
+        ApiError {
+            status,
+            message: message.into(),
+            detail: None,
+            validations: Vec::new(),
+            body: None,
+        }
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -55,6 +63,23 @@ impl ApiError {
         err
     }
 
+    /// spend-limits §7: over the limit, with what was spent, the limit and when it resets.
+    pub fn limit_exceeded(
+        spent: i64,
+        limit: i64,
+        resets_at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let body = api::ChatUsageLimitExceededResponse {
+            message: "Chat usage limit exceeded.".to_owned(),
+            spent_micros: spent,
+            limit_micros: limit,
+            resets_at,
+        };
+        let mut err = Self::conflict("Chat usage limit exceeded.");
+        err.body = serde_json::to_value(body).ok();
+        err
+    }
+
     /// An unexpected failure. The cause is logged, never sent: it may name tables or hosts.
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "{context}");
@@ -65,6 +90,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some(body) = self.body {
+            return (self.status, axum::Json(body)).into_response();
+        }
         let body = api::Response {
             message: self.message,
             detail: self.detail,

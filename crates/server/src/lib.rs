@@ -6,18 +6,25 @@
 
 pub mod auth;
 pub mod authz;
+mod bootstrap;
+mod chat_wire;
+pub mod chatd;
 mod error;
+mod events;
 mod extract;
+mod metrics;
 mod openapi;
 mod ratelimit;
 mod routes;
+pub mod secrets;
 mod state;
 mod validate;
 mod wire;
 
+pub use bootstrap::ensure_offline_model;
 pub use error::{ApiError, ApiResult};
 pub use openapi::openapi_json;
-pub use state::{AppState, Settings};
+pub use state::{AppState, ChatSettings, LimitFailureMode, Settings};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -32,6 +39,7 @@ pub fn app(state: AppState) -> Router {
     let (router, api) = openapi::router().split_for_parts();
     let document = std::sync::Arc::new(api);
     router
+        .route("/metrics", axum::routing::get(metrics::serve_metrics))
         .route(
             "/api/openapi.json",
             axum::routing::get(move || {
@@ -48,11 +56,29 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` resolves.
+/// Serves `app(state)` on `listener`, and runs the chat daemon beside it, until `shutdown`
+/// resolves. The daemon stops claiming at once; in-flight requests finish.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stopped| *stopped).await;
+    };
+    let daemon = state
+        .settings
+        .chat
+        .run_daemon
+        .then(|| tokio::spawn(chatd::run_daemon(state.clone(), stopped(stop_rx.clone()))));
+    let served = axum::serve(listener, app(state)).with_graceful_shutdown(stopped(stop_rx)).await;
+    if let Some(daemon) = daemon {
+        let _ = daemon.await;
+    }
+    served
 }

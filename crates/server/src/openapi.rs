@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, so it cannot drift from
 //! the code.
 
-use crate::routes::{groups, health, limits, orgs, tokens, users};
+use crate::routes::{
+    chat_messages, chat_stream, chats, costs, groups, health, limits, models, orgs, tokens, users,
+};
 use crate::state::AppState;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -46,6 +48,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(limits::status))
         .routes(routes!(limits::upsert_user_override, limits::delete_user_override))
         .routes(routes!(limits::upsert_group_override, limits::delete_group_override))
+        .routes(routes!(chats::create_chat, chats::list_chats))
+        .routes(routes!(chats::get_chat, chats::update_chat))
+        .routes(routes!(chats::list_messages, chat_messages::send_message))
+        .routes(routes!(chat_messages::edit_message))
+        .routes(routes!(chat_messages::delete_queued))
+        .routes(routes!(chat_messages::promote_queued))
+        .routes(routes!(chat_messages::interrupt))
+        .routes(routes!(chat_messages::regenerate_title))
+        .routes(routes!(chat_stream::stream))
+        .routes(routes!(models::list_providers, models::create_provider))
+        .routes(routes!(models::update_provider, models::delete_provider))
+        .routes(routes!(models::list_model_configs, models::create_model_config))
+        .routes(routes!(models::update_model_config, models::delete_model_config))
+        .routes(routes!(models::list_models))
+        .routes(routes!(costs::user_summary))
+        .routes(routes!(costs::users_costs))
 }
 
 /// The document as pretty JSON (for the committed snapshot and `tollgate openapi`).

@@ -1,9 +1,24 @@
-//! What every handler shares.
+//! What every handler and the chat daemon share.
 
+use crate::events::EventHub;
+use crate::metrics::Metrics;
 use crate::ratelimit::LoginLimiter;
+use crate::secrets::SecretBox;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
 use tollgate_core::Clock;
 use tollgate_store::Store;
+
+/// What an admission point does when the limit lookup itself fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LimitFailureMode {
+    /// Allow the action, log a warning and count it (Coder's behaviour).
+    #[default]
+    Open,
+    /// Refuse with 503.
+    Closed,
+}
 
 /// Operator settings of a server.
 #[derive(Debug, Clone)]
@@ -12,11 +27,55 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Failed logins allowed per email per minute.
     pub login_attempts_per_minute: u32,
+    pub limit_failure_mode: LimitFailureMode,
+    /// Encrypts provider API keys at rest.
+    pub secret_box: SecretBox,
+    pub chat: ChatSettings,
 }
 
-impl Default for Settings {
+/// How the chat daemon runs.
+#[derive(Debug, Clone)]
+pub struct ChatSettings {
+    /// Whether this server runs the daemon (it always serves the API).
+    pub run_daemon: bool,
+    /// This replica's worker id (unique per process).
+    pub worker_id: String,
+    /// How often a running chat's heartbeat is refreshed (and interruption noticed).
+    pub heartbeat_interval: Duration,
+    /// A running chat whose heartbeat is older than this is given back to `pending`.
+    pub stale_after: Duration,
+    /// How often the daemon looks for pending chats when not woken.
+    pub poll_interval: Duration,
+    /// Pause between the simulated provider's deltas.
+    pub simulated_delta_delay: Duration,
+    /// An upstream that sends nothing for this long has failed.
+    pub provider_idle_timeout: Duration,
+}
+
+impl Default for ChatSettings {
     fn default() -> Self {
-        Settings { max_body_bytes: 1024 * 1024, login_attempts_per_minute: 10 }
+        ChatSettings {
+            run_daemon: true,
+            worker_id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            heartbeat_interval: Duration::from_secs(2),
+            stale_after: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(1),
+            simulated_delta_delay: Duration::from_millis(10),
+            provider_idle_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+impl Settings {
+    /// Settings with a given secret key (hex); every other field at its default.
+    pub fn with_secret_box(secret_box: SecretBox) -> Self {
+        Settings {
+            max_body_bytes: 1024 * 1024,
+            login_attempts_per_minute: 10,
+            limit_failure_mode: LimitFailureMode::Open,
+            secret_box,
+            chat: ChatSettings::default(),
+        }
     }
 }
 
@@ -26,11 +85,28 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<LoginLimiter>,
+    pub metrics: Arc<Metrics>,
+    pub events: Arc<EventHub>,
+    /// Wakes this replica's daemon when a chat becomes pending here.
+    pub wake: Arc<Notify>,
+    /// Shared by every provider call (connection pooling).
+    pub llm_http: reqwest::Client,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let login_limiter = Arc::new(LoginLimiter::new(settings.login_attempts_per_minute));
-        AppState { store, clock, settings: Arc::new(settings), login_limiter }
+        AppState {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            login_limiter,
+            metrics: Arc::new(Metrics::default()),
+            events: Arc::new(EventHub::default()),
+            wake: Arc::new(Notify::new()),
+            llm_http: tollgate_llm::ProviderOptions::default()
+                .http_client()
+                .unwrap_or_else(|_| reqwest::Client::new()),
+        }
     }
 }

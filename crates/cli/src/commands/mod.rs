@@ -1,7 +1,9 @@
 //! Client commands: each turns flags into one or a few API calls and prints the answer for people.
 
+pub mod chat;
 pub mod identity;
 pub mod limits;
+pub mod models;
 
 use crate::client::Client;
 use anyhow::{Context, Result};
@@ -45,4 +47,17 @@ pub async fn group(client: &Client, group: &str, org: Option<&str>) -> Result<ap
         .into_iter()
         .find(|g| g.name.eq_ignore_ascii_case(group))
         .with_context(|| format!("no group {group:?} in organization {}", org.name))
+}
+
+/// Money for people: cents from a dollar up; below that, enough decimals to see sub-cent chat
+/// costs (`$0.00075`).
+pub fn money(micros: i64) -> String {
+    if micros.abs() >= 1_000_000 {
+        return tollgate_core::Micros::new(micros).to_string();
+    }
+    let sign = if micros < 0 { "-" } else { "" };
+    let digits = format!("{:06}", micros.abs());
+    let trimmed = digits.trim_end_matches('0');
+    let decimals = if trimmed.len() < 2 { &digits[..2] } else { trimmed };
+    format!("{sign}$0.{decimals}")
 }

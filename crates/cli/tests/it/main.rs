@@ -1,2 +1,3 @@
+mod replicas;
 mod template;
 mod walkthrough;

@@ -5,9 +5,10 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-struct Server {
+pub struct Server {
     child: Child,
-    url: String,
+    pub url: String,
+    _data: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -17,14 +18,18 @@ impl Drop for Server {
     }
 }
 
-fn tollgate() -> Command {
+pub fn tollgate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_tollgate"))
 }
 
-/// Starts `tollgate serve` on a free port and reads the address it prints.
-fn serve(database: &str) -> Server {
+/// Starts `tollgate serve` on a free port and reads the address it prints. Every server gets
+/// the same secret key, as replicas sharing a database must.
+pub fn serve(database: &str) -> Server {
+    let data = tempfile::tempdir().expect("data dir");
     let mut child = tollgate()
         .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+        .env("TOLLGATE_DATA_DIR", data.path())
+        .env("TOLLGATE_SECRET_KEY", "11".repeat(32))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -37,11 +42,11 @@ fn serve(database: &str) -> Server {
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let url = first.split_whitespace().last().expect("an address").to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
-    Server { child, url }
+    Server { child, url, _data: data }
 }
 
 /// Runs a client command as the user whose session lives in `home`; returns stdout.
-fn run(home: &Path, args: &[&str]) -> String {
+pub fn run(home: &Path, args: &[&str]) -> String {
     let out =
         tollgate().args(args).env("TOLLGATE_CONFIG_DIR", home).output().expect("run tollgate");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -50,7 +55,7 @@ fn run(home: &Path, args: &[&str]) -> String {
     stdout
 }
 
-fn fails(home: &Path, args: &[&str]) -> String {
+pub fn fails(home: &Path, args: &[&str]) -> String {
     let out =
         tollgate().args(args).env("TOLLGATE_CONFIG_DIR", home).output().expect("run tollgate");
     assert!(!out.status.success(), "tollgate {args:?} should fail");

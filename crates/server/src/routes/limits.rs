@@ -12,6 +12,7 @@ use serde::Deserialize;
 use tollgate_api_types as api;
 use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period};
 use tollgate_store::StoreError;
+use uuid::Uuid;
 
 type Body<T> = Result<Json<T>, ApiError>;
 
@@ -102,9 +103,18 @@ pub async fn status(
         Some(raw) => Some(parse_uuid(raw)?),
         None => None,
     };
-    let limit = state.store.resolve_limit(caller.id(), organization).await?;
+    Ok(Json(status_for(&state, caller.id(), organization).await?))
+}
+
+/// A user's standing: the limit that applies, where it comes from, and what was spent.
+pub async fn status_for(
+    state: &AppState,
+    user: Uuid,
+    organization: Option<Uuid>,
+) -> ApiResult<api::ChatUsageLimitStatus> {
+    let limit = state.store.resolve_limit(user, organization).await?;
     let Some(spend_limit) = limit.limit else {
-        return Ok(Json(api::ChatUsageLimitStatus {
+        return Ok(api::ChatUsageLimitStatus {
             is_limited: false,
             period: None,
             spend_limit_micros: None,
@@ -113,11 +123,11 @@ pub async fn status(
             period_end: None,
             limit_source: Some(api::ChatUsageLimitSource::Disabled),
             limit_group_id: None,
-        }));
+        });
     };
     let bounds = limit.period.bounds(&state.clock.now());
-    let spent = state.store.spend(caller.id(), limit.spend_scope(organization), bounds).await?;
-    Ok(Json(api::ChatUsageLimitStatus {
+    let spent = state.store.spend(user, limit.spend_scope(organization), bounds).await?;
+    Ok(api::ChatUsageLimitStatus {
         is_limited: true,
         period: Some(wire::period(limit.period)),
         spend_limit_micros: Some(spend_limit.get()),
@@ -126,7 +136,7 @@ pub async fn status(
         period_end: Some(bounds.end),
         limit_source: Some(wire::limit_source(limit.source)),
         limit_group_id: limit.group_id.filter(|_| limit.source == LimitSource::Group),
-    }))
+    })
 }
 
 #[utoipa::path(put, path = "/api/experimental/chats/usage-limits/overrides/{user}",

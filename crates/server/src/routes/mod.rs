@@ -1,9 +1,14 @@
 //! The HTTP routes, one module per area. Each handler authenticates (through the `Caller`
 //! extractor), authorizes through the one authorizer, then calls the store.
 
+pub mod chat_messages;
+pub mod chat_stream;
+pub mod chats;
+pub mod costs;
 pub mod groups;
 pub mod health;
 pub mod limits;
+pub mod models;
 pub mod orgs;
 pub mod tokens;
 pub mod users;

@@ -5,7 +5,10 @@ mod support;
 
 mod authz_matrix;
 mod bad_input;
+mod chats;
+mod fake_llm;
 mod identity;
 mod limits;
 mod openapi;
+mod providers;
 mod secrets;

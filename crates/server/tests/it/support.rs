@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::sync::oneshot;
 use tollgate_core::{FixedClock, Micros};
+use tollgate_server::secrets::SecretBox;
 use tollgate_server::{AppState, Settings};
 use tollgate_store::testing::TestDb;
 use tollgate_store::{ChatStatus, MessageRole, NewChat, NewChatMessage, Store};
@@ -34,7 +35,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub db: TestDb,
     pub clock: Arc<FixedClock>,
-    _shutdown: oneshot::Sender<()>,
+    shutdown: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 pub const PASSWORD: &str = "correct-horse-battery";
@@ -49,16 +51,31 @@ impl TestApp {
     }
 
     pub async fn start(db: TestDb) -> Self {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// Starts with test settings (fast daemon loops), adjusted by `tweak`.
+    pub async fn start_with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Self {
         let clock = Arc::new(FixedClock::new(Utc::now()));
-        let settings = Settings { max_body_bytes: 64 * 1024, ..Settings::default() };
+        let mut settings = test_settings();
+        tweak(&mut settings);
         let state = AppState::new(db.store.clone(), clock.clone(), settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
         let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(tollgate_server::run(listener, state, async {
+        let server = tokio::spawn(tollgate_server::run(listener, state, async {
             let _ = rx.await;
         }));
-        TestApp { base, http: reqwest::Client::new(), db, clock, _shutdown: tx }
+        TestApp { base, http: reqwest::Client::new(), db, clock, shutdown: tx, server }
+    }
+
+    /// Stops this server (its daemon first) and starts another on the same database.
+    pub async fn restart_with(self, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let TestApp { db, shutdown, server, http, .. } = self;
+        drop(http);
+        let _ = shutdown.send(());
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
+        Self::start_with(db, tweak).await
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -210,6 +227,18 @@ impl TestApp {
         use tollgate_core::Clock;
         self.clock.now()
     }
+}
+
+/// Small bodies, a fixed secret key, and a daemon that reacts in milliseconds.
+pub fn test_settings() -> Settings {
+    let secret_box = SecretBox::new(&[7u8; 32]).expect("32-byte key");
+    let mut settings = Settings::with_secret_box(secret_box);
+    settings.max_body_bytes = 64 * 1024;
+    settings.chat.heartbeat_interval = std::time::Duration::from_millis(20);
+    settings.chat.poll_interval = std::time::Duration::from_millis(20);
+    settings.chat.simulated_delta_delay = std::time::Duration::from_millis(1);
+    settings.chat.provider_idle_timeout = std::time::Duration::from_millis(500);
+    settings
 }
 
 async fn read(resp: reqwest::Response) -> (StatusCode, Value) {

@@ -1,0 +1,66 @@
+//! The spend-limit admission check (spend-limits.md §7), called at every admission point: create
+//! chat, send message, edit message, create a sub-agent chat, regenerate a title. Promoting an
+//! already-queued message is not an admission point: it was admitted when it was queued.
+//!
+//! Concurrency trade-off (documented as Coder documents it): the check reads the limit and the
+//! spend, then the caller writes. Two concurrent requests by one user can both pass before
+//! either run is billed, and a run that started is never interrupted by the limit, so a user
+//! can overspend by at most (cost of one run) × (number of concurrent admissions). Closing that
+//! window needs a reservation taken in the same transaction as the write (a later "strict" mode).
+
+use crate::error::ApiError;
+use crate::state::{AppState, LimitFailureMode};
+use axum::http::StatusCode;
+use tollgate_core::{Admission, admit};
+use tollgate_store::StoreError;
+use uuid::Uuid;
+
+/// `Ok` when `owner` may start new work in `organization`; the 409 of §7 when over the limit.
+pub async fn check_admission(
+    state: &AppState,
+    owner: Uuid,
+    organization: Uuid,
+) -> Result<(), ApiError> {
+    match decide(state, owner, organization).await {
+        Ok(Admission::Blocked { spent, limit, resets_at }) => {
+            state.metrics.admission("blocked");
+            Err(ApiError::limit_exceeded(spent.get(), limit.get(), resets_at))
+        }
+        Ok(_) => {
+            state.metrics.admission("allowed");
+            Ok(())
+        }
+        Err(err) => lookup_failed(state, owner, &err),
+    }
+}
+
+async fn decide(
+    state: &AppState,
+    owner: Uuid,
+    organization: Uuid,
+) -> Result<Admission, StoreError> {
+    let limit = state.store.resolve_limit(owner, Some(organization)).await?;
+    if limit.limit.is_none() {
+        return Ok(Admission::Unlimited);
+    }
+    let bounds = limit.period.bounds(&state.clock.now());
+    let spent = state.store.spend(owner, limit.spend_scope(Some(organization)), bounds).await?;
+    Ok(admit(&limit, spent, bounds))
+}
+
+fn lookup_failed(state: &AppState, owner: Uuid, err: &StoreError) -> Result<(), ApiError> {
+    state.metrics.limit_check_failures.inc();
+    match state.settings.limit_failure_mode {
+        LimitFailureMode::Open => {
+            state.metrics.admission("failed_open");
+            tracing::warn!(owner_id = %owner, error = %err, "usage limit check failed, allowing message");
+            Ok(())
+        }
+        LimitFailureMode::Closed => {
+            state.metrics.admission("failed_closed");
+            tracing::error!(owner_id = %owner, error = %err, "usage limit check failed, refusing");
+            Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Usage limit check failed.")
+                .with_detail("The spend limit could not be checked; try again shortly."))
+        }
+    }
+}

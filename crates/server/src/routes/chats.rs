@@ -1,0 +1,252 @@
+//! Chats (chats.md §1): create, list, get, archive/rename, and the message history.
+
+use crate::auth::Caller;
+use crate::authz::{Action, Object, allowed, authorize};
+use crate::chat_wire::{self, input_text, text_content};
+use crate::chatd::admission::check_admission;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query, parse_uuid};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use tollgate_api_types as api;
+use tollgate_core::title_from_text;
+use tollgate_store::{Chat, ChatStatus, ModelConfig, NewChat, StoreError, UserMessage};
+use uuid::Uuid;
+
+/// The chat, if the caller may read it; 404 otherwise, so other users' chat ids reveal nothing.
+pub async fn readable_chat(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Chat> {
+    let id = parse_uuid(raw)?;
+    let not_found = || ApiError::not_found("Chat not found.");
+    let chat = state.store.get_chat(id).await?.ok_or_else(not_found)?;
+    if !allowed(&caller.subject, Action::Read, Object::Chat { owner: chat.owner_id }) {
+        return Err(not_found());
+    }
+    Ok(chat)
+}
+
+/// Like [`readable_chat`], and the caller may also change it.
+pub async fn writable_chat(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Chat> {
+    let chat = readable_chat(state, caller, raw).await?;
+    authorize(&caller.subject, Action::Update, Object::Chat { owner: chat.owner_id })?;
+    Ok(chat)
+}
+
+/// The model config a request names, or the default one.
+pub async fn model_for(state: &AppState, requested: Option<Uuid>) -> ApiResult<ModelConfig> {
+    match requested {
+        Some(id) => match state.store.get_model_config(id).await? {
+            Some(m) if m.enabled => Ok(m),
+            _ => Err(ApiError::bad_request("Invalid model config ID.")),
+        },
+        None => state
+            .store
+            .default_model_config()
+            .await?
+            .ok_or_else(|| ApiError::bad_request("No default chat model config is configured.")),
+    }
+}
+
+/// Who owns a new chat and in which organization it is admitted: the caller in the requested
+/// (or default) organization, or — for a sub-agent chat — the parent's owner and organization.
+async fn placement(
+    state: &AppState,
+    caller: &Caller,
+    req: &api::CreateChatRequest,
+) -> ApiResult<(Uuid, Uuid, Option<Uuid>)> {
+    if let Some(parent) = req.parent_chat_id {
+        let parent = readable_chat(state, caller, &parent.to_string())
+            .await
+            .map_err(|_| ApiError::bad_request("Invalid parent chat ID."))?;
+        authorize(&caller.subject, Action::Create, Object::Chat { owner: parent.owner_id })?;
+        return Ok((parent.owner_id, parent.organization_id, Some(parent.id)));
+    }
+    authorize(&caller.subject, Action::Create, Object::Chat { owner: caller.id() })?;
+    let org = match req.organization_id {
+        Some(org) => org,
+        None => state
+            .store
+            .default_organization()
+            .await?
+            .map(|o| o.id)
+            .ok_or_else(|| ApiError::bad_request("No default organization exists."))?,
+    };
+    if !state.store.is_organization_member(org, caller.id()).await? {
+        return Err(ApiError::bad_request("Invalid organization ID.")
+            .with_detail("You are not a member of that organization."));
+    }
+    Ok((caller.id(), org, None))
+}
+
+#[utoipa::path(post, path = "/api/experimental/chats", tag = "Chats", request_body = api::CreateChatRequest,
+    responses((status = 201, body = api::Chat), (status = 400, body = api::Response),
+        (status = 409, body = api::ChatUsageLimitExceededResponse)), security(("session" = [])))]
+pub async fn create_chat(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<api::CreateChatRequest>,
+) -> ApiResult<(StatusCode, Json<api::Chat>)> {
+    let text = input_text(&req.content)?;
+    let model = model_for(&state, req.model_config_id).await?;
+    let labels = chat_labels(req.labels.clone())?;
+    let (owner, org, parent) = placement(&state, &caller, &req).await?;
+    check_admission(&state, owner, org).await?;
+    let now = state.clock.now();
+    let chat = NewChat {
+        id: Uuid::new_v4(),
+        owner_id: owner,
+        organization_id: org,
+        workspace_id: req.workspace_id,
+        parent_chat_id: parent,
+        model_config_id: Some(model.id),
+        labels,
+        title: title_from_text(&text),
+        status: ChatStatus::Pending,
+        created_at: now,
+    };
+    let first = UserMessage {
+        content: text_content(&text),
+        created_by: caller.id(),
+        model_config_id: Some(model.id),
+        created_at: now,
+    };
+    let (chat, _) = state.store.create_chat_with_message(chat, first).await?;
+    state.wake.notify_one();
+    Ok((StatusCode::CREATED, Json(chat_wire::chat(&chat))))
+}
+
+/// Labels are a flat object of strings (Coder's `map[string]string`).
+fn chat_labels(labels: Option<serde_json::Value>) -> ApiResult<serde_json::Value> {
+    match labels {
+        None | Some(serde_json::Value::Null) => Ok(serde_json::json!({})),
+        Some(v)
+            if v.as_object()
+                .is_some_and(|o| o.len() <= 64 && o.values().all(serde_json::Value::is_string)) =>
+        {
+            Ok(v)
+        }
+        Some(_) => Err(ApiError::validation(
+            "labels",
+            "Labels must be an object of at most 64 string values.",
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListChatsParams {
+    /// `archived:true` lists archived chats.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/experimental/chats", tag = "Chats", params(ListChatsParams),
+    responses((status = 200, body = Vec<api::Chat>)), security(("session" = [])))]
+pub async fn list_chats(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListChatsParams>,
+) -> ApiResult<Json<Vec<api::Chat>>> {
+    let archived = match params.q.as_deref().map(str::trim) {
+        None | Some("") | Some("archived:false") => false,
+        Some("archived:true") => true,
+        Some(other) => {
+            return Err(ApiError::validation(
+                "q",
+                format!("Unsupported query {other:?}: use archived:true or archived:false."),
+            ));
+        }
+    };
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::validation("limit", "Must be between 1 and 200."));
+    }
+    let offset = params.offset.unwrap_or(0).max(0);
+    let chats = state.store.list_chats(caller.id(), archived, limit, offset).await?;
+    Ok(Json(chats.iter().map(chat_wire::chat).collect()))
+}
+
+#[utoipa::path(get, path = "/api/experimental/chats/{chat}", tag = "Chats", params(("chat" = Uuid, Path)),
+    responses((status = 200, body = api::Chat), (status = 404, body = api::Response)), security(("session" = [])))]
+pub async fn get_chat(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<api::Chat>> {
+    Ok(Json(chat_wire::chat(&readable_chat(&state, &caller, &raw).await?)))
+}
+
+#[utoipa::path(patch, path = "/api/experimental/chats/{chat}", tag = "Chats", params(("chat" = Uuid, Path)),
+    request_body = api::UpdateChatRequest, responses((status = 204), (status = 400, body = api::Response)),
+    security(("session" = [])))]
+pub async fn update_chat(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Json(req): Json<api::UpdateChatRequest>,
+) -> ApiResult<StatusCode> {
+    let chat = writable_chat(&state, &caller, &raw).await?;
+    let title = match req.title.map(|t| t.trim().to_owned()) {
+        Some(t) if t.is_empty() => {
+            return Err(ApiError::validation("title", "A title must not be empty."));
+        }
+        Some(t) => {
+            crate::validate::text("title", &t, 200)?;
+            Some(t)
+        }
+        None => None,
+    };
+    state.store.update_chat(chat.id, title, req.archived, state.clock.now()).await.map_err(
+        |e| match e {
+            StoreError::Invalid(msg) => ApiError::bad_request(msg),
+            other => other.into(),
+        },
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MessagesParams {
+    pub before_id: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/experimental/chats/{chat}/messages", tag = "Chats",
+    params(("chat" = Uuid, Path), MessagesParams), responses((status = 200, body = api::ChatMessagesResponse)),
+    security(("session" = [])))]
+pub async fn list_messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Query(params): Query<MessagesParams>,
+) -> ApiResult<Json<api::ChatMessagesResponse>> {
+    let chat = readable_chat(&state, &caller, &raw).await?;
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::validation("limit", "Must be between 1 and 200."));
+    }
+    let (messages, has_more) = state.store.list_messages(chat.id, params.before_id, limit).await?;
+    let queued = state.store.list_queued(chat.id).await?;
+    let context_limit = context_limit(&state, &chat).await;
+    Ok(Json(api::ChatMessagesResponse {
+        messages: messages.iter().map(|m| chat_wire::message(m, context_limit)).collect(),
+        queued_messages: queued.iter().map(chat_wire::queued).collect(),
+        has_more,
+    }))
+}
+
+/// The context limit of the chat's model, shown with each message's usage (0 when unknown).
+pub async fn context_limit(state: &AppState, chat: &Chat) -> i64 {
+    match chat.last_model_config_id {
+        Some(id) => state
+            .store
+            .get_model_config(id)
+            .await
+            .ok()
+            .flatten()
+            .map(|m| m.context_limit)
+            .unwrap_or(0),
+        None => 0,
+    }
+}
