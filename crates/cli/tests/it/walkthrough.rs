@@ -116,6 +116,8 @@ fn walkthrough(database: &str) {
         fails(owner.path(), &["limits", "override", "rm", "bob"]).contains("override not found")
     );
 
+    chat_until_the_limit(owner.path(), alice.path(), url);
+
     run(owner.path(), &["limits", "override", "rm", "alice"]);
     run(owner.path(), &["limits", "disable"]);
     assert!(run(alice.path(), &["usage"]).contains("No spend limit applies to you."));
@@ -135,4 +137,69 @@ fn readme_walkthrough_on_postgres() {
     let Some(db) = runtime.block_on(tollgate_store::testing::postgres()) else { return };
     walkthrough(&db.url);
     runtime.block_on(async move { drop(db) });
+}
+
+/// Chats on the offline model until the 409 arrives; spend equals the answers' costs; raising
+/// the override re-admits at once.
+fn chat_until_the_limit(owner: &Path, alice: &Path, url: &str) {
+    assert!(run(owner, &["models", "list"]).contains("simulated-1"));
+    run(owner, &["limits", "override", "set", "alice", "$0.002"]);
+    let first = tollgate()
+        .args(["chat", "Explain spend limits"])
+        .env("TOLLGATE_CONFIG_DIR", alice)
+        .output()
+        .expect("chat");
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        stdout.contains("Explain spend limits"),
+        "the simulated answer quotes the prompt: {stdout}"
+    );
+    let chat_line = String::from_utf8_lossy(&first.stderr).into_owned();
+    let chat_id = chat_line.split_whitespace().nth(1).expect("chat id").to_owned();
+    let mut refused = None;
+    for n in 0..30 {
+        let out = tollgate()
+            .args(["chat", "send", &chat_id, &format!("tell me more, part {n}")])
+            .env("TOLLGATE_CONFIG_DIR", alice)
+            .output()
+            .expect("send");
+        if !out.status.success() {
+            refused = Some(String::from_utf8_lossy(&out.stderr).into_owned());
+            break;
+        }
+    }
+    let refused = refused.expect("the limit never refused a message");
+    assert!(refused.contains("Chat usage limit exceeded. You've used $0.00"), "{refused}");
+    assert!(refused.contains("of your $0.002 limit. Resets"), "{refused}");
+    assert!(run(alice, &["usage"]).contains("Limit exceeded"));
+
+    // current_spend is exactly the sum of the assistant messages' costs.
+    let session: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(alice.join("session.json")).expect("session"),
+    )
+    .expect("json");
+    let token = session["token"].as_str().expect("token");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let get = |path: &str| -> serde_json::Value {
+        runtime.block_on(async {
+            let req = reqwest::Client::new()
+                .get(format!("{url}{path}"))
+                .header("Coder-Session-Token", token);
+            req.send().await.expect("request").json().await.expect("json")
+        })
+    };
+    let status = get("/api/experimental/chats/usage-limits/status");
+    let page = get(&format!("/api/experimental/chats/{chat_id}/messages?limit=200"));
+    let costs: i64 = page["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["total_cost_micros"].as_i64())
+        .sum();
+    assert_eq!(status["current_spend"].as_i64(), Some(costs));
+    assert!(costs >= 2000);
+
+    run(owner, &["limits", "override", "set", "alice", "$5"]);
+    run(alice, &["chat", "send", &chat_id, "one more"]);
 }

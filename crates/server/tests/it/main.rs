@@ -3,6 +3,8 @@
 #[macro_use]
 mod support;
 
+mod admission;
+mod authz_chats;
 mod authz_matrix;
 mod bad_input;
 mod chats;
