@@ -62,7 +62,7 @@ pub(crate) fn migrate_error(err: sqlx::migrate::MigrateError) -> StoreError {
     StoreError::Database(format!("migration failed: {err}"))
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Database(format!("stored {what} {value:?} is not valid"))
 }
 

@@ -10,6 +10,9 @@ mod chat_store;
 mod common;
 mod error;
 mod records;
+mod workspace_common;
+mod workspace_records;
+mod workspace_store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -24,6 +27,8 @@ pub use error::{StoreError, StoreResult};
 pub use postgres::PostgresStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
+pub use workspace_records::*;
+pub use workspace_store::WorkspaceStore;
 
 /// Which database is behind a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +38,7 @@ pub enum Backend {
 }
 
 #[async_trait]
-pub trait Store: ChatStore + Send + Sync + 'static {
+pub trait Store: ChatStore + WorkspaceStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Cheap round trip to the database, for health checks.

@@ -19,6 +19,7 @@ mod providers;
 mod store_impl;
 mod tokens;
 mod users;
+mod workspaces;
 
 use crate::common::{db_error, migrate_error, trunc_micros};
 use crate::{StoreResult, Time};

@@ -22,6 +22,7 @@ mod providers;
 mod store_impl;
 mod tokens;
 mod users;
+mod workspaces;
 
 use crate::common::{db_error, from_micros, migrate_error, parse_uuid};
 use crate::{StoreResult, Time};

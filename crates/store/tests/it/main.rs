@@ -58,3 +58,4 @@ mod resolve_random;
 mod spend;
 mod tokens;
 mod users;
+mod workspaces;
