@@ -14,3 +14,4 @@ mod limits;
 mod openapi;
 mod providers;
 mod secrets;
+mod stream;
