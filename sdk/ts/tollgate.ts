@@ -213,3 +213,92 @@ export type ChatStreamStatus = { status: ChatStatus, };
 export type ChatStreamError = { message: string, kind?: string, provider?: string, retryable: boolean, };
 
 export type ChatStreamEvent = { type: string, chat_id: string, message_part?: ChatStreamMessagePart, message?: ChatMessage, status?: ChatStreamStatus, error?: ChatStreamError, queued_messages?: Array<ChatQueuedMessage>, };
+
+export type CreateWorkspaceRequest = { 
+/**
+ * Coder's workspace-name rule: 1–32 letters, digits and single hyphens.
+ */
+name: string, 
+/**
+ * Defaults to the default organization; the owner must be a member.
+ */
+organization_id?: string, 
+/**
+ * The JSON document `terraform show -json` prints for an applied state or a plan.
+ */
+terraform_state: Record<string, unknown>, 
+/**
+ * The DOT text `terraform graph` prints.
+ */
+terraform_graph: string, };
+
+export type Workspace = { id: string, name: string, owner_id: string, owner_name: string, organization_id: string, created_at: string, updated_at: string, latest_build: WorkspaceBuild, };
+
+export type WorkspacesResponse = { workspaces: Array<Workspace>, count: number, };
+
+export type WorkspaceTransition = "start" | "stop" | "delete";
+
+export type TerraformDocumentKind = "state" | "plan";
+
+export type WorkspaceBuild = { id: string, workspace_id: string, build_number: number, transition: WorkspaceTransition, 
+/**
+ * tollgate: the document the build was converted from.
+ */
+terraform_document: TerraformDocumentKind, has_ai_task: boolean, has_external_agent: boolean, created_at: string, resources: Array<WorkspaceResource>, };
+
+export type WorkspaceResource = { id: string, created_at: string, workspace_transition: WorkspaceTransition, type: string, name: string, hide: boolean, icon: string, agents: Array<WorkspaceAgent>, 
+/**
+ * Null items are left out, as in Coder. Sensitive values are shown to those who may read
+ * the workspace, flagged `sensitive` for clients to mask (Coder's dashboard does).
+ */
+metadata: Array<WorkspaceResourceMetadata>, daily_cost: number, };
+
+export type WorkspaceResourceMetadata = { key: string, value: string, sensitive: boolean, };
+
+export type DisplayApp = "vscode" | "vscode_insiders" | "web_terminal" | "ssh_helper" | "port_forwarding_helper";
+
+export type WorkspaceAgent = { id: string, name: string, resource_id: string, 
+/**
+ * The cloud instance id of an instance-identity agent.
+ */
+instance_id?: string, operating_system: string, architecture: string, directory: string, connection_timeout_seconds: number, troubleshooting_url: string, motd_file: string, display_apps: Array<DisplayApp>, api_key_scope: string, order: number, apps: Array<WorkspaceApp>, scripts: Array<WorkspaceAgentScript>, devcontainers: Array<WorkspaceAgentDevcontainer>, };
+
+export type WorkspaceAppSharingLevel = "owner" | "authenticated" | "public";
+
+export type WorkspaceAppOpenIn = "slim-window" | "tab";
+
+export type WorkspaceAppHealth = "disabled" | "initializing";
+
+export type WorkspaceApp = { id: string, slug: string, display_name: string, command: string, url: string, icon: string, external: boolean, subdomain: boolean, sharing_level: WorkspaceAppSharingLevel, healthcheck: Healthcheck, health: WorkspaceAppHealth, group: string, hidden: boolean, open_in: WorkspaceAppOpenIn, tooltip: string, order: number, };
+
+export type Healthcheck = { url: string, 
+/**
+ * Seconds.
+ */
+interval: number, threshold: number, };
+
+export type WorkspaceAgentScript = { id: string, display_name: string, icon: string, script: string, cron: string, log_path: string, run_on_start: boolean, run_on_stop: boolean, start_blocks_login: boolean, timeout_seconds: number, };
+
+export type WorkspaceAgentDevcontainer = { id: string, name: string, workspace_folder: string, config_path: string, 
+/**
+ * The sub-agent pre-created for the devcontainer's apps, scripts and envs, if it has any.
+ */
+agent?: WorkspaceSubAgent, };
+
+export type WorkspaceSubAgent = { id: string, name: string, operating_system: string, architecture: string, directory: string, apps: Array<WorkspaceApp>, scripts: Array<WorkspaceAgentScript>, };
+
+export type WorkspaceAgentMetadataDescription = { key: string, display_name: string, script: string, 
+/**
+ * Seconds.
+ */
+interval: number, timeout: number, };
+
+export type AgentManifest = { agent_id: string, agent_name: string, 
+/**
+ * The parent of a devcontainer sub-agent.
+ */
+parent_id?: string, owner_name: string, workspace_id: string, workspace_name: string, directory: string, motd_file: string, 
+/**
+ * The agent's `env` over its `coder_env` values, merged by their strategies as Coder does.
+ */
+environment_variables: { [key in string]?: string }, apps: Array<WorkspaceApp>, scripts: Array<WorkspaceAgentScript>, metadata: Array<WorkspaceAgentMetadataDescription>, devcontainers: Array<WorkspaceAgentDevcontainer>, display_apps: Array<DisplayApp>, };
