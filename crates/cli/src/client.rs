@@ -154,10 +154,22 @@ impl Client {
     }
 }
 
+/// spend-limits §10: a 409 is a usage-limit refusal only with a non-empty message and a
+/// `resets_at` (other conflicts are 409s too).
+fn usage_limit_refusal(
+    status: reqwest::StatusCode,
+    text: &str,
+) -> Option<tollgate_api_types::ChatUsageLimitExceededResponse> {
+    if status != reqwest::StatusCode::CONFLICT {
+        return None;
+    }
+    serde_json::from_str::<tollgate_api_types::ChatUsageLimitExceededResponse>(text)
+        .ok()
+        .filter(|r| !r.message.is_empty())
+}
+
 fn failure(status: reqwest::StatusCode, text: &str) -> String {
-    if let Ok(over) =
-        serde_json::from_str::<tollgate_api_types::ChatUsageLimitExceededResponse>(text)
-    {
+    if let Some(over) = usage_limit_refusal(status, text) {
         return format!(
             "{} You've used {} of your {} limit. Resets {}.",
             over.message,
@@ -177,4 +189,35 @@ fn failure(status: reqwest::StatusCode, text: &str) -> String {
         out.push_str(&format!("\n  {}: {}", v.field, v.detail));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+
+    #[test]
+    fn only_a_409_with_message_and_reset_is_a_usage_limit_refusal() {
+        let full = r#"{"message":"Chat usage limit exceeded.","spent_micros":5,"limit_micros":5,"resets_at":"2025-06-16T00:00:00Z"}"#;
+        assert!(usage_limit_refusal(StatusCode::CONFLICT, full).is_some());
+        assert!(usage_limit_refusal(StatusCode::BAD_REQUEST, full).is_none());
+        let empty = r#"{"message":"","spent_micros":5,"limit_micros":5,"resets_at":"2025-06-16T00:00:00Z"}"#;
+        assert!(usage_limit_refusal(StatusCode::CONFLICT, empty).is_none());
+        assert!(
+            usage_limit_refusal(StatusCode::CONFLICT, r#"{"message":"Group exists."}"#).is_none()
+        );
+        assert!(failure(StatusCode::CONFLICT, full).contains(
+            "You've used $0.000005 of your $0.000005 limit. Resets 2025-06-16 00:00 UTC."
+        ));
+    }
+
+    #[test]
+    fn sub_dollar_amounts_keep_their_digits() {
+        use crate::commands::money;
+        assert_eq!(money(0), "$0.00");
+        assert_eq!(money(1500), "$0.0015");
+        assert_eq!(money(2000), "$0.002");
+        assert_eq!(money(500_000), "$0.50");
+        assert_eq!(money(12_500_000), "$12.50");
+    }
 }
