@@ -117,7 +117,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn presented_key(parts: &Parts) -> Option<String> {
+pub(crate) fn presented_key(parts: &Parts) -> Option<String> {
     let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(token) = header(SESSION_TOKEN_HEADER).filter(|t| !t.is_empty()) {
         return Some(token.to_owned());

@@ -65,6 +65,8 @@ pub enum Object {
     Workspace {
         owner: Uuid,
     },
+    /// Every user's workspaces (listing all).
+    Workspaces,
 }
 
 impl Subject {
@@ -126,7 +128,11 @@ fn role_allows(role: Role, _user: &UserSubject, action: Action, object: Object) 
                 )
         }
         Role::TemplateAdmin => {
-            action == Read && matches!(object, Object::Workspace { .. } | Object::Group { .. })
+            action == Read
+                && matches!(
+                    object,
+                    Object::Workspace { .. } | Object::Workspaces | Object::Group { .. }
+                )
         }
     }
 }

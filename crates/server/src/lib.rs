@@ -20,6 +20,8 @@ pub mod secrets;
 mod state;
 mod validate;
 mod wire;
+mod workspace_build;
+mod workspace_wire;
 
 pub use bootstrap::ensure_offline_model;
 pub use error::{ApiError, ApiResult};

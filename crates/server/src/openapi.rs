@@ -2,7 +2,8 @@
 //! the code.
 
 use crate::routes::{
-    chat_messages, chat_stream, chats, costs, groups, health, limits, models, orgs, tokens, users,
+    agents, chat_messages, chat_stream, chats, costs, groups, health, limits, models, orgs, tokens,
+    users, workspaces,
 };
 use crate::state::AppState;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
@@ -64,6 +65,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(models::list_models))
         .routes(routes!(costs::user_summary))
         .routes(routes!(costs::users_costs))
+        .routes(routes!(workspaces::create_workspace))
+        .routes(routes!(workspaces::list_workspaces))
+        .routes(routes!(workspaces::get_workspace))
+        .routes(routes!(agents::agent_manifest))
 }
 
 /// The document as pretty JSON (for the committed snapshot and `tollgate openapi`).

@@ -10,11 +10,11 @@ mod chat_store;
 mod common;
 mod error;
 mod records;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod workspace_common;
 mod workspace_records;
 mod workspace_store;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 use async_trait::async_trait;
 use std::sync::Arc;

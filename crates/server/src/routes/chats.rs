@@ -91,6 +91,7 @@ pub async fn create_chat(
     let model = model_for(&state, req.model_config_id).await?;
     let labels = chat_labels(req.labels.clone())?;
     let (owner, org, parent) = placement(&state, &caller, &req).await?;
+    super::workspaces::check_workspace_reference(&state, &caller, req.workspace_id).await?;
     check_admission(&state, owner, org).await?;
     let now = state.clock.now();
     let chat = NewChat {

@@ -1,6 +1,7 @@
 //! The HTTP routes, one module per area. Each handler authenticates (through the `Caller`
 //! extractor), authorizes through the one authorizer, then calls the store.
 
+pub mod agents;
 pub mod chat_messages;
 pub mod chat_stream;
 pub mod chats;
@@ -12,6 +13,7 @@ pub mod models;
 pub mod orgs;
 pub mod tokens;
 pub mod users;
+pub mod workspaces;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};

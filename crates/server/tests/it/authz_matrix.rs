@@ -16,6 +16,7 @@ const ADMINS: &[&str] = &["owner", "user-admin"];
 const READERS: &[&str] = &["owner", "user-admin", "auditor"];
 const CONFIG_READERS: &[&str] = &["owner", "auditor"];
 const GROUP_READERS: &[&str] = &["owner", "user-admin", "auditor", "template-admin"];
+const WORKSPACE_READERS: &[&str] = &["owner", "template-admin"];
 
 /// Fresh objects for one request, so a destructive call never changes what the next one sees.
 struct Targets {
@@ -23,6 +24,8 @@ struct Targets {
     org: Uuid,
     group: Uuid,
     token_id: String,
+    /// A workspace of `user` (from a plan, so it holds no agent token).
+    workspace: Uuid,
 }
 
 type Build = fn(&Targets) -> (Method, String, Option<Value>);
@@ -136,7 +139,28 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
         ("delete group override", OWNER, |t| {
             (Method::DELETE, format!("{L}/group-overrides/{}", t.group), None)
         }),
+        ("create own workspace", ALL, |_| {
+            (Method::POST, "/api/v2/users/me/workspaces".into(), Some(planned_workspace(None)))
+        }),
+        ("create other's workspace", OWNER, |t| {
+            let body = planned_workspace(Some(t.org));
+            (Method::POST, format!("/api/v2/users/{}/workspaces", t.user), Some(body))
+        }),
+        ("get other's workspace", WORKSPACE_READERS, |t| {
+            (Method::GET, format!("/api/v2/workspaces/{}", t.workspace), None)
+        }),
+        ("list workspaces", ALL, |_| (Method::GET, "/api/v2/workspaces".into(), None)),
     ]
+}
+
+/// A create-workspace body from the devcontainer fixture's plan, under a fresh name.
+fn planned_workspace(org: Option<Uuid>) -> Value {
+    use crate::workspaces::{DEVCONTAINERS, request};
+    let mut body = request(&short(), DEVCONTAINERS, "plan");
+    if let Some(org) = org {
+        body["organization_id"] = json!(org);
+    }
+    body
 }
 
 fn short() -> String {
@@ -178,7 +202,11 @@ async fn targets(app: &TestApp, owner: &str) -> Targets {
         .await;
     let key = token["key"].as_str().expect("key");
     let token_id = key.split('-').next().expect("token id").to_owned();
-    Targets { user: user.id, org, group, token_id }
+    let path = format!("/api/v2/users/{}/workspaces", user.id);
+    let (status, workspace) = app.post(&path, owner, planned_workspace(Some(org))).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "target workspace: {workspace}");
+    let workspace = crate::support::uuid(&workspace["id"]);
+    Targets { user: user.id, org, group, token_id, workspace }
 }
 
 on_both!(every_role_against_every_endpoint);
@@ -219,6 +247,7 @@ fn chatd_is_narrow() {
     let table = [
         (Object::Chat { owner: id }, [true, true, true, true]),
         (Object::Workspace { owner: id }, [true, false, true, false]),
+        (Object::Workspaces, [false; 4]),
         (Object::DeploymentConfig, [true, false, false, false]),
         (Object::User { id }, [true, false, false, false]),
         (Object::Users, [true, false, false, false]),

@@ -15,3 +15,5 @@ mod openapi;
 mod providers;
 mod secrets;
 mod stream;
+mod workspace_agents;
+mod workspaces;

@@ -1,0 +1,204 @@
+//! Workspaces created from a Terraform state or plan (`terraform show -json` plus
+//! `terraform graph`), converted the way Coder's provisioner does. Agent tokens are stored only as
+//! SHA-256 hashes and never returned. A workspace the caller may not read is a 403, as every
+//! other object in tollgate's API (ids are random, so a 403 reveals nothing guessable).
+
+use super::find_user;
+use crate::auth::Caller;
+use crate::authz::{Action, Object, allowed, authorize};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use crate::{validate, workspace_build, workspace_wire};
+use axum::extract::State;
+use axum::http::StatusCode;
+use tollgate_api_types as api;
+use tollgate_store::{self as store, NewWorkspace, StoreError, User};
+use uuid::Uuid;
+
+#[utoipa::path(post, path = "/api/v2/users/{user}/workspaces", tag = "Workspaces",
+    params(("user" = String, Path, description = "`me`, a user id or a username")),
+    request_body = api::CreateWorkspaceRequest,
+    responses((status = 201, body = api::Workspace), (status = 400, body = api::Response),
+        (status = 409, body = api::Response)),
+    security(("session" = [])))]
+pub async fn create_workspace(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Json(req): Json<api::CreateWorkspaceRequest>,
+) -> ApiResult<(StatusCode, Json<api::Workspace>)> {
+    let owner = find_user(&state, &caller, &raw).await?;
+    authorize(&caller.subject, Action::Create, Object::Workspace { owner: owner.id })?;
+    workspace_name(&req.name)?;
+    let organization_id = organization_for(&state, &owner, req.organization_id).await?;
+    let now = state.clock.now();
+    let build = convert(req.terraform_state, req.terraform_graph, now).await?;
+    let new = NewWorkspace {
+        id: Uuid::new_v4(),
+        owner_id: owner.id,
+        organization_id,
+        name: req.name,
+        created_at: now,
+        build,
+    };
+    let name = new.name.clone();
+    let created = state.store.create_workspace(new).await.map_err(|e| create_error(e, &name))?;
+    Ok((StatusCode::CREATED, Json(workspace_wire::workspace(&created))))
+}
+
+#[utoipa::path(get, path = "/api/v2/workspaces/{workspace}", tag = "Workspaces",
+    params(("workspace" = Uuid, Path)),
+    responses((status = 200, body = api::Workspace), (status = 403, body = api::Response),
+        (status = 404, body = api::Response)),
+    security(("session" = [])))]
+pub async fn get_workspace(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<api::Workspace>> {
+    let workspace = readable_workspace(&state, &caller, id).await?;
+    Ok(Json(workspace_wire::workspace(&workspace)))
+}
+
+#[utoipa::path(get, path = "/api/v2/workspaces", tag = "Workspaces",
+    responses((status = 200, body = api::WorkspacesResponse)), security(("session" = [])))]
+pub async fn list_workspaces(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<api::WorkspacesResponse>> {
+    // Those who may read everyone's workspaces see all; everyone else sees their own.
+    let owner = (!allowed(&caller.subject, Action::Read, Object::Workspaces)).then(|| caller.id());
+    let workspaces = state.store.list_workspaces(owner).await?;
+    let workspaces: Vec<_> = workspaces.iter().map(workspace_wire::workspace).collect();
+    let count = i64::try_from(workspaces.len()).unwrap_or(i64::MAX);
+    Ok(Json(api::WorkspacesResponse { workspaces, count }))
+}
+
+/// The workspace `id` if the caller may read it: 404 when it does not exist, 403 when it is
+/// someone else's and the caller may not read it.
+pub async fn readable_workspace(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<store::Workspace> {
+    let workspace = state
+        .store
+        .get_workspace(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Workspace not found."))?;
+    authorize(&caller.subject, Action::Read, Object::Workspace { owner: workspace.owner_id })?;
+    Ok(workspace)
+}
+
+/// A workspace another object refers to (a chat's `workspace_id`): 400 when it does not
+/// exist, 403 when the caller may not read it.
+pub async fn check_workspace_reference(
+    state: &AppState,
+    caller: &Caller,
+    id: Option<Uuid>,
+) -> ApiResult<()> {
+    let Some(id) = id else { return Ok(()) };
+    let workspace = state
+        .store
+        .get_workspace(id)
+        .await?
+        .ok_or_else(|| ApiError::bad_request("Invalid workspace ID."))?;
+    authorize(&caller.subject, Action::Read, Object::Workspace { owner: workspace.owner_id })
+}
+
+/// Coder's workspace-name rule (`codersdk.NameValid`): the username rule, minus the names that
+/// would clash with routes.
+fn workspace_name(name: &str) -> ApiResult<()> {
+    validate::slug("name", name)?;
+    if ["new", "create"].contains(&name) {
+        return Err(ApiError::validation("name", format!("Cannot use {name:?} as a name.")));
+    }
+    Ok(())
+}
+
+/// The requested organization, else the default one; the owner must be a member.
+async fn organization_for(
+    state: &AppState,
+    owner: &User,
+    requested: Option<Uuid>,
+) -> ApiResult<Uuid> {
+    let org = match requested {
+        Some(org) => org,
+        None => state
+            .store
+            .default_organization()
+            .await?
+            .map(|o| o.id)
+            .ok_or_else(|| ApiError::bad_request("No default organization exists."))?,
+    };
+    if !state.store.is_organization_member(org, owner.id).await? {
+        return Err(ApiError::bad_request("Invalid organization ID.")
+            .with_detail("The workspace owner is not a member of that organization."));
+    }
+    Ok(org)
+}
+
+/// Converts off the async threads (documents may be large); any failure is the caller's input.
+async fn convert(
+    document: serde_json::Value,
+    graph: String,
+    now: store::Time,
+) -> ApiResult<store::WorkspaceBuild> {
+    if !document.is_object() {
+        return Err(ApiError::validation(
+            "terraform_state",
+            "Must be a JSON object: the output of `terraform show -json` for a state or a plan.",
+        ));
+    }
+    if has_nul(&document) || graph.contains('\0') {
+        return Err(ApiError::bad_request("Terraform input must not contain NUL characters."));
+    }
+    let converted = tokio::task::spawn_blocking(move || {
+        let json = document.to_string();
+        tollgate_terraform::convert(&json, &graph)
+            .map_err(|e| e.to_string())
+            .and_then(|conversion| workspace_build::build(&conversion, now))
+    })
+    .await
+    .map_err(|e| ApiError::internal("terraform conversion task failed", e))?;
+    converted.map_err(|detail| {
+        ApiError::bad_request("The Terraform state and graph cannot be converted.")
+            .with_detail(detail)
+    })
+}
+
+/// Whether any key or string holds U+0000, which PostgreSQL text cannot store.
+fn has_nul(value: &serde_json::Value) -> bool {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => return true,
+            serde_json::Value::Array(items) => stack.extend(items),
+            serde_json::Value::Object(map) => {
+                if map.keys().any(|k| k.contains('\0')) {
+                    return true;
+                }
+                stack.extend(map.values());
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+fn create_error(e: StoreError, name: &str) -> ApiError {
+    match e {
+        StoreError::Conflict("workspace name") => {
+            ApiError::conflict(format!("Workspace {name:?} already exists."))
+                .with_detail("The owner already has a workspace with this name.")
+        }
+        StoreError::Conflict("agent token") => ApiError::conflict(
+            "An agent with one of these tokens already exists.",
+        )
+        .with_detail(
+            "Each agent token may belong to one agent: apply the template again for new tokens.",
+        ),
+        other => other.into(),
+    }
+}
