@@ -308,6 +308,7 @@ fn app(a: &tf::App) -> store::WorkspaceApp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn agent_with(envs: &[(&str, &str, &str)], own: &[(&str, &str)]) -> store::WorkspaceAgent {
         let mut agent = dummy();
@@ -363,6 +364,39 @@ mod tests {
         for (envs, own, want, err) in cases {
             assert_eq!(merged(envs, own), (pairs(want), *err), "{envs:?} {own:?}");
         }
+    }
+
+    fn hosted(agents: &[tf::Agent]) -> tf::Resource {
+        tf::Resource { name: "host".into(), agents: agents.to_vec(), ..Default::default() }
+    }
+
+    fn token_agent(id: &str, name: &str, token: &str) -> tf::Agent {
+        tf::Agent {
+            id: id.into(),
+            name: name.into(),
+            auth: tf::Auth::Token(token.into()),
+            ..Default::default()
+        }
+    }
+
+    fn conversion(resources: Vec<tf::Resource>) -> Conversion {
+        let state = tf::State { resources, ..Default::default() };
+        Conversion { kind: DocumentKind::State, state }
+    }
+
+    /// Instances of a counted host share their agents: only the first copy keeps the token.
+    #[test]
+    fn a_shared_agent_keeps_its_token_once() {
+        const T: &str = "c95ffdc5-6456-464d-ae10-33126e7a0d6e";
+        let main = token_agent("a1", "main", T);
+        let built = build(&conversion(vec![hosted(&[main.clone()]), hosted(&[main])]), Utc::now())
+            .expect("builds");
+        let auths: Vec<_> = built.resources.iter().map(|r| r.agents[0].auth.clone()).collect();
+        assert_eq!(auths, [AgentAuth::Token(agent_token_hash(T)), AgentAuth::Token(None)]);
+        let other = token_agent("a2", "other", T);
+        let two = vec![hosted(&[token_agent("a1", "main", T)]), hosted(&[other])];
+        let err = build(&conversion(two), Utc::now()).expect_err("two agents, one token");
+        assert_eq!(err, "agent \"other\" reuses another agent's token");
     }
 
     #[test]
