@@ -389,8 +389,11 @@ mod tests {
     fn a_shared_agent_keeps_its_token_once() {
         const T: &str = "c95ffdc5-6456-464d-ae10-33126e7a0d6e";
         let main = token_agent("a1", "main", T);
-        let built = build(&conversion(vec![hosted(&[main.clone()]), hosted(&[main])]), Utc::now())
-            .expect("builds");
+        let built = build(
+            &conversion(vec![hosted(std::slice::from_ref(&main)), hosted(&[main])]),
+            Utc::now(),
+        )
+        .expect("builds");
         let auths: Vec<_> = built.resources.iter().map(|r| r.agents[0].auth.clone()).collect();
         assert_eq!(auths, [AgentAuth::Token(agent_token_hash(T)), AgentAuth::Token(None)]);
         let other = token_agent("a2", "other", T);
