@@ -8,6 +8,7 @@ mod chat_common;
 mod chat_records;
 mod chat_store;
 mod common;
+mod delegate;
 mod error;
 mod records;
 #[cfg(feature = "testing")]

@@ -7,7 +7,6 @@
 mod chat_lifecycle;
 mod chat_queue;
 mod chat_rows;
-mod chat_store_impl;
 mod chats;
 mod costs;
 mod daemon;
@@ -16,7 +15,6 @@ mod limits;
 mod models;
 mod orgs;
 mod providers;
-mod store_impl;
 mod tokens;
 mod users;
 mod workspaces;
@@ -54,7 +52,15 @@ impl PostgresStore {
     async fn begin(&self) -> StoreResult<Tx> {
         self.pool.begin().await.map_err(db_error)
     }
+
+    /// Cheap round trip, for health checks.
+    async fn ping_impl(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
 }
+
+crate::delegate::delegate_store!(PostgresStore, crate::Backend::Postgres);
 
 /// A time as written: truncated to microseconds.
 fn ts(t: Time) -> Time {

@@ -7,7 +7,6 @@ use super::{PostgresStore, Tx, get, ts};
 use crate::common::db_error;
 use crate::workspace_common::*;
 use crate::*;
-use async_trait::async_trait;
 use sqlx::PgPool;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
@@ -20,9 +19,8 @@ fn opt_uuid(row: &PgRow, col: &str) -> StoreResult<Option<Uuid>> {
     get::<Option<Uuid>>(row, col)
 }
 
-#[async_trait]
-impl WorkspaceStore for PostgresStore {
-    async fn create_workspace(&self, ws: NewWorkspace) -> StoreResult<Workspace> {
+impl PostgresStore {
+    pub(super) async fn create_workspace_impl(&self, ws: NewWorkspace) -> StoreResult<Workspace> {
         let flat = flatten(&ws.build)?;
         let mut tx = self.begin().await?;
         require_user(&mut tx, ws.owner_id).await?;
@@ -33,12 +31,12 @@ impl WorkspaceStore for PostgresStore {
         insert_agents(&mut tx, &flat).await?;
         insert_children(&mut tx, &flat).await?;
         tx.commit().await.map_err(db_error)?;
-        self.get_workspace(ws.id)
+        self.get_workspace_impl(ws.id)
             .await?
             .ok_or_else(|| StoreError::Database("the new workspace could not be read".to_owned()))
     }
 
-    async fn get_workspace(&self, ws: Uuid) -> StoreResult<Option<Workspace>> {
+    pub(super) async fn get_workspace_impl(&self, ws: Uuid) -> StoreResult<Option<Workspace>> {
         let row = sqlx::query(&format!("{WORKSPACE_SELECT} WHERE w.id = $1 AND NOT w.deleted"))
             .bind(ws)
             .fetch_optional(&self.pool)
@@ -50,7 +48,10 @@ impl WorkspaceStore for PostgresStore {
         }
     }
 
-    async fn list_workspaces(&self, owner: Option<Uuid>) -> StoreResult<Vec<Workspace>> {
+    pub(super) async fn list_workspaces_impl(
+        &self,
+        owner: Option<Uuid>,
+    ) -> StoreResult<Vec<Workspace>> {
         let rows = sqlx::query(&format!(
             "{WORKSPACE_SELECT} WHERE NOT w.deleted AND ($1::uuid IS NULL OR w.owner_id = $1)
              ORDER BY lower(u.username) COLLATE \"C\", lower(w.name) COLLATE \"C\", w.id"
@@ -66,7 +67,7 @@ impl WorkspaceStore for PostgresStore {
         Ok(out)
     }
 
-    async fn get_agent_by_token_hash(
+    pub(super) async fn get_agent_by_token_hash_impl(
         &self,
         hash: &TokenHash,
     ) -> StoreResult<Option<AgentIdentity>> {
@@ -93,7 +94,10 @@ impl WorkspaceStore for PostgresStore {
         .transpose()
     }
 
-    async fn agent_manifest(&self, agent: Uuid) -> StoreResult<Option<AgentManifest>> {
+    pub(super) async fn agent_manifest_impl(
+        &self,
+        agent: Uuid,
+    ) -> StoreResult<Option<AgentManifest>> {
         let workspace: Option<Uuid> = sqlx::query_scalar(
             "SELECT b.workspace_id FROM workspace_agents a
              JOIN workspace_resources r ON r.id = a.resource_id
@@ -105,7 +109,7 @@ impl WorkspaceStore for PostgresStore {
         .await
         .map_err(db_error)?;
         let Some(workspace) = workspace else { return Ok(None) };
-        let Some(ws) = self.get_workspace(workspace).await? else {
+        let Some(ws) = self.get_workspace_impl(workspace).await? else {
             return Ok(None);
         };
         Ok(find_agent(&ws.latest_build, agent).map(|(agent, parent_agent_id)| AgentManifest {

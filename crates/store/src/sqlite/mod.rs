@@ -10,7 +10,6 @@
 mod chat_lifecycle;
 mod chat_queue;
 mod chat_rows;
-mod chat_store_impl;
 mod chats;
 mod costs;
 mod daemon;
@@ -19,7 +18,6 @@ mod limits;
 mod models;
 mod orgs;
 mod providers;
-mod store_impl;
 mod tokens;
 mod users;
 mod workspaces;
@@ -69,7 +67,15 @@ impl SqliteStore {
     async fn begin(&self) -> StoreResult<Tx> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)
     }
+
+    /// Cheap round trip, for health checks.
+    async fn ping_impl(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_error)?;
+        Ok(())
+    }
 }
+
+crate::delegate::delegate_store!(SqliteStore, crate::Backend::Sqlite);
 
 fn id(u: Uuid) -> String {
     u.to_string()

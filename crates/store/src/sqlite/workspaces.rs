@@ -7,7 +7,6 @@ use super::{SqliteStore, Tx, get, get_time, get_uuid, id, opt_id};
 use crate::common::{db_error, micros};
 use crate::workspace_common::*;
 use crate::*;
-use async_trait::async_trait;
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
@@ -20,9 +19,8 @@ fn opt_uuid(row: &SqliteRow, col: &str) -> StoreResult<Option<Uuid>> {
     get::<Option<String>>(row, col)?.as_deref().map(crate::common::parse_uuid).transpose()
 }
 
-#[async_trait]
-impl WorkspaceStore for SqliteStore {
-    async fn create_workspace(&self, ws: NewWorkspace) -> StoreResult<Workspace> {
+impl SqliteStore {
+    pub(super) async fn create_workspace_impl(&self, ws: NewWorkspace) -> StoreResult<Workspace> {
         let flat = flatten(&ws.build)?;
         let mut tx = self.begin().await?;
         require_user(&mut tx, ws.owner_id).await?;
@@ -33,12 +31,12 @@ impl WorkspaceStore for SqliteStore {
         insert_agents(&mut tx, &flat).await?;
         insert_children(&mut tx, &flat).await?;
         tx.commit().await.map_err(db_error)?;
-        self.get_workspace(ws.id)
+        self.get_workspace_impl(ws.id)
             .await?
             .ok_or_else(|| StoreError::Database("the new workspace could not be read".to_owned()))
     }
 
-    async fn get_workspace(&self, ws: Uuid) -> StoreResult<Option<Workspace>> {
+    pub(super) async fn get_workspace_impl(&self, ws: Uuid) -> StoreResult<Option<Workspace>> {
         let row = sqlx::query(&format!("{WORKSPACE_SELECT} WHERE w.id = ?1 AND w.deleted = 0"))
             .bind(id(ws))
             .fetch_optional(&self.pool)
@@ -50,7 +48,10 @@ impl WorkspaceStore for SqliteStore {
         }
     }
 
-    async fn list_workspaces(&self, owner: Option<Uuid>) -> StoreResult<Vec<Workspace>> {
+    pub(super) async fn list_workspaces_impl(
+        &self,
+        owner: Option<Uuid>,
+    ) -> StoreResult<Vec<Workspace>> {
         let rows = sqlx::query(&format!(
             "{WORKSPACE_SELECT} WHERE w.deleted = 0 AND (?1 IS NULL OR w.owner_id = ?1)
              ORDER BY lower(u.username), lower(w.name), w.id"
@@ -66,7 +67,7 @@ impl WorkspaceStore for SqliteStore {
         Ok(out)
     }
 
-    async fn get_agent_by_token_hash(
+    pub(super) async fn get_agent_by_token_hash_impl(
         &self,
         hash: &TokenHash,
     ) -> StoreResult<Option<AgentIdentity>> {
@@ -93,7 +94,10 @@ impl WorkspaceStore for SqliteStore {
         .transpose()
     }
 
-    async fn agent_manifest(&self, agent: Uuid) -> StoreResult<Option<AgentManifest>> {
+    pub(super) async fn agent_manifest_impl(
+        &self,
+        agent: Uuid,
+    ) -> StoreResult<Option<AgentManifest>> {
         let workspace: Option<String> = sqlx::query_scalar(
             "SELECT b.workspace_id FROM workspace_agents a
              JOIN workspace_resources r ON r.id = a.resource_id
@@ -105,7 +109,8 @@ impl WorkspaceStore for SqliteStore {
         .await
         .map_err(db_error)?;
         let Some(workspace) = workspace else { return Ok(None) };
-        let Some(ws) = self.get_workspace(crate::common::parse_uuid(&workspace)?).await? else {
+        let Some(ws) = self.get_workspace_impl(crate::common::parse_uuid(&workspace)?).await?
+        else {
             return Ok(None);
         };
         Ok(find_agent(&ws.latest_build, agent).map(|(agent, parent_agent_id)| AgentManifest {
