@@ -1,8 +1,12 @@
 //! Backend-independent helpers of the chat daemon's persistence: parsing the text columns of
-//! chats and messages, token usage and prices, and checked cost arithmetic.
+//! chats and messages, their rows → records, token usage and prices, and checked cost arithmetic.
 
 use crate::common::{non_negative, price_text, token_count};
-use crate::{ChatStatus, CostTotals, MessageRole, NewChatMessage, StoreError, StoreResult};
+use crate::row::ReadRow;
+use crate::{
+    Chat, ChatMessage, ChatStatus, CostTotals, MessageRole, NewChatMessage, QueuedMessage,
+    StoreError, StoreResult,
+};
 use tollgate_core::{Micros, Price, Prices, TokenUsage};
 use uuid::Uuid;
 
@@ -157,4 +161,59 @@ pub(crate) fn page_size(limit: i64) -> StoreResult<i64> {
     } else {
         Err(StoreError::Invalid("limit must be greater than 0".to_owned()))
     }
+}
+
+// --- rows → records (each backend decodes its own encodings through `ReadRow`) ---------------
+
+pub(crate) fn chat_from_row(row: &impl ReadRow) -> StoreResult<Chat> {
+    Ok(Chat {
+        id: row.uuid("id")?,
+        owner_id: row.uuid("owner_id")?,
+        organization_id: row.uuid("organization_id")?,
+        workspace_id: row.opt_uuid("workspace_id")?,
+        parent_chat_id: row.opt_uuid("parent_chat_id")?,
+        root_chat_id: row.opt_uuid("root_chat_id")?,
+        last_model_config_id: row.opt_uuid("last_model_config_id")?,
+        title: row.text("title")?,
+        status: parse_chat_status(&row.text("status")?)?,
+        last_error: row.opt_text("last_error")?,
+        worker_id: row.opt_text("worker_id")?,
+        heartbeat_at: row.opt_time("heartbeat_at")?,
+        archived: row.flag("archived")?,
+        labels: parse_json("chat labels", &row.text("labels")?)?,
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+pub(crate) fn message_from_row(row: &impl ReadRow) -> StoreResult<ChatMessage> {
+    let usage = usage_from_columns([
+        row.opt_bigint("input_tokens")?,
+        row.opt_bigint("output_tokens")?,
+        row.opt_bigint("reasoning_tokens")?,
+        row.opt_bigint("cache_read_tokens")?,
+        row.opt_bigint("cache_creation_tokens")?,
+    ])?;
+    Ok(ChatMessage {
+        id: row.bigint("id")?,
+        chat_id: row.uuid("chat_id")?,
+        created_by: row.opt_uuid("created_by")?,
+        model_config_id: row.opt_uuid("model_config_id")?,
+        role: parse_message_role(&row.text("role")?)?,
+        content: parse_json("message content", &row.text("content")?)?,
+        usage,
+        total_cost: row.opt_bigint("total_cost_micros")?.map(tollgate_core::Micros::new),
+        created_at: row.time("created_at")?,
+    })
+}
+
+pub(crate) fn queued_from_row(row: &impl ReadRow) -> StoreResult<QueuedMessage> {
+    Ok(QueuedMessage {
+        id: row.bigint("id")?,
+        chat_id: row.uuid("chat_id")?,
+        content: parse_json("queued message content", &row.text("content")?)?,
+        created_by: row.opt_uuid("created_by")?,
+        model_config_id: row.opt_uuid("model_config_id")?,
+        created_at: row.time("created_at")?,
+    })
 }

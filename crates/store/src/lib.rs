@@ -11,10 +11,12 @@ mod common;
 mod delegate;
 mod error;
 mod records;
+mod row;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod workspace_common;
 mod workspace_records;
+mod workspace_rows;
 mod workspace_store;
 
 use async_trait::async_trait;

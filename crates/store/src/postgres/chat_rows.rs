@@ -3,18 +3,15 @@
 //! serialize on one chat and never on two different ones.
 
 use super::users::require_user;
-use super::{Tx, get, ts};
-use crate::chat_common::{
-    KIND_MESSAGE, MessageValues, parse_chat_status, parse_json, parse_message_role,
-    usage_from_columns,
-};
+use super::{Tx, ts};
+use crate::chat_common::{KIND_MESSAGE, MessageValues};
+pub(super) use crate::chat_common::{chat_from_row, message_from_row, queued_from_row};
 use crate::common::{ErrCtx, db_error};
 use crate::{
     Chat, ChatMessage, ChatStatus, MessageRole, NewChatMessage, QueuedMessage, StoreError,
     StoreResult, Time, UserMessage,
 };
 use sqlx::PgExecutor;
-use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
 pub(super) const CHAT_COLUMNS: &str = "id, owner_id, organization_id, workspace_id,
@@ -27,59 +24,6 @@ pub(super) const MESSAGE_COLUMNS: &str = "id, chat_id, created_by, model_config_
 
 pub(super) const QUEUED_COLUMNS: &str =
     "id, chat_id, content::text AS content, created_by, model_config_id, created_at";
-
-pub(super) fn chat_from_row(row: &PgRow) -> StoreResult<Chat> {
-    Ok(Chat {
-        id: get(row, "id")?,
-        owner_id: get(row, "owner_id")?,
-        organization_id: get(row, "organization_id")?,
-        workspace_id: get(row, "workspace_id")?,
-        parent_chat_id: get(row, "parent_chat_id")?,
-        root_chat_id: get(row, "root_chat_id")?,
-        last_model_config_id: get(row, "last_model_config_id")?,
-        title: get(row, "title")?,
-        status: parse_chat_status(&get::<String>(row, "status")?)?,
-        last_error: get(row, "last_error")?,
-        worker_id: get(row, "worker_id")?,
-        heartbeat_at: get(row, "heartbeat_at")?,
-        archived: get(row, "archived")?,
-        labels: parse_json("chat labels", &get::<String>(row, "labels")?)?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
-    })
-}
-
-pub(super) fn message_from_row(row: &PgRow) -> StoreResult<ChatMessage> {
-    let usage = usage_from_columns([
-        get(row, "input_tokens")?,
-        get(row, "output_tokens")?,
-        get(row, "reasoning_tokens")?,
-        get(row, "cache_read_tokens")?,
-        get(row, "cache_creation_tokens")?,
-    ])?;
-    Ok(ChatMessage {
-        id: get(row, "id")?,
-        chat_id: get(row, "chat_id")?,
-        created_by: get(row, "created_by")?,
-        model_config_id: get(row, "model_config_id")?,
-        role: parse_message_role(&get::<String>(row, "role")?)?,
-        content: parse_json("message content", &get::<String>(row, "content")?)?,
-        usage,
-        total_cost: get::<Option<i64>>(row, "total_cost_micros")?.map(tollgate_core::Micros::new),
-        created_at: get(row, "created_at")?,
-    })
-}
-
-pub(super) fn queued_from_row(row: &PgRow) -> StoreResult<QueuedMessage> {
-    Ok(QueuedMessage {
-        id: get(row, "id")?,
-        chat_id: get(row, "chat_id")?,
-        content: parse_json("queued message content", &get::<String>(row, "content")?)?,
-        created_by: get(row, "created_by")?,
-        model_config_id: get(row, "model_config_id")?,
-        created_at: get(row, "created_at")?,
-    })
-}
 
 pub(super) async fn fetch_chat<'c>(
     ex: impl PgExecutor<'c>,

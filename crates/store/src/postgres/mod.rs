@@ -20,11 +20,13 @@ mod users;
 mod workspaces;
 
 use crate::common::{db_error, migrate_error, trunc_micros};
+use crate::row::ReadRow;
 use crate::{StoreResult, Time};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, Row, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
+use uuid::Uuid;
 
 type Tx = Transaction<'static, Postgres>;
 
@@ -72,4 +74,21 @@ where
     T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
 {
     row.try_get(col).map_err(db_error)
+}
+
+impl ReadRow for PgRow {
+    crate::row::plain_reads!();
+
+    fn uuid(&self, col: &str) -> StoreResult<Uuid> {
+        get(self, col)
+    }
+    fn opt_uuid(&self, col: &str) -> StoreResult<Option<Uuid>> {
+        get(self, col)
+    }
+    fn time(&self, col: &str) -> StoreResult<Time> {
+        get(self, col)
+    }
+    fn opt_time(&self, col: &str) -> StoreResult<Option<Time>> {
+        get(self, col)
+    }
 }

@@ -3,18 +3,15 @@
 //! write lock, which is SQLite's lock on the chat row.
 
 use super::users::require_user;
-use super::{Tx, get, get_opt_time, get_time, get_uuid, id, opt_id};
-use crate::chat_common::{
-    KIND_MESSAGE, MessageValues, parse_chat_status, parse_json, parse_message_role,
-    usage_from_columns,
-};
-use crate::common::{ErrCtx, db_error, micros, parse_uuid};
+use super::{Tx, id, opt_id};
+use crate::chat_common::{KIND_MESSAGE, MessageValues};
+pub(super) use crate::chat_common::{chat_from_row, message_from_row, queued_from_row};
+use crate::common::{ErrCtx, db_error, micros};
 use crate::{
     Chat, ChatMessage, ChatStatus, MessageRole, NewChatMessage, QueuedMessage, StoreError,
     StoreResult, Time, UserMessage,
 };
 use sqlx::SqliteExecutor;
-use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 pub(super) const CHAT_COLUMNS: &str = "id, owner_id, organization_id, workspace_id,
@@ -26,63 +23,6 @@ pub(super) const MESSAGE_COLUMNS: &str = "id, chat_id, created_by, model_config_
     cache_creation_tokens, total_cost_micros, created_at";
 
 const QUEUED_COLUMNS: &str = "id, chat_id, content, created_by, model_config_id, created_at";
-
-fn get_opt_uuid(row: &SqliteRow, col: &str) -> StoreResult<Option<Uuid>> {
-    get::<Option<String>>(row, col)?.as_deref().map(parse_uuid).transpose()
-}
-
-pub(super) fn chat_from_row(row: &SqliteRow) -> StoreResult<Chat> {
-    Ok(Chat {
-        id: get_uuid(row, "id")?,
-        owner_id: get_uuid(row, "owner_id")?,
-        organization_id: get_uuid(row, "organization_id")?,
-        workspace_id: get_opt_uuid(row, "workspace_id")?,
-        parent_chat_id: get_opt_uuid(row, "parent_chat_id")?,
-        root_chat_id: get_opt_uuid(row, "root_chat_id")?,
-        last_model_config_id: get_opt_uuid(row, "last_model_config_id")?,
-        title: get(row, "title")?,
-        status: parse_chat_status(&get::<String>(row, "status")?)?,
-        last_error: get(row, "last_error")?,
-        worker_id: get(row, "worker_id")?,
-        heartbeat_at: get_opt_time(row, "heartbeat_at")?,
-        archived: get(row, "archived")?,
-        labels: parse_json("chat labels", &get::<String>(row, "labels")?)?,
-        created_at: get_time(row, "created_at")?,
-        updated_at: get_time(row, "updated_at")?,
-    })
-}
-
-pub(super) fn message_from_row(row: &SqliteRow) -> StoreResult<ChatMessage> {
-    let usage = usage_from_columns([
-        get(row, "input_tokens")?,
-        get(row, "output_tokens")?,
-        get(row, "reasoning_tokens")?,
-        get(row, "cache_read_tokens")?,
-        get(row, "cache_creation_tokens")?,
-    ])?;
-    Ok(ChatMessage {
-        id: get(row, "id")?,
-        chat_id: get_uuid(row, "chat_id")?,
-        created_by: get_opt_uuid(row, "created_by")?,
-        model_config_id: get_opt_uuid(row, "model_config_id")?,
-        role: parse_message_role(&get::<String>(row, "role")?)?,
-        content: parse_json("message content", &get::<String>(row, "content")?)?,
-        usage,
-        total_cost: get::<Option<i64>>(row, "total_cost_micros")?.map(tollgate_core::Micros::new),
-        created_at: get_time(row, "created_at")?,
-    })
-}
-
-pub(super) fn queued_from_row(row: &SqliteRow) -> StoreResult<QueuedMessage> {
-    Ok(QueuedMessage {
-        id: get(row, "id")?,
-        chat_id: get_uuid(row, "chat_id")?,
-        content: parse_json("queued message content", &get::<String>(row, "content")?)?,
-        created_by: get_opt_uuid(row, "created_by")?,
-        model_config_id: get_opt_uuid(row, "model_config_id")?,
-        created_at: get_time(row, "created_at")?,
-    })
-}
 
 pub(super) async fn fetch_chat<'c>(
     ex: impl SqliteExecutor<'c>,

@@ -23,6 +23,7 @@ mod users;
 mod workspaces;
 
 use crate::common::{db_error, from_micros, migrate_error, parse_uuid};
+use crate::row::ReadRow;
 use crate::{StoreResult, Time};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
@@ -102,6 +103,23 @@ fn get_time(row: &SqliteRow, col: &str) -> StoreResult<Time> {
 
 fn get_opt_time(row: &SqliteRow, col: &str) -> StoreResult<Option<Time>> {
     get::<Option<i64>>(row, col)?.map(from_micros).transpose()
+}
+
+impl ReadRow for SqliteRow {
+    crate::row::plain_reads!();
+
+    fn uuid(&self, col: &str) -> StoreResult<Uuid> {
+        get_uuid(self, col)
+    }
+    fn opt_uuid(&self, col: &str) -> StoreResult<Option<Uuid>> {
+        get::<Option<String>>(self, col)?.as_deref().map(parse_uuid).transpose()
+    }
+    fn time(&self, col: &str) -> StoreResult<Time> {
+        get_time(self, col)
+    }
+    fn opt_time(&self, col: &str) -> StoreResult<Option<Time>> {
+        get_opt_time(self, col)
+    }
 }
 
 #[cfg(test)]

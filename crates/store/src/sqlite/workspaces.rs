@@ -3,9 +3,11 @@
 
 use super::orgs::require_org;
 use super::users::require_user;
-use super::{SqliteStore, Tx, get, get_time, get_uuid, id, opt_id};
+use super::{SqliteStore, Tx, id, opt_id};
 use crate::common::{db_error, micros};
+use crate::row::ReadRow;
 use crate::workspace_common::*;
+use crate::workspace_rows::*;
 use crate::*;
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteRow;
@@ -14,10 +16,6 @@ use uuid::Uuid;
 const WORKSPACE_SELECT: &str = "SELECT w.id, w.owner_id, u.username AS owner_name,
     w.organization_id, w.name, w.created_at, w.updated_at
     FROM workspaces w JOIN users u ON u.id = w.owner_id";
-
-fn opt_uuid(row: &SqliteRow, col: &str) -> StoreResult<Option<Uuid>> {
-    get::<Option<String>>(row, col)?.as_deref().map(crate::common::parse_uuid).transpose()
-}
 
 impl SqliteStore {
     pub(super) async fn create_workspace_impl(&self, ws: NewWorkspace) -> StoreResult<Workspace> {
@@ -84,14 +82,7 @@ impl SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        row.map(|row| {
-            Ok(AgentIdentity {
-                agent_id: get_uuid(&row, "agent_id")?,
-                workspace_id: get_uuid(&row, "workspace_id")?,
-                owner_id: get_uuid(&row, "owner_id")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(identity_from_row).transpose()
     }
 
     pub(super) async fn agent_manifest_impl(
@@ -126,18 +117,9 @@ impl SqliteStore {
 
 impl SqliteStore {
     async fn workspace_from_row(&self, row: &SqliteRow) -> StoreResult<Workspace> {
-        let ws = get_uuid(row, "id")?;
+        let ws = row.uuid("id")?;
         let latest_build = self.latest_build(ws).await?;
-        Ok(Workspace {
-            id: ws,
-            owner_id: get_uuid(row, "owner_id")?,
-            owner_name: get(row, "owner_name")?,
-            organization_id: get_uuid(row, "organization_id")?,
-            name: get(row, "name")?,
-            created_at: get_time(row, "created_at")?,
-            updated_at: get_time(row, "updated_at")?,
-            latest_build,
-        })
+        workspace_from_row(row, ws, latest_build)
     }
 
     async fn latest_build(&self, ws: Uuid) -> StoreResult<WorkspaceBuild> {
@@ -150,18 +132,9 @@ impl SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(db_error)?;
-        let build = get_uuid(&row, "id")?;
+        let build = row.uuid("id")?;
         let loaded = load_build(&self.pool, build).await?;
-        Ok(WorkspaceBuild {
-            id: build,
-            build_number: get(&row, "build_number")?,
-            transition: parse_transition(&get::<String>(&row, "transition")?)?,
-            document: parse_document(&get::<String>(&row, "document")?)?,
-            has_ai_task: get(&row, "has_ai_task")?,
-            has_external_agent: get(&row, "has_external_agent")?,
-            created_at: get_time(&row, "created_at")?,
-            resources: assemble(loaded),
-        })
+        build_from_row(&row, build, loaded)
     }
 }
 
@@ -419,126 +392,5 @@ async fn load_build(pool: &SqlitePool, build: Uuid) -> StoreResult<LoadedBuild> 
         build,
     )
     .await?;
-    Ok(LoadedBuild {
-        resources: resources.iter().map(resource_from_row).collect::<StoreResult<_>>()?,
-        agents: agents.iter().map(agent_from_row).collect::<StoreResult<_>>()?,
-        apps: apps.iter().map(app_from_row).collect::<StoreResult<_>>()?,
-        scripts: scripts.iter().map(script_from_row).collect::<StoreResult<_>>()?,
-        envs: envs.iter().map(env_from_row).collect::<StoreResult<_>>()?,
-        devcontainers: devcontainers
-            .iter()
-            .map(devcontainer_from_row)
-            .collect::<StoreResult<_>>()?,
-    })
-}
-
-fn resource_from_row(row: &SqliteRow) -> StoreResult<WorkspaceResource> {
-    Ok(WorkspaceResource {
-        id: get_uuid(row, "id")?,
-        address: get(row, "address")?,
-        name: get(row, "name")?,
-        resource_type: get(row, "type")?,
-        module_path: get(row, "module_path")?,
-        instance_type: get(row, "instance_type")?,
-        hide: get(row, "hide")?,
-        icon: get(row, "icon")?,
-        daily_cost: get(row, "daily_cost")?,
-        metadata: parse_resource_metadata(&get::<String>(row, "metadata")?)?,
-        agents: Vec::new(),
-    })
-}
-
-fn agent_from_row(row: &SqliteRow) -> StoreResult<(Uuid, Option<Uuid>, WorkspaceAgent)> {
-    let auth = parse_auth(
-        &get::<String>(row, "auth_method")?,
-        get(row, "auth_token_hash")?,
-        get(row, "auth_instance_id")?,
-    )?;
-    let agent = WorkspaceAgent {
-        id: get_uuid(row, "id")?,
-        terraform_id: get(row, "terraform_id")?,
-        name: get(row, "name")?,
-        auth,
-        operating_system: get(row, "operating_system")?,
-        architecture: get(row, "architecture")?,
-        directory: get(row, "directory")?,
-        env: parse_env(&get::<String>(row, "env")?)?,
-        connection_timeout_seconds: get(row, "connection_timeout_seconds")?,
-        troubleshooting_url: get(row, "troubleshooting_url")?,
-        motd_file: get(row, "motd_file")?,
-        display_apps: parse_display_apps(&get::<String>(row, "display_apps")?)?,
-        metadata: parse_agent_metadata(&get::<String>(row, "metadata")?)?,
-        resources_monitoring: parse_monitoring(&get::<String>(row, "resources_monitoring")?)?,
-        api_key_scope: get(row, "api_key_scope")?,
-        order: get(row, "display_order")?,
-        scripts: Vec::new(),
-        extra_envs: Vec::new(),
-        apps: Vec::new(),
-        devcontainers: Vec::new(),
-    };
-    Ok((get_uuid(row, "resource_id")?, opt_uuid(row, "parent_agent_id")?, agent))
-}
-
-fn app_from_row(row: &SqliteRow) -> StoreResult<(Uuid, WorkspaceApp)> {
-    let app = WorkspaceApp {
-        id: get_uuid(row, "id")?,
-        terraform_id: get(row, "terraform_id")?,
-        slug: get(row, "slug")?,
-        display_name: get(row, "display_name")?,
-        command: get(row, "command")?,
-        url: get(row, "url")?,
-        icon: get(row, "icon")?,
-        group: get(row, "group_name")?,
-        tooltip: get(row, "tooltip")?,
-        order: get(row, "display_order")?,
-        subdomain: get(row, "subdomain")?,
-        external: get(row, "external")?,
-        hidden: get(row, "hidden")?,
-        sharing_level: parse_sharing(&get::<String>(row, "sharing_level")?)?,
-        open_in: parse_open_in(&get::<String>(row, "open_in")?)?,
-        healthcheck: healthcheck(
-            get(row, "healthcheck_url")?,
-            get(row, "healthcheck_interval")?,
-            get(row, "healthcheck_threshold")?,
-        ),
-    };
-    Ok((get_uuid(row, "agent_id")?, app))
-}
-
-fn script_from_row(row: &SqliteRow) -> StoreResult<(Uuid, AgentScript)> {
-    let script = AgentScript {
-        id: get_uuid(row, "id")?,
-        display_name: get(row, "display_name")?,
-        icon: get(row, "icon")?,
-        script: get(row, "script")?,
-        cron: get(row, "cron")?,
-        log_path: get(row, "log_path")?,
-        run_on_start: get(row, "run_on_start")?,
-        run_on_stop: get(row, "run_on_stop")?,
-        start_blocks_login: get(row, "start_blocks_login")?,
-        timeout_seconds: get(row, "timeout_seconds")?,
-    };
-    Ok((get_uuid(row, "agent_id")?, script))
-}
-
-fn env_from_row(row: &SqliteRow) -> StoreResult<(Uuid, AgentEnv)> {
-    let env = AgentEnv {
-        name: get(row, "name")?,
-        value: get(row, "value")?,
-        merge_strategy: get(row, "merge_strategy")?,
-    };
-    Ok((get_uuid(row, "agent_id")?, env))
-}
-
-fn devcontainer_from_row(row: &SqliteRow) -> StoreResult<(Uuid, Option<Uuid>, Devcontainer)> {
-    let dc = Devcontainer {
-        id: get_uuid(row, "id")?,
-        terraform_id: get(row, "terraform_id")?,
-        terraform_subagent_id: get(row, "terraform_subagent_id")?,
-        name: get(row, "name")?,
-        workspace_folder: get(row, "workspace_folder")?,
-        config_path: get(row, "config_path")?,
-        subagent: None,
-    };
-    Ok((get_uuid(row, "agent_id")?, opt_uuid(row, "subagent_id")?, dc))
+    BuildRows { resources, agents, apps, scripts, envs, devcontainers }.decode()
 }

@@ -1,0 +1,188 @@
+//! Workspace rows → records, shared by both backends: each backend runs its SQL and decodes its
+//! own column encodings through [`ReadRow`]; the field mapping and parsing live here once.
+
+use crate::row::ReadRow;
+use crate::workspace_common::*;
+use crate::*;
+use uuid::Uuid;
+
+/// A workspace row (`id` already read, to load its latest build first) with that build.
+pub(crate) fn workspace_from_row(
+    row: &impl ReadRow,
+    id: Uuid,
+    latest_build: WorkspaceBuild,
+) -> StoreResult<Workspace> {
+    Ok(Workspace {
+        id,
+        owner_id: row.uuid("owner_id")?,
+        owner_name: row.text("owner_name")?,
+        organization_id: row.uuid("organization_id")?,
+        name: row.text("name")?,
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+        latest_build,
+    })
+}
+
+/// A build row (`id` already read, to load its tree first) with its loaded rows.
+pub(crate) fn build_from_row(
+    row: &impl ReadRow,
+    id: Uuid,
+    loaded: LoadedBuild,
+) -> StoreResult<WorkspaceBuild> {
+    Ok(WorkspaceBuild {
+        id,
+        build_number: row.int("build_number")?,
+        transition: parse_transition(&row.text("transition")?)?,
+        document: parse_document(&row.text("document")?)?,
+        has_ai_task: row.flag("has_ai_task")?,
+        has_external_agent: row.flag("has_external_agent")?,
+        created_at: row.time("created_at")?,
+        resources: assemble(loaded),
+    })
+}
+
+pub(crate) fn identity_from_row(row: &impl ReadRow) -> StoreResult<AgentIdentity> {
+    Ok(AgentIdentity {
+        agent_id: row.uuid("agent_id")?,
+        workspace_id: row.uuid("workspace_id")?,
+        owner_id: row.uuid("owner_id")?,
+    })
+}
+
+/// The rows of one build's tables, as each backend fetched them.
+pub(crate) struct BuildRows<R> {
+    pub resources: Vec<R>,
+    pub agents: Vec<R>,
+    pub apps: Vec<R>,
+    pub scripts: Vec<R>,
+    pub envs: Vec<R>,
+    pub devcontainers: Vec<R>,
+}
+
+impl<R: ReadRow> BuildRows<R> {
+    pub(crate) fn decode(&self) -> StoreResult<LoadedBuild> {
+        fn all<R, T>(rows: &[R], f: fn(&R) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+            rows.iter().map(f).collect()
+        }
+        Ok(LoadedBuild {
+            resources: all(&self.resources, resource_from_row)?,
+            agents: all(&self.agents, agent_from_row)?,
+            apps: all(&self.apps, app_from_row)?,
+            scripts: all(&self.scripts, script_from_row)?,
+            envs: all(&self.envs, env_from_row)?,
+            devcontainers: all(&self.devcontainers, devcontainer_from_row)?,
+        })
+    }
+}
+
+fn resource_from_row<R: ReadRow>(row: &R) -> StoreResult<WorkspaceResource> {
+    Ok(WorkspaceResource {
+        id: row.uuid("id")?,
+        address: row.text("address")?,
+        name: row.text("name")?,
+        resource_type: row.text("type")?,
+        module_path: row.text("module_path")?,
+        instance_type: row.text("instance_type")?,
+        hide: row.flag("hide")?,
+        icon: row.text("icon")?,
+        daily_cost: row.int("daily_cost")?,
+        metadata: parse_resource_metadata(&row.text("metadata")?)?,
+        agents: Vec::new(),
+    })
+}
+
+fn agent_from_row<R: ReadRow>(row: &R) -> StoreResult<(Uuid, Option<Uuid>, WorkspaceAgent)> {
+    let auth = parse_auth(
+        &row.text("auth_method")?,
+        row.opt_text("auth_token_hash")?,
+        row.opt_text("auth_instance_id")?,
+    )?;
+    let agent = WorkspaceAgent {
+        id: row.uuid("id")?,
+        terraform_id: row.text("terraform_id")?,
+        name: row.text("name")?,
+        auth,
+        operating_system: row.text("operating_system")?,
+        architecture: row.text("architecture")?,
+        directory: row.text("directory")?,
+        env: parse_env(&row.text("env")?)?,
+        connection_timeout_seconds: row.int("connection_timeout_seconds")?,
+        troubleshooting_url: row.text("troubleshooting_url")?,
+        motd_file: row.text("motd_file")?,
+        display_apps: parse_display_apps(&row.text("display_apps")?)?,
+        metadata: parse_agent_metadata(&row.text("metadata")?)?,
+        resources_monitoring: parse_monitoring(&row.text("resources_monitoring")?)?,
+        api_key_scope: row.text("api_key_scope")?,
+        order: row.bigint("display_order")?,
+        scripts: Vec::new(),
+        extra_envs: Vec::new(),
+        apps: Vec::new(),
+        devcontainers: Vec::new(),
+    };
+    Ok((row.uuid("resource_id")?, row.opt_uuid("parent_agent_id")?, agent))
+}
+
+fn app_from_row<R: ReadRow>(row: &R) -> StoreResult<(Uuid, WorkspaceApp)> {
+    let app = WorkspaceApp {
+        id: row.uuid("id")?,
+        terraform_id: row.text("terraform_id")?,
+        slug: row.text("slug")?,
+        display_name: row.text("display_name")?,
+        command: row.text("command")?,
+        url: row.text("url")?,
+        icon: row.text("icon")?,
+        group: row.text("group_name")?,
+        tooltip: row.text("tooltip")?,
+        order: row.bigint("display_order")?,
+        subdomain: row.flag("subdomain")?,
+        external: row.flag("external")?,
+        hidden: row.flag("hidden")?,
+        sharing_level: parse_sharing(&row.text("sharing_level")?)?,
+        open_in: parse_open_in(&row.text("open_in")?)?,
+        healthcheck: healthcheck(
+            row.opt_text("healthcheck_url")?,
+            row.int("healthcheck_interval")?,
+            row.int("healthcheck_threshold")?,
+        ),
+    };
+    Ok((row.uuid("agent_id")?, app))
+}
+
+fn script_from_row<R: ReadRow>(row: &R) -> StoreResult<(Uuid, AgentScript)> {
+    let script = AgentScript {
+        id: row.uuid("id")?,
+        display_name: row.text("display_name")?,
+        icon: row.text("icon")?,
+        script: row.text("script")?,
+        cron: row.text("cron")?,
+        log_path: row.text("log_path")?,
+        run_on_start: row.flag("run_on_start")?,
+        run_on_stop: row.flag("run_on_stop")?,
+        start_blocks_login: row.flag("start_blocks_login")?,
+        timeout_seconds: row.int("timeout_seconds")?,
+    };
+    Ok((row.uuid("agent_id")?, script))
+}
+
+fn env_from_row<R: ReadRow>(row: &R) -> StoreResult<(Uuid, AgentEnv)> {
+    let env = AgentEnv {
+        name: row.text("name")?,
+        value: row.text("value")?,
+        merge_strategy: row.text("merge_strategy")?,
+    };
+    Ok((row.uuid("agent_id")?, env))
+}
+
+fn devcontainer_from_row<R: ReadRow>(row: &R) -> StoreResult<(Uuid, Option<Uuid>, Devcontainer)> {
+    let dc = Devcontainer {
+        id: row.uuid("id")?,
+        terraform_id: row.text("terraform_id")?,
+        terraform_subagent_id: row.text("terraform_subagent_id")?,
+        name: row.text("name")?,
+        workspace_folder: row.text("workspace_folder")?,
+        config_path: row.text("config_path")?,
+        subagent: None,
+    };
+    Ok((row.uuid("agent_id")?, row.opt_uuid("subagent_id")?, dc))
+}
