@@ -4,8 +4,8 @@
 use crate::common::{non_negative, price_text, token_count};
 use crate::row::ReadRow;
 use crate::{
-    Chat, ChatMessage, ChatStatus, CostTotals, MessageRole, NewChatMessage, QueuedMessage,
-    StoreError, StoreResult,
+    Chat, ChatMessage, ChatStatus, CostSummary, CostTotals, MessageRole, ModelConfig,
+    NewChatMessage, Provider, QueuedMessage, StoreError, StoreResult, UserCost,
 };
 use tollgate_core::{Micros, Price, Prices, TokenUsage};
 use uuid::Uuid;
@@ -215,5 +215,83 @@ pub(crate) fn queued_from_row(row: &impl ReadRow) -> StoreResult<QueuedMessage> 
         created_by: row.opt_uuid("created_by")?,
         model_config_id: row.opt_uuid("model_config_id")?,
         created_at: row.time("created_at")?,
+    })
+}
+
+pub(crate) fn provider_from_row(row: &impl ReadRow) -> StoreResult<Provider> {
+    Ok(Provider {
+        id: row.uuid("id")?,
+        provider: row.text("provider")?,
+        display_name: row.text("display_name")?,
+        enabled: row.flag("enabled")?,
+        api_key_ciphertext: row.opt_bytes("api_key_ciphertext")?,
+        base_url: row.opt_text("base_url")?,
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+pub(crate) fn model_from_row(row: &impl ReadRow) -> StoreResult<ModelConfig> {
+    let prices = [
+        row.opt_text("input_price")?,
+        row.opt_text("output_price")?,
+        row.opt_text("cache_read_price")?,
+        row.opt_text("cache_write_price")?,
+    ];
+    Ok(ModelConfig {
+        id: row.uuid("id")?,
+        provider: row.text("provider")?,
+        model: row.text("model")?,
+        display_name: row.text("display_name")?,
+        enabled: row.flag("enabled")?,
+        is_default: row.flag("is_default")?,
+        context_limit: row.bigint("context_limit")?,
+        max_output_tokens: row.opt_bigint("max_output_tokens")?,
+        temperature: row.opt_float("temperature")?,
+        prices: prices_from_columns(prices.each_ref().map(Option::as_deref))?,
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+fn totals_from_row(row: &impl ReadRow) -> StoreResult<CostTotals> {
+    Ok(CostTotals {
+        total_cost: Micros::new(row.bigint("total_cost")?),
+        priced_message_count: row.bigint("priced")?,
+        unpriced_message_count: row.bigint("unpriced")?,
+        input_tokens: row.bigint("input_tokens")?,
+        output_tokens: row.bigint("output_tokens")?,
+        cache_read_tokens: row.bigint("cache_read_tokens")?,
+        cache_creation_tokens: row.bigint("cache_creation_tokens")?,
+    })
+}
+
+/// The summary of the per-model rows (`key` a model config id or NULL) and the per-chat rows
+/// (`key` a chat id), each with its `label` and totals: groups most expensive first, the grand
+/// total summed over the chats.
+pub(crate) fn cost_summary_from_rows<R: ReadRow>(
+    models: &[R],
+    chats: &[R],
+) -> StoreResult<CostSummary> {
+    let mut by_model = models
+        .iter()
+        .map(|row| Ok((row.opt_uuid("key")?, row.text("label")?, totals_from_row(row)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut by_chat = chats
+        .iter()
+        .map(|row| Ok((row.uuid("key")?, row.text("label")?, totals_from_row(row)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    sort_by_cost(&mut by_model);
+    sort_by_cost(&mut by_chat);
+    Ok(CostSummary { totals: grand_total(&by_chat)?, by_model, by_chat })
+}
+
+pub(crate) fn user_cost_from_row(row: &impl ReadRow) -> StoreResult<UserCost> {
+    Ok(UserCost {
+        user_id: row.uuid("user_id")?,
+        username: row.text("username")?,
+        name: row.text("name")?,
+        avatar_url: row.text("avatar_url")?,
+        totals: totals_from_row(row)?,
     })
 }

@@ -10,6 +10,7 @@ mod chat_store;
 mod common;
 mod delegate;
 mod error;
+mod identity_rows;
 mod records;
 mod row;
 #[cfg(feature = "testing")]

@@ -11,6 +11,8 @@ pub(crate) trait ReadRow {
     fn int(&self, col: &str) -> StoreResult<i32>;
     fn bigint(&self, col: &str) -> StoreResult<i64>;
     fn opt_bigint(&self, col: &str) -> StoreResult<Option<i64>>;
+    fn opt_float(&self, col: &str) -> StoreResult<Option<f64>>;
+    fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>>;
     fn flag(&self, col: &str) -> StoreResult<bool>;
     fn uuid(&self, col: &str) -> StoreResult<Uuid>;
     fn opt_uuid(&self, col: &str) -> StoreResult<Option<Uuid>>;
@@ -35,6 +37,12 @@ macro_rules! plain_reads {
             get(self, col)
         }
         fn opt_bigint(&self, col: &str) -> StoreResult<Option<i64>> {
+            get(self, col)
+        }
+        fn opt_float(&self, col: &str) -> StoreResult<Option<f64>> {
+            get(self, col)
+        }
+        fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
             get(self, col)
         }
         fn flag(&self, col: &str) -> StoreResult<bool> {

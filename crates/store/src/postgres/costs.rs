@@ -2,12 +2,12 @@
 //! soft-deleted ones included, created in `[start, end)`. Sums are checked: a group's sum fails
 //! its cast to bigint on overflow, the grand totals add up in Rust with checked arithmetic.
 
-use super::{PostgresStore, get, ts};
-use crate::chat_common::{cost_overflow, grand_total, sort_by_cost};
+use super::{PostgresStore, ts};
+use crate::chat_common::cost_overflow;
+use crate::chat_common::{cost_summary_from_rows, user_cost_from_row};
 use crate::common::db_error;
-use crate::{CostSummary, CostTotals, StoreError, StoreResult, Time, UserCost};
+use crate::{CostSummary, StoreError, StoreResult, Time, UserCost};
 use sqlx::postgres::PgRow;
-use tollgate_core::Micros;
 use uuid::Uuid;
 
 /// `$1` start, `$2` end, `$3` owner or NULL for everyone.
@@ -26,18 +26,6 @@ const TOTALS: &str = "coalesce(sum(m.total_cost_micros), 0)::bigint AS total_cos
 
 /// `$4` case-insensitive username substring or NULL.
 const USER_FILTER: &str = "$4::text IS NULL OR strpos(lower(u.username), lower($4)) > 0";
-
-fn totals_from_row(row: &PgRow) -> StoreResult<CostTotals> {
-    Ok(CostTotals {
-        total_cost: Micros::new(get(row, "total_cost")?),
-        priced_message_count: get(row, "priced")?,
-        unpriced_message_count: get(row, "unpriced")?,
-        input_tokens: get(row, "input_tokens")?,
-        output_tokens: get(row, "output_tokens")?,
-        cache_read_tokens: get(row, "cache_read_tokens")?,
-        cache_creation_tokens: get(row, "cache_creation_tokens")?,
-    })
-}
 
 /// A sum beyond bigint fails its cast with `numeric_value_out_of_range`.
 fn sum_error(e: sqlx::Error) -> StoreError {
@@ -81,20 +69,10 @@ impl PostgresStore {
                 end,
             )
             .await?;
-        let mut by_model = models
-            .iter()
-            .map(|row| Ok((get(row, "key")?, get(row, "label")?, totals_from_row(row)?)))
-            .collect::<StoreResult<Vec<_>>>()?;
         let chats = self
             .cost_groups("c.id AS key, c.title AS label", "c.id, c.title", user, start, end)
             .await?;
-        let mut by_chat = chats
-            .iter()
-            .map(|row| Ok((get(row, "key")?, get(row, "label")?, totals_from_row(row)?)))
-            .collect::<StoreResult<Vec<_>>>()?;
-        sort_by_cost(&mut by_model);
-        sort_by_cost(&mut by_chat);
-        Ok(CostSummary { totals: grand_total(&by_chat)?, by_model, by_chat })
+        cost_summary_from_rows(&models, &chats)
     }
 
     pub(super) async fn cost_by_user_impl(
@@ -140,14 +118,4 @@ impl PostgresStore {
         let users = rows.iter().map(user_cost_from_row).collect::<StoreResult<Vec<_>>>()?;
         Ok((users, count))
     }
-}
-
-fn user_cost_from_row(row: &PgRow) -> StoreResult<UserCost> {
-    Ok(UserCost {
-        user_id: get(row, "user_id")?,
-        username: get(row, "username")?,
-        name: get(row, "name")?,
-        avatar_url: get(row, "avatar_url")?,
-        totals: totals_from_row(row)?,
-    })
 }

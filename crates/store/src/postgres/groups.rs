@@ -2,12 +2,11 @@
 
 use super::orgs::require_org;
 use super::users::require_user;
-use super::{PostgresStore, Tx, get, ts};
+use super::{PostgresStore, Tx, ts};
 use crate::common::{ErrCtx, db_error};
-use crate::{Group, GroupMember, GroupPatch, NewGroup, StoreError, StoreResult, Time};
+use crate::identity_rows::groups_from_rows;
+use crate::{Group, GroupPatch, NewGroup, StoreError, StoreResult, Time};
 use sqlx::PgConnection;
-use sqlx::postgres::PgRow;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 const GROUP_CONFLICTS: ErrCtx =
@@ -26,34 +25,6 @@ const MEMBERS_SQL: &str = "SELECT gm.group_id, u.id, u.username, u.email, u.name
     WHERE (g.id = $1 OR g.organization_id = $2) AND NOT u.deleted AND NOT u.is_system
     ORDER BY lower(u.username) COLLATE \"C\", u.username COLLATE \"C\", u.id";
 
-fn member_from_row(row: &PgRow) -> StoreResult<(Uuid, GroupMember)> {
-    let member = GroupMember {
-        id: get(row, "id")?,
-        username: get(row, "username")?,
-        email: get(row, "email")?,
-        name: get(row, "name")?,
-        avatar_url: get(row, "avatar_url")?,
-    };
-    Ok((get(row, "group_id")?, member))
-}
-
-fn group_from_row(
-    row: &PgRow,
-    members: &mut HashMap<Uuid, Vec<GroupMember>>,
-) -> StoreResult<Group> {
-    let group_id: Uuid = get(row, "id")?;
-    let members = members.remove(&group_id).unwrap_or_default();
-    Ok(Group {
-        id: group_id,
-        name: get(row, "name")?,
-        display_name: get(row, "display_name")?,
-        organization_id: get(row, "organization_id")?,
-        avatar_url: get(row, "avatar_url")?,
-        total_member_count: i64::try_from(members.len()).unwrap_or(i64::MAX),
-        members,
-    })
-}
-
 /// Loads one group (`group`) or all of an organization's (`org`) with their members.
 async fn fetch_groups(
     conn: &mut PgConnection,
@@ -66,18 +37,13 @@ async fn fetch_groups(
         .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?;
-    let mut members: HashMap<Uuid, Vec<GroupMember>> = HashMap::new();
-    for row in &rows {
-        let (group_id, member) = member_from_row(row)?;
-        members.entry(group_id).or_default().push(member);
-    }
-    let rows = sqlx::query(GROUPS_SQL)
+    let group_rows = sqlx::query(GROUPS_SQL)
         .bind(group)
         .bind(org)
         .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?;
-    rows.iter().map(|row| group_from_row(row, &mut members)).collect()
+    groups_from_rows(&group_rows, &rows)
 }
 
 async fn fetch_group(conn: &mut PgConnection, group: Uuid) -> StoreResult<Option<Group>> {

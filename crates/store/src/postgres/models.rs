@@ -1,12 +1,12 @@
 //! Model configs: which provider's model a chat runs on, its limits and its prices (exact
 //! decimals kept as text). At most one is the default (a partial unique index).
 
-use super::{PostgresStore, Tx, get, ts};
-use crate::chat_common::{price_columns, prices_from_columns};
+use super::{PostgresStore, Tx, ts};
+use crate::chat_common::model_from_row;
+use crate::chat_common::price_columns;
 use crate::common::{ErrCtx, db_error};
 use crate::{ModelConfig, ModelConfigPatch, NewModelConfig, StoreError, StoreResult, Time};
 use sqlx::PgExecutor;
-use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
 const MODEL_CONFLICTS: ErrCtx = ErrCtx::new("model config", "model config");
@@ -14,29 +14,6 @@ const MODEL_CONFLICTS: ErrCtx = ErrCtx::new("model config", "model config");
 const MODEL_SELECT: &str = "SELECT id, provider, model, display_name, enabled, is_default,
     context_limit, max_output_tokens, temperature, input_price, output_price, cache_read_price,
     cache_write_price, created_at, updated_at FROM chat_model_configs";
-
-fn model_from_row(row: &PgRow) -> StoreResult<ModelConfig> {
-    let prices = [
-        get::<Option<String>>(row, "input_price")?,
-        get::<Option<String>>(row, "output_price")?,
-        get::<Option<String>>(row, "cache_read_price")?,
-        get::<Option<String>>(row, "cache_write_price")?,
-    ];
-    Ok(ModelConfig {
-        id: get(row, "id")?,
-        provider: get(row, "provider")?,
-        model: get(row, "model")?,
-        display_name: get(row, "display_name")?,
-        enabled: get(row, "enabled")?,
-        is_default: get(row, "is_default")?,
-        context_limit: get(row, "context_limit")?,
-        max_output_tokens: get(row, "max_output_tokens")?,
-        temperature: get(row, "temperature")?,
-        prices: prices_from_columns(prices.each_ref().map(Option::as_deref))?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
-    })
-}
 
 async fn fetch_model<'c>(ex: impl PgExecutor<'c>, model: Uuid) -> StoreResult<Option<ModelConfig>> {
     let row = sqlx::query(&format!("{MODEL_SELECT} WHERE id = $1"))

@@ -1,10 +1,10 @@
 //! Organizations, their Everyone groups and their members.
 
 use super::users::{insert_membership, require_user};
-use super::{PostgresStore, Tx, get, ts};
+use super::{PostgresStore, Tx, ts};
 use crate::common::{ErrCtx, db_error};
+use crate::identity_rows::org_from_row;
 use crate::{NewOrganization, Organization, StoreError, StoreResult, Time};
-use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
 const ORG_CONFLICTS: ErrCtx = ErrCtx::new("organization", "organization")
@@ -12,19 +12,6 @@ const ORG_CONFLICTS: ErrCtx = ErrCtx::new("organization", "organization")
 
 const ORG_SELECT: &str = "SELECT id, name, display_name, description, icon, is_default,
     created_at, updated_at FROM organizations";
-
-fn org_from_row(row: &PgRow) -> StoreResult<Organization> {
-    Ok(Organization {
-        id: get(row, "id")?,
-        name: get(row, "name")?,
-        display_name: get(row, "display_name")?,
-        description: get(row, "description")?,
-        icon: get(row, "icon")?,
-        is_default: get(row, "is_default")?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
-    })
-}
 
 /// Inserts the organization and its Everyone group (id = the organization's id).
 pub(super) async fn insert_organization(tx: &mut Tx, org: &NewOrganization) -> StoreResult<()> {

@@ -1,28 +1,16 @@
 //! API tokens. Only the hash of a token's secret is stored, and it is never put in an error.
 
 use super::users::require_user;
-use super::{PostgresStore, get, ts};
+use super::{PostgresStore, ts};
 use crate::common::{ErrCtx, db_error};
+use crate::identity_rows::token_from_row;
 use crate::{ApiToken, StoreError, StoreResult, Time};
-use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
 const TOKEN_CONFLICTS: ErrCtx = ErrCtx::new("API key", "user").with(&[("name", "token name")]);
 
 const TOKEN_SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at,
     last_used_at FROM api_tokens";
-
-fn token_from_row(row: &PgRow) -> StoreResult<ApiToken> {
-    Ok(ApiToken {
-        id: get(row, "id")?,
-        user_id: get(row, "user_id")?,
-        name: get(row, "name")?,
-        secret_hash: get(row, "secret_hash")?,
-        created_at: get(row, "created_at")?,
-        expires_at: get(row, "expires_at")?,
-        last_used_at: get(row, "last_used_at")?,
-    })
-}
 
 impl PostgresStore {
     pub(super) async fn create_api_token_impl(&self, token: ApiToken) -> StoreResult<ApiToken> {

@@ -1,13 +1,13 @@
 //! Users and their site roles.
 
 use super::{PostgresStore, Tx, get, ts};
-use crate::common::{ErrCtx, db_error, parse_roles, parse_status, parse_uuid_list, role_texts};
+use crate::common::{ErrCtx, db_error, role_texts};
+use crate::identity_rows::user_from_row;
 use crate::{
     Credentials, NewOrganization, NewUser, Organization, StoreError, StoreResult, Time, User,
     UserQuery,
 };
 use sqlx::PgExecutor;
-use sqlx::postgres::PgRow;
 use tollgate_core::Role;
 use uuid::Uuid;
 
@@ -30,26 +30,6 @@ macro_rules! user_select {
     () => {
         concat!("SELECT ", user_columns!(), " FROM users u ")
     };
-}
-
-fn user_from_row(row: &PgRow) -> StoreResult<User> {
-    Ok(User {
-        id: get(row, "id")?,
-        username: get(row, "username")?,
-        email: get(row, "email")?,
-        name: get(row, "name")?,
-        avatar_url: get(row, "avatar_url")?,
-        status: parse_status(&get::<String>(row, "status")?)?,
-        login_type: get(row, "login_type")?,
-        is_system: get(row, "is_system")?,
-        created_at: get(row, "created_at")?,
-        updated_at: get(row, "updated_at")?,
-        last_seen_at: get(row, "last_seen_at")?,
-        organization_ids: parse_uuid_list(
-            get::<Option<String>>(row, "organization_ids")?.as_deref(),
-        )?,
-        roles: parse_roles(get::<Option<String>>(row, "roles")?.as_deref())?,
-    })
 }
 
 pub(super) async fn fetch_user<'c>(

@@ -2,12 +2,11 @@
 
 use super::orgs::require_org;
 use super::users::require_user;
-use super::{SqliteStore, Tx, get, get_uuid, id, opt_id};
+use super::{SqliteStore, Tx, id, opt_id};
 use crate::common::{ErrCtx, db_error, micros};
-use crate::{Group, GroupMember, GroupPatch, NewGroup, StoreError, StoreResult, Time};
+use crate::identity_rows::groups_from_rows;
+use crate::{Group, GroupPatch, NewGroup, StoreError, StoreResult, Time};
 use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 const GROUP_CONFLICTS: ErrCtx =
@@ -26,34 +25,6 @@ const MEMBERS_SQL: &str = "SELECT gm.group_id, u.id, u.username, u.email, u.name
     WHERE (g.id = ?1 OR g.organization_id = ?2) AND u.deleted = 0 AND u.is_system = 0
     ORDER BY lower(u.username), u.username, u.id";
 
-fn member_from_row(row: &SqliteRow) -> StoreResult<(Uuid, GroupMember)> {
-    let member = GroupMember {
-        id: get_uuid(row, "id")?,
-        username: get(row, "username")?,
-        email: get(row, "email")?,
-        name: get(row, "name")?,
-        avatar_url: get(row, "avatar_url")?,
-    };
-    Ok((get_uuid(row, "group_id")?, member))
-}
-
-fn group_from_row(
-    row: &SqliteRow,
-    members: &mut HashMap<Uuid, Vec<GroupMember>>,
-) -> StoreResult<Group> {
-    let group_id = get_uuid(row, "id")?;
-    let members = members.remove(&group_id).unwrap_or_default();
-    Ok(Group {
-        id: group_id,
-        name: get(row, "name")?,
-        display_name: get(row, "display_name")?,
-        organization_id: get_uuid(row, "organization_id")?,
-        avatar_url: get(row, "avatar_url")?,
-        total_member_count: i64::try_from(members.len()).unwrap_or(i64::MAX),
-        members,
-    })
-}
-
 /// Loads one group (`group`) or all of an organization's (`org`) with their members.
 async fn fetch_groups(
     conn: &mut SqliteConnection,
@@ -66,18 +37,13 @@ async fn fetch_groups(
         .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?;
-    let mut members: HashMap<Uuid, Vec<GroupMember>> = HashMap::new();
-    for row in &rows {
-        let (group_id, member) = member_from_row(row)?;
-        members.entry(group_id).or_default().push(member);
-    }
-    let rows = sqlx::query(GROUPS_SQL)
+    let group_rows = sqlx::query(GROUPS_SQL)
         .bind(opt_id(group))
         .bind(opt_id(org))
         .fetch_all(&mut *conn)
         .await
         .map_err(db_error)?;
-    rows.iter().map(|row| group_from_row(row, &mut members)).collect()
+    groups_from_rows(&group_rows, &rows)
 }
 
 async fn fetch_group(conn: &mut SqliteConnection, group: Uuid) -> StoreResult<Option<Group>> {

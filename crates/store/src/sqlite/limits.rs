@@ -1,15 +1,14 @@
 //! Spend-limit configuration, overrides, resolution and spend (spend-limits §2, §3, §5).
 
 use super::users::require_user;
-use super::{SqliteStore, get, get_time, get_uuid, id, opt_id};
-use crate::common::{
-    db_error, micros, non_negative, parse_period, parse_policy, parse_uuid, positive_limit,
-    spend_overflow,
+use super::{SqliteStore, id, opt_id};
+use crate::common::{db_error, micros, non_negative, positive_limit, spend_overflow};
+use crate::identity_rows::{
+    effective_from_row, group_limit_from_row, limit_config_from_row, user_limit_from_row,
 };
 use crate::{GroupLimitRecord, LimitConfigRecord, StoreError, StoreResult, Time, UserLimit};
 use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
-use tollgate_core::{EffectiveLimit, LimitConfig, LimitSource, Micros, PeriodBounds, SpendScope};
+use tollgate_core::{EffectiveLimit, LimitConfig, Micros, PeriodBounds, SpendScope};
 use uuid::Uuid;
 
 const USER_LIMIT_SELECT: &str = "SELECT o.user_id, u.username, u.name, u.avatar_url,
@@ -59,55 +58,6 @@ const SPEND_SQL: &str = "SELECT sum(m.total_cost_micros)
     WHERE c.owner_id = ?1 AND (?2 IS NULL OR c.organization_id = ?2)
       AND m.created_at >= ?3 AND m.created_at < ?4";
 
-fn user_limit_from_row(row: &SqliteRow) -> StoreResult<UserLimit> {
-    Ok(UserLimit {
-        user_id: get_uuid(row, "user_id")?,
-        username: get(row, "username")?,
-        name: get(row, "name")?,
-        avatar_url: get(row, "avatar_url")?,
-        limit: Micros::new(get(row, "spend_limit_micros")?),
-        updated_at: get_time(row, "updated_at")?,
-    })
-}
-
-fn group_limit_from_row(row: &SqliteRow) -> StoreResult<GroupLimitRecord> {
-    Ok(GroupLimitRecord {
-        group_id: get_uuid(row, "group_id")?,
-        organization_id: get_uuid(row, "organization_id")?,
-        name: get(row, "name")?,
-        display_name: get(row, "display_name")?,
-        avatar_url: get(row, "avatar_url")?,
-        member_count: get(row, "member_count")?,
-        limit: Micros::new(get(row, "spend_limit_micros")?),
-        updated_at: get_time(row, "updated_at")?,
-    })
-}
-
-fn source_from_str(s: &str) -> StoreResult<LimitSource> {
-    match s {
-        "disabled" => Ok(LimitSource::Disabled),
-        "user" => Ok(LimitSource::User),
-        "group" => Ok(LimitSource::Group),
-        "default" => Ok(LimitSource::Default),
-        other => Err(StoreError::Database(format!("unexpected limit source {other:?}"))),
-    }
-}
-
-fn effective_from_row(row: &SqliteRow) -> StoreResult<EffectiveLimit> {
-    if !get::<bool>(row, "user_found")? {
-        return Err(StoreError::NotFound("user"));
-    }
-    let period = parse_period(&get::<String>(row, "period")?)?;
-    let source = source_from_str(&get::<String>(row, "source")?)?;
-    if source == LimitSource::Disabled {
-        return Ok(EffectiveLimit::unlimited(period));
-    }
-    let group_id =
-        get::<Option<String>>(row, "group_id")?.as_deref().map(parse_uuid).transpose()?;
-    let limit = get::<Option<i64>>(row, "lim")?.map(Micros::new);
-    Ok(EffectiveLimit { source, limit, group_id, period })
-}
-
 async fn fetch_config(conn: &mut SqliteConnection) -> StoreResult<LimitConfigRecord> {
     let row = sqlx::query(
         "SELECT enabled, default_limit_micros, period, group_policy, updated_at
@@ -116,15 +66,7 @@ async fn fetch_config(conn: &mut SqliteConnection) -> StoreResult<LimitConfigRec
     .fetch_one(conn)
     .await
     .map_err(db_error)?;
-    Ok(LimitConfigRecord {
-        config: LimitConfig {
-            enabled: get(&row, "enabled")?,
-            default_limit: Micros::new(get(&row, "default_limit_micros")?),
-            period: parse_period(&get::<String>(&row, "period")?)?,
-            group_policy: parse_policy(&get::<String>(&row, "group_policy")?)?,
-        },
-        updated_at: get_time(&row, "updated_at")?,
-    })
+    limit_config_from_row(&row)
 }
 
 async fn fetch_group_limit(

@@ -1,10 +1,10 @@
 //! Organizations, their Everyone groups and their members.
 
 use super::users::{insert_membership, require_user};
-use super::{SqliteStore, Tx, get, get_time, get_uuid, id};
+use super::{SqliteStore, Tx, id};
 use crate::common::{ErrCtx, db_error, micros, trunc_micros};
+use crate::identity_rows::org_from_row;
 use crate::{NewOrganization, Organization, StoreError, StoreResult, Time};
-use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 const ORG_CONFLICTS: ErrCtx = ErrCtx::new("organization", "organization")
@@ -12,19 +12,6 @@ const ORG_CONFLICTS: ErrCtx = ErrCtx::new("organization", "organization")
 
 const ORG_SELECT: &str = "SELECT id, name, display_name, description, icon, is_default,
     created_at, updated_at FROM organizations";
-
-fn org_from_row(row: &SqliteRow) -> StoreResult<Organization> {
-    Ok(Organization {
-        id: get_uuid(row, "id")?,
-        name: get(row, "name")?,
-        display_name: get(row, "display_name")?,
-        description: get(row, "description")?,
-        icon: get(row, "icon")?,
-        is_default: get(row, "is_default")?,
-        created_at: get_time(row, "created_at")?,
-        updated_at: get_time(row, "updated_at")?,
-    })
-}
 
 /// Inserts the organization and its Everyone group (id = the organization's id).
 pub(super) async fn insert_organization(tx: &mut Tx, org: &NewOrganization) -> StoreResult<()> {

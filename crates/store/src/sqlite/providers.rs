@@ -1,30 +1,17 @@
 //! LLM providers. The API key is ciphertext made by the caller; it never enters an error or a
 //! log line (the database's messages carry no bound values).
 
-use super::{SqliteStore, get, get_time, get_uuid, id};
+use super::{SqliteStore, id};
+use crate::chat_common::provider_from_row;
 use crate::common::{ErrCtx, db_error, micros};
 use crate::{Provider, ProviderPatch, StoreError, StoreResult, Time};
 use sqlx::SqliteExecutor;
-use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 const PROVIDER_CONFLICTS: ErrCtx = ErrCtx::new("provider", "provider");
 
 const PROVIDER_SELECT: &str = "SELECT id, provider, display_name, enabled, api_key_ciphertext,
     base_url, created_at, updated_at FROM chat_providers";
-
-fn provider_from_row(row: &SqliteRow) -> StoreResult<Provider> {
-    Ok(Provider {
-        id: get_uuid(row, "id")?,
-        provider: get(row, "provider")?,
-        display_name: get(row, "display_name")?,
-        enabled: get(row, "enabled")?,
-        api_key_ciphertext: get(row, "api_key_ciphertext")?,
-        base_url: get(row, "base_url")?,
-        created_at: get_time(row, "created_at")?,
-        updated_at: get_time(row, "updated_at")?,
-    })
-}
 
 async fn fetch_provider<'c>(
     ex: impl SqliteExecutor<'c>,

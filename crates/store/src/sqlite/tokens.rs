@@ -1,28 +1,16 @@
 //! API tokens. Only the hash of a token's secret is stored, and it is never put in an error.
 
 use super::users::require_user;
-use super::{SqliteStore, get, get_opt_time, get_time, get_uuid, id};
+use super::{SqliteStore, id};
 use crate::common::{ErrCtx, db_error, micros, trunc_micros};
+use crate::identity_rows::token_from_row;
 use crate::{ApiToken, StoreError, StoreResult, Time};
-use sqlx::sqlite::SqliteRow;
 use uuid::Uuid;
 
 const TOKEN_CONFLICTS: ErrCtx = ErrCtx::new("API key", "user").with(&[("name", "token name")]);
 
 const TOKEN_SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at,
     last_used_at FROM api_tokens";
-
-fn token_from_row(row: &SqliteRow) -> StoreResult<ApiToken> {
-    Ok(ApiToken {
-        id: get(row, "id")?,
-        user_id: get_uuid(row, "user_id")?,
-        name: get(row, "name")?,
-        secret_hash: get(row, "secret_hash")?,
-        created_at: get_time(row, "created_at")?,
-        expires_at: get_time(row, "expires_at")?,
-        last_used_at: get_opt_time(row, "last_used_at")?,
-    })
-}
 
 impl SqliteStore {
     pub(super) async fn create_api_token_impl(&self, token: ApiToken) -> StoreResult<ApiToken> {
