@@ -4,6 +4,7 @@
 use crate::row::ReadRow;
 use crate::workspace_common::*;
 use crate::*;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A workspace row (`id` already read, to load its latest build first) with that build.
@@ -22,6 +23,33 @@ pub(crate) fn workspace_from_row(
         updated_at: row.time("updated_at")?,
         latest_build,
     })
+}
+
+/// Workspaces (in the order of `workspaces`) from their rows, the rows of their latest builds
+/// (each naming its `workspace_id`) and those builds' tables' rows (each naming its `build_id`).
+pub(crate) fn workspaces_from_rows<R: ReadRow>(
+    workspaces: &[R],
+    builds: &[R],
+    tree: BuildRows<R>,
+) -> StoreResult<Vec<Workspace>> {
+    let mut trees = tree.by_build()?;
+    let mut latest = HashMap::with_capacity(builds.len());
+    for row in builds {
+        let id = row.uuid("id")?;
+        let loaded = trees.remove(&id).unwrap_or_default().decode()?;
+        latest.insert(row.uuid("workspace_id")?, build_from_row(row, id, loaded)?);
+    }
+    workspaces
+        .iter()
+        .map(|row| {
+            let id = row.uuid("id")?;
+            // Every workspace is created with its first build.
+            let build = latest
+                .remove(&id)
+                .ok_or_else(|| StoreError::Database("expected row not found".to_owned()))?;
+            workspace_from_row(row, id, build)
+        })
+        .collect()
 }
 
 /// A build row (`id` already read, to load its tree first) with its loaded rows.
@@ -50,7 +78,8 @@ pub(crate) fn identity_from_row(row: &impl ReadRow) -> StoreResult<AgentIdentity
     })
 }
 
-/// The rows of one build's tables, as each backend fetched them.
+/// The rows of one build's tables (or of several builds', each row naming its `build_id`), as
+/// each backend fetched them.
 pub(crate) struct BuildRows<R> {
     pub resources: Vec<R>,
     pub agents: Vec<R>,
@@ -60,7 +89,42 @@ pub(crate) struct BuildRows<R> {
     pub devcontainers: Vec<R>,
 }
 
+impl<R> Default for BuildRows<R> {
+    fn default() -> Self {
+        BuildRows {
+            resources: Vec::new(),
+            agents: Vec::new(),
+            apps: Vec::new(),
+            scripts: Vec::new(),
+            envs: Vec::new(),
+            devcontainers: Vec::new(),
+        }
+    }
+}
+
 impl<R: ReadRow> BuildRows<R> {
+    /// Splits several builds' rows by their `build_id`, keeping each table's order.
+    fn by_build(self) -> StoreResult<HashMap<Uuid, BuildRows<R>>> {
+        fn split<R: ReadRow>(
+            out: &mut HashMap<Uuid, BuildRows<R>>,
+            rows: Vec<R>,
+            table: fn(&mut BuildRows<R>) -> &mut Vec<R>,
+        ) -> StoreResult<()> {
+            for row in rows {
+                table(out.entry(row.uuid("build_id")?).or_default()).push(row);
+            }
+            Ok(())
+        }
+        let mut out = HashMap::new();
+        split(&mut out, self.resources, |b| &mut b.resources)?;
+        split(&mut out, self.agents, |b| &mut b.agents)?;
+        split(&mut out, self.apps, |b| &mut b.apps)?;
+        split(&mut out, self.scripts, |b| &mut b.scripts)?;
+        split(&mut out, self.envs, |b| &mut b.envs)?;
+        split(&mut out, self.devcontainers, |b| &mut b.devcontainers)?;
+        Ok(out)
+    }
+
     pub(crate) fn decode(&self) -> StoreResult<LoadedBuild> {
         fn all<R, T>(rows: &[R], f: fn(&R) -> StoreResult<T>) -> StoreResult<Vec<T>> {
             rows.iter().map(f).collect()

@@ -40,10 +40,8 @@ impl SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        match row {
-            Some(row) => Ok(Some(self.workspace_from_row(&row).await?)),
-            None => Ok(None),
-        }
+        let Some(row) = row else { return Ok(None) };
+        Ok(load_workspaces(&self.pool, vec![row]).await?.pop())
     }
 
     pub(super) async fn list_workspaces_impl(
@@ -58,11 +56,7 @@ impl SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.push(self.workspace_from_row(row).await?);
-        }
-        Ok(out)
+        load_workspaces(&self.pool, rows).await
     }
 
     pub(super) async fn get_agent_by_token_hash_impl(
@@ -112,29 +106,6 @@ impl SqliteStore {
             parent_agent_id,
             agent,
         }))
-    }
-}
-
-impl SqliteStore {
-    async fn workspace_from_row(&self, row: &SqliteRow) -> StoreResult<Workspace> {
-        let ws = row.uuid("id")?;
-        let latest_build = self.latest_build(ws).await?;
-        workspace_from_row(row, ws, latest_build)
-    }
-
-    async fn latest_build(&self, ws: Uuid) -> StoreResult<WorkspaceBuild> {
-        let row = sqlx::query(
-            "SELECT id, build_number, transition, document, has_ai_task, has_external_agent,
-                    created_at
-             FROM workspace_builds WHERE workspace_id = ?1 ORDER BY build_number DESC LIMIT 1",
-        )
-        .bind(id(ws))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_error)?;
-        let build = row.uuid("id")?;
-        let loaded = load_build(&self.pool, build).await?;
-        build_from_row(&row, build, loaded)
     }
 }
 
@@ -356,41 +327,61 @@ async fn insert_devcontainer(tx: &mut Tx, row: &ChildRow<'_, Devcontainer>) -> S
 
 // --- reading -----------------------------------------------------------------------------------
 
-/// Joins that scope a child table to one build, ordered like the tree.
+/// Joins that scope a child table to the builds in `?1`, ordered like each build's tree.
 const AGENT_SCOPE: &str = "JOIN workspace_agents a ON a.id = t.agent_id
     JOIN workspace_resources r ON r.id = a.resource_id
-    WHERE r.build_id = ?1 ORDER BY r.ordinal, a.ordinal, t.ordinal";
+    WHERE r.build_id IN (SELECT value FROM json_each(?1))
+    ORDER BY r.ordinal, a.ordinal, t.ordinal";
 
-async fn fetch(pool: &SqlitePool, sql: &str, build: Uuid) -> StoreResult<Vec<SqliteRow>> {
-    sqlx::query(sql).bind(id(build)).fetch_all(pool).await.map_err(db_error)
+/// Ids bound as one JSON array, so that a list takes one parameter whatever its length.
+fn id_array(ids: &[Uuid]) -> String {
+    serde_json::Value::from(ids.iter().map(|u| id(*u)).collect::<Vec<_>>()).to_string()
 }
 
-async fn load_build(pool: &SqlitePool, build: Uuid) -> StoreResult<LoadedBuild> {
+async fn fetch(pool: &SqlitePool, sql: &str, ids: &str) -> StoreResult<Vec<SqliteRow>> {
+    sqlx::query(sql).bind(ids).fetch_all(pool).await.map_err(db_error)
+}
+
+/// The workspaces of `rows` with their latest builds' trees, in a fixed number of queries (one
+/// for the latest builds, one per tree table) whatever the number of workspaces.
+async fn load_workspaces(pool: &SqlitePool, rows: Vec<SqliteRow>) -> StoreResult<Vec<Workspace>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let workspaces = rows.iter().map(|row| row.uuid("id")).collect::<StoreResult<Vec<_>>>()?;
+    let builds = fetch(
+        pool,
+        "SELECT b.id, b.workspace_id, b.build_number, b.transition, b.document, b.has_ai_task,
+                b.has_external_agent, b.created_at
+         FROM workspace_builds b
+         WHERE b.workspace_id IN (SELECT value FROM json_each(?1))
+           AND b.build_number = (SELECT max(l.build_number) FROM workspace_builds l
+                                 WHERE l.workspace_id = b.workspace_id)",
+        &id_array(&workspaces),
+    )
+    .await?;
+    let build_ids = builds.iter().map(|row| row.uuid("id")).collect::<StoreResult<Vec<_>>>()?;
+    let ids = id_array(&build_ids);
     let resources = fetch(
         pool,
-        "SELECT * FROM workspace_resources WHERE build_id = ?1 ORDER BY ordinal",
-        build,
+        "SELECT * FROM workspace_resources WHERE build_id IN (SELECT value FROM json_each(?1))
+         ORDER BY ordinal",
+        &ids,
     )
     .await?;
     let agents = fetch(
         pool,
-        "SELECT a.* FROM workspace_agents a JOIN workspace_resources r ON r.id = a.resource_id
-         WHERE r.build_id = ?1 ORDER BY r.ordinal, a.ordinal",
-        build,
+        "SELECT a.*, r.build_id FROM workspace_agents a
+         JOIN workspace_resources r ON r.id = a.resource_id
+         WHERE r.build_id IN (SELECT value FROM json_each(?1)) ORDER BY r.ordinal, a.ordinal",
+        &ids,
     )
     .await?;
-    let apps =
-        fetch(pool, &format!("SELECT t.* FROM workspace_apps t {AGENT_SCOPE}"), build).await?;
-    let scripts =
-        fetch(pool, &format!("SELECT t.* FROM workspace_agent_scripts t {AGENT_SCOPE}"), build)
-            .await?;
-    let envs = fetch(pool, &format!("SELECT t.* FROM workspace_agent_envs t {AGENT_SCOPE}"), build)
-        .await?;
-    let devcontainers = fetch(
-        pool,
-        &format!("SELECT t.* FROM workspace_agent_devcontainers t {AGENT_SCOPE}"),
-        build,
-    )
-    .await?;
-    BuildRows { resources, agents, apps, scripts, envs, devcontainers }.decode()
+    let child = |table: &str| format!("SELECT t.*, r.build_id FROM {table} t {AGENT_SCOPE}");
+    let apps = fetch(pool, &child("workspace_apps"), &ids).await?;
+    let scripts = fetch(pool, &child("workspace_agent_scripts"), &ids).await?;
+    let envs = fetch(pool, &child("workspace_agent_envs"), &ids).await?;
+    let devcontainers = fetch(pool, &child("workspace_agent_devcontainers"), &ids).await?;
+    let tree = BuildRows { resources, agents, apps, scripts, envs, devcontainers };
+    workspaces_from_rows(&rows, &builds, tree)
 }

@@ -262,6 +262,40 @@ async fn manifests_of_agents_and_sub_agents(store: &dyn Store) {
     assert!(store.agent_manifest(Uuid::new_v4()).await.unwrap().is_none());
 }
 
+/// Listing loads every workspace's tree at once: each listed workspace equals its own
+/// `get_workspace`, whether its tree is full, trimmed or empty.
+async fn listed_trees_equal_each_get(store: &dyn Store) {
+    let org = org(store, "acme").await;
+    let ann = user(store, "ann", &[org]).await;
+    let bob = user(store, "bob", &[org]).await;
+    let full = new_workspace(ann, org, "alpha", 1);
+    let mut trimmed = new_workspace(ann, org, "beta", 2);
+    trimmed.build.resources.truncate(2);
+    trimmed.build.resources[1].agents.truncate(1);
+    trimmed.build.build_number = 4;
+    trimmed.build.transition = BuildTransition::Stop;
+    let mut empty = new_workspace(bob, org, "gamma", 3);
+    empty.build.resources.clear();
+    let other = new_workspace(bob, org, "delta", 4);
+    let all = [full, trimmed, empty, other];
+    for new in &all {
+        let created = store.create_workspace(new.clone()).await.unwrap();
+        assert_eq!(created.latest_build, new.build);
+    }
+    let listed = store.list_workspaces(None).await.unwrap();
+    let names: Vec<_> = listed.iter().map(|w| (w.owner_name.as_str(), w.name.as_str())).collect();
+    assert_eq!(names, [("ann", "alpha"), ("ann", "beta"), ("bob", "delta"), ("bob", "gamma")]);
+    for ws in &listed {
+        let got = store.get_workspace(ws.id).await.unwrap().expect("listed workspace");
+        assert_eq!(*ws, got);
+        let new = all.iter().find(|n| n.id == ws.id).expect("created");
+        assert_eq!(ws.latest_build, new.build);
+    }
+    let bobs = store.list_workspaces(Some(bob)).await.unwrap();
+    assert_eq!(bobs, listed[2..]);
+    assert!(store.list_workspaces(Some(Uuid::new_v4())).await.unwrap().is_empty());
+}
+
 conformance!(
     the_tree_round_trips,
     names_are_unique_per_owner,
@@ -269,4 +303,5 @@ conformance!(
     unknown_owner_or_organization,
     a_token_hash_finds_its_agent,
     manifests_of_agents_and_sub_agents,
+    listed_trees_equal_each_get,
 );
