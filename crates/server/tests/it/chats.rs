@@ -146,13 +146,10 @@ async fn every_admission_point_blocks_at_the_limit(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{sent}");
 }
 
-async fn slow_app(app: TestApp) -> TestApp {
-    app.restart_with(|s| s.chat.simulated_delta_delay = Duration::from_millis(30)).await
-}
-
 async fn queued_messages_run_in_order_without_a_check(app: TestApp) {
-    let app = slow_app(app).await;
-    let (owner, owner_id, _) = app.first_owner().await;
+    // No daemon yet: the first message waits `pending`, so every later send is queued.
+    let app = app.restart_with(|s| s.chat.run_daemon = false).await;
+    let (owner, _, _) = app.first_owner().await;
     app.offline_model().await;
     let id = app.new_chat(&owner, "first").await["id"].as_str().expect("id").to_owned();
     for n in ["second", "third", "fourth"] {
@@ -161,9 +158,10 @@ async fn queued_messages_run_in_order_without_a_check(app: TestApp) {
         assert_eq!(status, StatusCode::OK, "{resp}");
         assert_eq!(resp["queued"], true, "{resp}");
     }
-    // Over the limit now: queued messages were admitted when queued and still run.
+    // After the first run the owner is over this limit; the queued messages were admitted when
+    // they were queued and still run, in order.
     app.put(LIMITS, &owner, json!({"spend_limit_micros": 1, "period": "day"})).await;
-    let _ = owner_id;
+    let app = app.restart_with(|_| {}).await;
     for _ in 0..500 {
         let history = app.history(&owner, &id).await;
         if history.len() == 8 {

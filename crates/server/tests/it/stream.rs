@@ -31,7 +31,7 @@ async fn connect(
 on_both!(the_stream_replays_then_follows_the_run);
 
 async fn the_stream_replays_then_follows_the_run(app: TestApp) {
-    let app = app.restart_with(|s| s.chat.simulated_delta_delay = Duration::from_millis(20)).await;
+    let app = app.restart_with(|s| s.chat.simulated_delta_delay = Duration::from_millis(50)).await;
     let (owner, _, _) = app.first_owner().await;
     app.offline_model().await;
     let chat = app.new_chat(&owner, "stream this answer to me").await;
