@@ -8,6 +8,7 @@ mod authz_chats;
 mod authz_matrix;
 mod bad_input;
 mod chats;
+mod costs;
 mod fake_llm;
 mod identity;
 mod limits;
