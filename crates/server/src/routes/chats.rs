@@ -63,19 +63,7 @@ async fn placement(
         return Ok((parent.owner_id, parent.organization_id, Some(parent.id)));
     }
     authorize(&caller.subject, Action::Create, Object::Chat { owner: caller.id() })?;
-    let org = match req.organization_id {
-        Some(org) => org,
-        None => state
-            .store
-            .default_organization()
-            .await?
-            .map(|o| o.id)
-            .ok_or_else(|| ApiError::bad_request("No default organization exists."))?,
-    };
-    if !state.store.is_organization_member(org, caller.id()).await? {
-        return Err(ApiError::bad_request("Invalid organization ID.")
-            .with_detail("You are not a member of that organization."));
-    }
+    let org = super::organization_for(state, caller.id(), req.organization_id).await?;
     Ok((caller.id(), org, None))
 }
 

@@ -46,3 +46,25 @@ pub async fn find_group(state: &AppState, raw: &str) -> ApiResult<Group> {
     let id = parse_uuid(raw)?;
     state.store.get_group(id).await?.ok_or_else(|| ApiError::not_found("Group not found."))
 }
+
+/// The requested organization, else the default one; `member` must belong to it.
+pub async fn organization_for(
+    state: &AppState,
+    member: uuid::Uuid,
+    requested: Option<uuid::Uuid>,
+) -> ApiResult<uuid::Uuid> {
+    let org = match requested {
+        Some(org) => org,
+        None => state
+            .store
+            .default_organization()
+            .await?
+            .map(|o| o.id)
+            .ok_or_else(|| ApiError::bad_request("No default organization exists."))?,
+    };
+    if !state.store.is_organization_member(org, member).await? {
+        return Err(ApiError::bad_request("Invalid organization ID.")
+            .with_detail("The owner is not a member of that organization."));
+    }
+    Ok(org)
+}

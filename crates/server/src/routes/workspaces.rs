@@ -13,7 +13,7 @@ use crate::{validate, workspace_build, workspace_wire};
 use axum::extract::State;
 use axum::http::StatusCode;
 use tollgate_api_types as api;
-use tollgate_store::{self as store, NewWorkspace, StoreError, User};
+use tollgate_store::{self as store, NewWorkspace, StoreError};
 use uuid::Uuid;
 
 #[utoipa::path(post, path = "/api/v2/users/{user}/workspaces", tag = "Workspaces",
@@ -31,7 +31,7 @@ pub async fn create_workspace(
     let owner = find_user(&state, &caller, &raw).await?;
     authorize(&caller.subject, Action::Create, Object::Workspace { owner: owner.id })?;
     workspace_name(&req.name)?;
-    let organization_id = organization_for(&state, &owner, req.organization_id).await?;
+    let organization_id = super::organization_for(&state, owner.id, req.organization_id).await?;
     let now = state.clock.now();
     let build = convert(req.terraform_state, req.terraform_graph, now).await?;
     let new = NewWorkspace {
@@ -115,28 +115,6 @@ fn workspace_name(name: &str) -> ApiResult<()> {
         return Err(ApiError::validation("name", format!("Cannot use {name:?} as a name.")));
     }
     Ok(())
-}
-
-/// The requested organization, else the default one; the owner must be a member.
-async fn organization_for(
-    state: &AppState,
-    owner: &User,
-    requested: Option<Uuid>,
-) -> ApiResult<Uuid> {
-    let org = match requested {
-        Some(org) => org,
-        None => state
-            .store
-            .default_organization()
-            .await?
-            .map(|o| o.id)
-            .ok_or_else(|| ApiError::bad_request("No default organization exists."))?,
-    };
-    if !state.store.is_organization_member(org, owner.id).await? {
-        return Err(ApiError::bad_request("Invalid organization ID.")
-            .with_detail("The workspace owner is not a member of that organization."));
-    }
-    Ok(org)
 }
 
 /// Converts off the async threads (documents may be large); any failure is the caller's input.
