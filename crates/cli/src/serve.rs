@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// must share it. Default: a key generated once into the data directory (`secret.key`).
     #[arg(long, env = "TOLLGATE_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// Largest workspace-creation body (a Terraform state or plan plus its graph), in MiB.
+    /// Every other request is held to 1 MiB.
+    #[arg(long, env = "TOLLGATE_MAX_TERRAFORM_MIB", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_terraform_mib: u16,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -91,6 +95,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         tracing::info!("added the offline `simulated` model as the default model");
     }
     let mut settings = Settings::with_secret_box(secret_box(args.secret_key)?);
+    settings.max_terraform_bytes = usize::from(args.max_terraform_mib) * 1024 * 1024;
     settings.limit_failure_mode = match args.limit_failure_mode {
         FailureModeArg::Open => LimitFailureMode::Open,
         FailureModeArg::Closed => LimitFailureMode::Closed,

@@ -28,7 +28,16 @@ impl Modify for SessionToken {
     }
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+/// Every route; creating a workspace accepts bodies up to `max_terraform_bytes` (Terraform
+/// states are routinely larger than the 1 MiB every other request is held to).
+pub fn router(max_terraform_bytes: usize) -> OpenApiRouter<AppState> {
+    let terraform = OpenApiRouter::new()
+        .routes(routes!(workspaces::create_workspace))
+        .layer(axum::extract::DefaultBodyLimit::max(max_terraform_bytes));
+    routes().merge(terraform)
+}
+
+fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(users::check_first_user, users::create_first_user))
@@ -65,7 +74,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(models::list_models))
         .routes(routes!(costs::user_summary))
         .routes(routes!(costs::users_costs))
-        .routes(routes!(workspaces::create_workspace))
         .routes(routes!(workspaces::list_workspaces))
         .routes(routes!(workspaces::get_workspace))
         .routes(routes!(agents::agent_manifest))
@@ -73,6 +81,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The document as pretty JSON (for the committed snapshot and `tollgate openapi`).
 pub fn openapi_json() -> String {
-    let (_, api) = router().split_for_parts();
+    let (_, api) = router(0).split_for_parts();
     api.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

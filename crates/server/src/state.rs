@@ -25,6 +25,8 @@ pub enum LimitFailureMode {
 pub struct Settings {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest workspace-creation body (a Terraform state or plan plus its graph), in bytes.
+    pub max_terraform_bytes: usize,
     /// Failed logins allowed per email per minute.
     pub login_attempts_per_minute: u32,
     pub limit_failure_mode: LimitFailureMode,
@@ -71,6 +73,7 @@ impl Settings {
     pub fn with_secret_box(secret_box: SecretBox) -> Self {
         Settings {
             max_body_bytes: 1024 * 1024,
+            max_terraform_bytes: 32 * 1024 * 1024,
             login_attempts_per_minute: 10,
             limit_failure_mode: LimitFailureMode::Open,
             secret_box,

@@ -101,6 +101,7 @@ on_both!(
     a_conversion_error_stores_nothing,
     chats_accept_a_readable_workspace,
     metadata_and_instance_identities,
+    terraform_bodies_get_their_own_size_limit,
 );
 
 async fn created_from_a_state(app: TestApp) {
@@ -349,4 +350,22 @@ async fn metadata_and_instance_identities(app: TestApp) {
     let ws = app.workspace(&owner, "me", request("cloud", "instance-id", "state")).await;
     let agent = &resource(&ws, "null_resource", "main")["agents"][0];
     assert_eq!((&agent["name"], &agent["instance_id"]), (&json!("main"), &json!("example")));
+}
+
+/// A Terraform state may be far larger than other requests: the workspace route has its own
+/// limit, and every other route keeps the small one.
+async fn terraform_bodies_get_their_own_size_limit(app: TestApp) {
+    let app = app.restart_with(|s| s.max_terraform_bytes = 1024 * 1024).await;
+    let (owner, _, _) = app.first_owner().await;
+    let mut big = request("big", "devcontainer-multiple-agents", "state");
+    // Keys Terraform does not define are ignored by the conversion; 200 KiB of them.
+    big["terraform_state"]["padding"] = json!("x".repeat(200 * 1024));
+    app.workspace(&owner, "me", big.clone()).await;
+    let (status, err) = app.post("/api/v2/organizations", &owner, big.clone()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{err}");
+    big["name"] = json!("huge");
+    big["terraform_state"]["padding"] = json!("x".repeat(2 * 1024 * 1024));
+    let (status, err) = app.post("/api/v2/users/me/workspaces", &owner, big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{err}");
+    assert_eq!(err["message"], "Request body is too large.");
 }
