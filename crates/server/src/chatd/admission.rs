@@ -11,7 +11,7 @@
 use crate::error::ApiError;
 use crate::state::{AppState, LimitFailureMode};
 use axum::http::StatusCode;
-use tollgate_core::{Admission, admit};
+use tollgate_core::{Admission, EffectiveLimit, Micros, PeriodBounds, admit};
 use tollgate_store::StoreError;
 use uuid::Uuid;
 
@@ -34,18 +34,38 @@ pub async fn check_admission(
     }
 }
 
+/// What a user may spend and has spent in the current period, within the spend scope of the
+/// limit that applies; `None` when no limit applies. The one reading of the ledger behind both
+/// the admission check and the status endpoint.
+pub struct Standing {
+    pub limit: EffectiveLimit,
+    pub bounds: PeriodBounds,
+    pub spent: Micros,
+}
+
+pub async fn standing(
+    state: &AppState,
+    user: Uuid,
+    organization: Option<Uuid>,
+) -> Result<Option<Standing>, StoreError> {
+    let limit = state.store.resolve_limit(user, organization).await?;
+    if limit.limit.is_none() {
+        return Ok(None);
+    }
+    let bounds = limit.period.bounds(&state.clock.now());
+    let spent = state.store.spend(user, limit.spend_scope(organization), bounds).await?;
+    Ok(Some(Standing { limit, bounds, spent }))
+}
+
 async fn decide(
     state: &AppState,
     owner: Uuid,
     organization: Uuid,
 ) -> Result<Admission, StoreError> {
-    let limit = state.store.resolve_limit(owner, Some(organization)).await?;
-    if limit.limit.is_none() {
-        return Ok(Admission::Unlimited);
-    }
-    let bounds = limit.period.bounds(&state.clock.now());
-    let spent = state.store.spend(owner, limit.spend_scope(Some(organization)), bounds).await?;
-    Ok(admit(&limit, spent, bounds))
+    Ok(match standing(state, owner, Some(organization)).await? {
+        Some(s) => admit(&s.limit, s.spent, s.bounds),
+        None => Admission::Unlimited,
+    })
 }
 
 fn lookup_failed(state: &AppState, owner: Uuid, err: &StoreError) -> Result<(), ApiError> {

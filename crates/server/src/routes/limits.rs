@@ -2,6 +2,7 @@
 
 use crate::auth::Caller;
 use crate::authz::{Action, Object, authorize};
+use crate::chatd::admission::{Standing, standing};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query, parse_uuid};
 use crate::state::AppState;
@@ -112,8 +113,7 @@ pub async fn status_for(
     user: Uuid,
     organization: Option<Uuid>,
 ) -> ApiResult<api::ChatUsageLimitStatus> {
-    let limit = state.store.resolve_limit(user, organization).await?;
-    let Some(spend_limit) = limit.limit else {
+    let Some(Standing { limit, bounds, spent }) = standing(state, user, organization).await? else {
         return Ok(api::ChatUsageLimitStatus {
             is_limited: false,
             period: None,
@@ -125,12 +125,10 @@ pub async fn status_for(
             limit_group_id: None,
         });
     };
-    let bounds = limit.period.bounds(&state.clock.now());
-    let spent = state.store.spend(user, limit.spend_scope(organization), bounds).await?;
     Ok(api::ChatUsageLimitStatus {
         is_limited: true,
         period: Some(wire::period(limit.period)),
-        spend_limit_micros: Some(spend_limit.get()),
+        spend_limit_micros: limit.limit.map(|l| l.get()),
         current_spend: spent.get(),
         period_start: Some(bounds.start),
         period_end: Some(bounds.end),
