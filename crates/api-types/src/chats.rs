@@ -189,7 +189,7 @@ pub struct ChatProviderConfig {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, TS)]
 pub struct CreateChatProviderConfigRequest {
     pub provider: String,
     #[serde(default)]
@@ -206,7 +206,7 @@ pub struct CreateChatProviderConfigRequest {
     pub enabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, TS)]
 pub struct UpdateChatProviderConfigRequest {
     #[serde(default)]
     #[ts(optional)]
@@ -461,3 +461,7 @@ pub struct ChatStreamEvent {
     #[ts(optional)]
     pub queued_messages: Option<Vec<ChatQueuedMessage>>,
 }
+
+crate::debug_hiding!(CreateChatProviderConfigRequest { provider, display_name, base_url, enabled } hides api_key);
+
+crate::debug_hiding!(UpdateChatProviderConfigRequest { display_name, base_url, enabled } hides api_key);

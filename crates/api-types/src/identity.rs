@@ -6,7 +6,7 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Serialize, Deserialize, ToSchema, TS)]
 pub struct CreateFirstUserRequest {
     pub email: String,
     pub username: String,
@@ -22,18 +22,18 @@ pub struct CreateFirstUserResponse {
     pub organization_id: Uuid,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Serialize, Deserialize, ToSchema, TS)]
 pub struct LoginWithPasswordRequest {
     pub email: String,
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Serialize, Deserialize, ToSchema, TS)]
 pub struct LoginWithPasswordResponse {
     pub session_token: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Serialize, Deserialize, ToSchema, TS)]
 pub struct CreateUserRequest {
     pub email: String,
     pub username: String,
@@ -98,7 +98,7 @@ pub struct UpdateRoles {
 }
 
 /// A new API key: the only time its secret is shown.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Serialize, Deserialize, ToSchema, TS)]
 pub struct GenerateApiKeyResponse {
     pub key: String,
 }
@@ -216,3 +216,13 @@ pub struct PatchGroupRequest {
     #[ts(optional)]
     pub avatar_url: Option<String>,
 }
+
+crate::debug_hiding!(CreateFirstUserRequest { email, username, name } hides password);
+
+crate::debug_hiding!(LoginWithPasswordRequest { email } hides password);
+
+crate::debug_hiding!(LoginWithPasswordResponse {  } hides session_token);
+
+crate::debug_hiding!(CreateUserRequest { email, username, name, login_type, organization_ids } hides password);
+
+crate::debug_hiding!(GenerateApiKeyResponse {  } hides key);

@@ -18,6 +18,23 @@ pub use workspaces::*;
 
 use ts_rs::TS;
 
+/// `Debug` for a wire type that carries a secret (a password, a token, a key, a Terraform state
+/// with agent tokens): the named fields are shown, the hidden ones print as `***`, so no log
+/// line or panic message can carry them.
+#[macro_export]
+macro_rules! debug_hiding {
+    ($ty:ident { $($shown:ident),* } hides $($hidden:ident),+) => {
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    $(.field(stringify!($hidden), &"***"))+
+                    .finish()
+            }
+        }
+    };
+}
+
 /// The header Coder's clients send their session token in.
 pub const SESSION_TOKEN_HEADER: &str = "Coder-Session-Token";
 

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// `POST /api/v2/users/{user}/workspaces`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[derive(Clone, Serialize, Deserialize, ToSchema, TS)]
 pub struct CreateWorkspaceRequest {
     /// Coder's workspace-name rule: 1–32 letters, digits and single hyphens.
     pub name: String,
@@ -256,3 +256,5 @@ pub struct AgentManifest {
     pub devcontainers: Vec<WorkspaceAgentDevcontainer>,
     pub display_apps: Vec<DisplayApp>,
 }
+
+crate::debug_hiding!(CreateWorkspaceRequest { name, organization_id } hides terraform_state, terraform_graph);

@@ -39,3 +39,21 @@ fn spend_limit_names_match_coders_sdk() {
         assert!(ts.contains(&format!("export type {name} =")), "{name} missing");
     }
 }
+
+#[test]
+fn secrets_never_show_in_debug() {
+    use tollgate_api_types::*;
+    let login =
+        LoginWithPasswordRequest { email: "a@b.c".into(), password: "hunter2-secret".into() };
+    let key = GenerateApiKeyResponse { key: "abcdefghij-secretsecretsecretsecret".into() };
+    let provider = CreateChatProviderConfigRequest {
+        provider: "openai".into(),
+        api_key: Some("sk-secret".into()),
+        ..Default::default()
+    };
+    let shown = format!("{login:?} {key:?} {provider:?}");
+    assert!(shown.contains("a@b.c") && shown.contains("openai"), "{shown}");
+    for secret in ["hunter2-secret", "secretsecret", "sk-secret"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+}
