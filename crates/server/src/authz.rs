@@ -87,7 +87,7 @@ pub fn allowed(subject: &Subject, action: Action, object: Object) -> bool {
     match subject {
         Subject::Chatd => chatd_allows(action, object),
         Subject::User(user) => {
-            user.roles.iter().any(|role| role_allows(*role, user, action, object))
+            user.roles.iter().any(|role| role_allows(*role, action, object))
                 || member_allows(user, action, object)
         }
     }
@@ -103,7 +103,7 @@ fn chatd_allows(action: Action, object: Object) -> bool {
     }
 }
 
-fn role_allows(role: Role, _user: &UserSubject, action: Action, object: Object) -> bool {
+fn role_allows(role: Role, action: Action, object: Object) -> bool {
     use Action::*;
     match role {
         Role::Owner => true,

@@ -38,6 +38,16 @@ pub fn parts(content: &serde_json::Value) -> Vec<api::ChatMessagePart> {
     serde_json::from_value(content.clone()).unwrap_or_default()
 }
 
+/// The text a model reads from stored content: its text parts (not reasoning), one per line.
+pub fn text_of(content: &serde_json::Value) -> String {
+    parts(content)
+        .into_iter()
+        .filter(|p| p.kind == "text")
+        .map(|p| p.text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn message(m: &store::ChatMessage, context_limit: i64) -> api::ChatMessage {
     api::ChatMessage {
         id: m.id,

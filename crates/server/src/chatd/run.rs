@@ -90,12 +90,7 @@ async fn history(
     let messages = messages
         .iter()
         .filter_map(|m| {
-            let text = chat_wire::parts(&m.content)
-                .into_iter()
-                .filter(|p| p.kind == "text")
-                .map(|p| p.text)
-                .collect::<Vec<_>>()
-                .join("\n");
+            let text = chat_wire::text_of(&m.content);
             match m.role {
                 MessageRole::User => Some(Message::user(text)),
                 MessageRole::Assistant => Some(Message::assistant(text)),

@@ -21,11 +21,7 @@ pub async fn regenerate(state: &AppState, chat: &Chat) -> ApiResult<Chat> {
         .await?
         .into_iter()
         .find(|m| m.role == MessageRole::User);
-    let opening = first
-        .map(|m| {
-            chat_wire::parts(&m.content).into_iter().map(|p| p.text).collect::<Vec<_>>().join(" ")
-        })
-        .unwrap_or_default();
+    let opening = first.map(|m| chat_wire::text_of(&m.content)).unwrap_or_default();
     let request = CompletionRequest {
         model: model.model.clone(),
         messages: vec![Message::system(INSTRUCTION), Message::user(opening)],
