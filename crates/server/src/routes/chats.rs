@@ -56,14 +56,13 @@ async fn placement(
     req: &api::CreateChatRequest,
 ) -> ApiResult<(Uuid, Uuid, Option<Uuid>)> {
     if let Some(parent) = req.parent_chat_id {
-        let parent =
-            readable_chat(state, caller, &parent.to_string()).await.map_err(|e| {
-                match e.status {
-                    // Unknown and unreadable parents look alike; a database failure stays a 500.
-                    StatusCode::NOT_FOUND => ApiError::bad_request("Invalid parent chat ID."),
-                    _ => e,
-                }
-            })?;
+        let parent = readable_chat(state, caller, &parent.to_string()).await.map_err(|e| {
+            match e.status {
+                // Unknown and unreadable parents look alike; a database failure stays a 500.
+                StatusCode::NOT_FOUND => ApiError::bad_request("Invalid parent chat ID."),
+                _ => e,
+            }
+        })?;
         authorize(&caller.subject, Action::Create, Object::Chat { owner: parent.owner_id })?;
         return Ok((parent.owner_id, parent.organization_id, Some(parent.id)));
     }

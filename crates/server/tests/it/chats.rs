@@ -302,6 +302,10 @@ async fn bad_chat_input_is_a_clear_400(app: TestApp) {
             json!({"content": text("x"), "organization_id": Uuid::new_v4()}),
             "Invalid organization ID.",
         ),
+        (
+            json!({"content": text("x"), "parent_chat_id": Uuid::new_v4()}),
+            "Invalid parent chat ID.",
+        ),
     ];
     for (body, message) in cases {
         let (status, err) = app.post(CHATS, &owner, body.clone()).await;
