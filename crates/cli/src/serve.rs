@@ -82,8 +82,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         None => default_database()?,
     };
     let shown_url = tollgate_store::redact_url(&url);
-    let store = tollgate_store::connect(&url)
+    let store = tollgate_store::Store::connect(&url)
         .await
+        .map(Arc::new)
         .with_context(|| format!("open the database {shown_url}"))?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

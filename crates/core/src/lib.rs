@@ -1,27 +1,33 @@
-//! tollgate's domain core: money, spend periods, limit resolution, the cost formula and the
-//! admission decision.
+//! tollgate's domain core: money, spend periods, limit resolution, the cost formula, spend
+//! accounting and the chat state machine.
 //!
 //! Architecture invariant: this crate does no IO and knows nothing of HTTP or SQL. Everything here
 //! is a pure function of its inputs (time comes in through [`Clock`]), so it is tested with tables.
 
-mod admission;
+mod accounting;
 mod chat;
 mod clock;
 mod cost;
 mod identity;
+pub mod lifecycle;
 mod limits;
 mod money;
 mod period;
 mod role;
+mod rule;
 
-pub use admission::{Admission, admit};
+pub use accounting::{
+    Admission, Standing, admit, stored_amount, stored_limit, stored_tokens, total_from_parts,
+};
 pub use chat::title_from_text;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use cost::{CostError, Price, PriceError, Prices, TokenUsage, message_cost};
 pub use identity::{UsernameError, validate_username};
+pub use lifecycle::{ChatStatus, MAX_QUEUED_MESSAGES, MessageRole, RunOutcome};
 pub use limits::{
     EffectiveLimit, GroupLimit, GroupPolicy, LimitConfig, LimitSource, SpendScope, resolve_limit,
 };
 pub use money::{Micros, MicrosError};
 pub use period::{Period, PeriodBounds, UnknownPeriod};
 pub use role::{Role, UnknownRole};
+pub use rule::Rule;

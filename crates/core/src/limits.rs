@@ -93,6 +93,20 @@ impl LimitSource {
     }
 }
 
+impl FromStr for LimitSource {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "disabled" => Ok(LimitSource::Disabled),
+            "user" => Ok(LimitSource::User),
+            "group" => Ok(LimitSource::Group),
+            "default" => Ok(LimitSource::Default),
+            other => Err(format!("unknown limit source {other:?}")),
+        }
+    }
+}
+
 /// Which chats' spend counts against a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpendScope {

@@ -2,7 +2,9 @@
 //! never compare role names.
 
 use crate::error::ApiError;
+use std::sync::Arc;
 use tollgate_core::Role;
+use tollgate_store::Store;
 use uuid::Uuid;
 
 /// Who is acting.
@@ -62,6 +64,8 @@ pub enum Object {
     Chat {
         owner: Uuid,
     },
+    /// Every chat (the daemon claims and requeues them).
+    Chats,
     Workspace {
         owner: Uuid,
     },
@@ -97,6 +101,7 @@ fn chatd_allows(action: Action, object: Object) -> bool {
     use Action::*;
     match object {
         Object::Chat { .. } => true,
+        Object::Chats => matches!(action, Read | Update),
         Object::Workspace { .. } => matches!(action, Read | Update),
         Object::DeploymentConfig | Object::User { .. } | Object::Users => action == Read,
         _ => false,
@@ -149,5 +154,37 @@ fn member_allows(user: &UserSubject, action: Action, object: Object) -> bool {
         Object::Organization { id } => action == Read && in_org(id),
         Object::Group { organization } => action == Read && in_org(organization),
         _ => false,
+    }
+}
+
+/// The store as a subject may use it: every call goes through [`Acting::may`], so the subject's
+/// rights are checked by the one authorizer before the store is touched. The chat daemon holds
+/// only this, as [`Subject::Chatd`].
+#[derive(Clone)]
+pub struct Acting {
+    store: Arc<Store>,
+    subject: Subject,
+}
+
+/// The subject may not do that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{action:?} on {object:?} is not allowed for this subject")]
+pub struct Forbidden {
+    pub action: Action,
+    pub object: Object,
+}
+
+impl Acting {
+    pub fn new(store: Arc<Store>, subject: Subject) -> Self {
+        Acting { store, subject }
+    }
+
+    /// The store, for `action` on `object`, if the subject may do it.
+    pub fn may(&self, action: Action, object: Object) -> Result<&Store, Forbidden> {
+        if allowed(&self.subject, action, object) {
+            Ok(&self.store)
+        } else {
+            Err(Forbidden { action, object })
+        }
     }
 }

@@ -8,10 +8,7 @@ use uuid::Uuid;
 /// On a deployment with no model configs, adds the offline `simulated` model — priced like a
 /// mid-range model ($3 in / $15 out per 1M tokens) so spend and limits are visible at once.
 /// Returns whether it added one.
-pub async fn ensure_offline_model(
-    store: &Arc<dyn Store>,
-    clock: &Arc<dyn Clock>,
-) -> StoreResult<bool> {
+pub async fn ensure_offline_model(store: &Arc<Store>, clock: &Arc<dyn Clock>) -> StoreResult<bool> {
     if !store.list_model_configs(false).await?.is_empty() {
         return Ok(false);
     }

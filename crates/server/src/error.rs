@@ -1,10 +1,13 @@
 //! Every failure leaves the server as `{message, detail?, validations?}` with a 4xx or 5xx.
 
+use crate::services::providers::ModelChoiceError;
+use crate::services::spend::AdmissionRefused;
+use crate::services::titles::TitleError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tollgate_api_types as api;
-use tollgate_store::StoreError;
+use tollgate_store::{Entity, MAX_QUEUED_MESSAGES, Rule, StoreError, Unique};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -102,25 +105,122 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Store errors a handler did not translate itself.
+/// Store errors, mapped to Coder's answers in this one place. A store error carries no prose;
+/// the few answers that name what the request created take it from [`ApiError::named`].
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
+        ApiError::store(err, None)
+    }
+}
+
+impl ApiError {
+    /// A store error answered with `name` (what the request tried to create) in its message.
+    pub fn named(err: StoreError, name: &str) -> Self {
+        ApiError::store(err, Some(name))
+    }
+
+    /// A store error about ids the request body named (not its path): an unknown one is a 400.
+    pub fn in_body(err: StoreError) -> Self {
         match err {
-            StoreError::NotFound(what) => {
-                ApiError::not_found(format!("{} not found.", capital(what)))
+            StoreError::NotFound(entity) => ApiError::bad_request(not_found_message(entity)),
+            other => other.into(),
+        }
+    }
+
+    fn store(err: StoreError, name: Option<&str>) -> Self {
+        match err {
+            StoreError::NotFound(entity) => ApiError::not_found(not_found_message(entity)),
+            StoreError::Conflict(rule) => conflict(rule, name),
+            StoreError::Rejected(rule) => rejected(rule),
+            StoreError::Overflow => ApiError::bad_request("Amount out of range.")
+                .with_detail("The total is beyond what tollgate can count (about $9.2 trillion)."),
+            StoreError::Unavailable(cause) => {
+                tracing::error!(%cause, "database unavailable");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable.")
+                    .with_detail("The database could not be reached; try again shortly.")
             }
-            StoreError::Conflict(what) => {
-                ApiError::conflict(format!("A {what} like this already exists."))
-            }
-            StoreError::Invalid(msg) => ApiError::bad_request(msg),
-            StoreError::Database(msg) => ApiError::internal("database operation failed", msg),
+            StoreError::Database(cause) => ApiError::internal("database operation failed", cause),
         }
     }
 }
 
-fn capital(s: &str) -> String {
+fn not_found_message(entity: Entity) -> &'static str {
+    match entity {
+        Entity::User => "User not found.",
+        Entity::Organization => "Organization not found.",
+        Entity::OrganizationMember => "User is not a member of this organization.",
+        Entity::Group => "Group not found.",
+        Entity::ApiKey => "API key not found.",
+        Entity::UserLimitOverride | Entity::GroupLimitOverride => {
+            "Chat usage limit override not found."
+        }
+        Entity::Provider => "Chat provider not found.",
+        Entity::ModelConfig => "Model config not found.",
+        Entity::Chat => "Chat not found.",
+        Entity::ChatMessage => "Chat message not found.",
+        Entity::QueuedMessage => "Queued message not found.",
+        Entity::Workspace => "Workspace not found.",
+    }
+}
+
+fn conflict(rule: Unique, name: Option<&str>) -> ApiError {
+    let name = name.unwrap_or_default();
+    match rule {
+        Unique::FirstUser => ApiError::conflict("The initial user has already been created."),
+        Unique::Username => ApiError::conflict("A user with this username already exists."),
+        Unique::Email => ApiError::conflict("A user with this email already exists."),
+        Unique::OrganizationName => {
+            ApiError::conflict("Organization already exists with that name.")
+        }
+        Unique::DefaultOrganization => ApiError::conflict("A default organization already exists."),
+        Unique::GroupName => ApiError::conflict("A group with that name already exists."),
+        Unique::TokenName => {
+            ApiError::conflict(format!("A token with name {name:?} already exists."))
+        }
+        Unique::Provider => ApiError::conflict("Chat provider already exists."),
+        Unique::WorkspaceName => ApiError::conflict(format!("Workspace {name:?} already exists."))
+            .with_detail("The owner already has a workspace with this name."),
+        Unique::AgentToken => ApiError::conflict(
+            "An agent with one of these tokens already exists.",
+        )
+        .with_detail(
+            "Each agent token may belong to one agent: apply the template again for new tokens.",
+        ),
+        Unique::Id => ApiError::conflict("An object with this id already exists."),
+    }
+}
+
+fn rejected(rule: Rule) -> ApiError {
+    match rule {
+        Rule::QueueFull => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Message queue is full.")
+            .with_detail(format!("Maximum {MAX_QUEUED_MESSAGES} messages can be queued.")),
+        Rule::AlreadyArchived => ApiError::bad_request("Chat is already archived."),
+        Rule::OnlyUserMessagesEditable => {
+            ApiError::bad_request("Only user messages can be edited.")
+        }
+        Rule::LabelsNotObject => ApiError::validation("labels", "Labels must be a JSON object."),
+        Rule::EveryoneGroupMembers => ApiError::bad_request(
+            "The Everyone group's members are the organization's members; change those instead.",
+        ),
+        Rule::EveryoneGroupRename => ApiError::bad_request("The Everyone group cannot be renamed."),
+        Rule::EveryoneGroupDelete => ApiError::bad_request("The Everyone group cannot be deleted."),
+        Rule::NotOrganizationMember => ApiError::bad_request(
+            "Only members of the group's organization can be added to the group.",
+        ),
+        Rule::LimitNotPositive => ApiError::bad_request("Invalid chat usage limit spend limit.")
+            .with_detail("Spend limit must be greater than 0."),
+        Rule::NegativeAmount => ApiError::bad_request("Amounts must not be negative."),
+        Rule::PageSizeNotPositive => ApiError::validation("limit", "Must be at least 1."),
+        Rule::MessageOfAnotherChat | Rule::TokenCountOutOfRange | Rule::ListTooLong => {
+            ApiError::bad_request(capitalised(rule.describe()))
+        }
+    }
+}
+
+fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    format!("{first}{}.", chars.as_str())
 }
 
 impl From<JsonRejection> for ApiError {
@@ -150,5 +250,46 @@ impl From<PathRejection> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         ApiError::bad_request("Invalid query parameters.").with_detail(rejection.body_text())
+    }
+}
+
+/// spend-limits §7: over the limit, with what was spent, the limit and when it resets; or the
+/// lookup failed and the operator chose to fail closed.
+impl From<AdmissionRefused> for ApiError {
+    fn from(refused: AdmissionRefused) -> Self {
+        match refused {
+            AdmissionRefused::OverLimit { spent, limit, resets_at } => {
+                ApiError::limit_exceeded(spent.get(), limit.get(), resets_at)
+            }
+            AdmissionRefused::CheckFailed => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Usage limit check failed.")
+                    .with_detail("The spend limit could not be checked; try again shortly.")
+            }
+        }
+    }
+}
+
+impl From<ModelChoiceError> for ApiError {
+    fn from(err: ModelChoiceError) -> Self {
+        match err {
+            ModelChoiceError::Invalid => ApiError::bad_request("Invalid model config ID."),
+            ModelChoiceError::NoDefault => {
+                ApiError::bad_request("No default chat model config is configured.")
+            }
+            ModelChoiceError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<TitleError> for ApiError {
+    fn from(err: TitleError) -> Self {
+        match err {
+            TitleError::Model(e) => e.into(),
+            TitleError::Provider(reason) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "Title generation failed.")
+                    .with_detail(reason)
+            }
+            TitleError::Store(e) => e.into(),
+        }
     }
 }

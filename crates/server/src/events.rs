@@ -3,13 +3,12 @@
 //! client on one replica sees what a worker on another replica saved; only the live deltas are
 //! local to the replica running the chat.
 
-use crate::chat_wire;
-use crate::state::AppState;
+use crate::wire::chats as chat_wire;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tokio::sync::broadcast;
 use tollgate_api_types::{self as api, ChatStreamEvent};
-use tollgate_store::ChatStatus;
+use tollgate_store::{ChatStatus, Store};
 use uuid::Uuid;
 
 const CHANNEL_CAPACITY: usize = 256;
@@ -75,11 +74,9 @@ pub fn queue(chat_id: Uuid, queued: Vec<api::ChatQueuedMessage>) -> ChatStreamEv
 }
 
 /// Publishes the chat's current queue; a failed read only costs subscribers one update.
-pub async fn publish_queue(state: &AppState, chat_id: Uuid) {
-    match state.store.list_queued(chat_id).await {
-        Ok(queued) => {
-            state.events.publish(queue(chat_id, queued.iter().map(chat_wire::queued).collect()))
-        }
+pub async fn publish_queue(hub: &EventHub, store: &Store, chat_id: Uuid) {
+    match store.list_queued(chat_id).await {
+        Ok(queued) => hub.publish(queue(chat_id, queued.iter().map(chat_wire::queued).collect())),
         Err(e) => {
             tracing::warn!(chat_id = %chat_id, error = %e, "could not read the queue for the stream")
         }

@@ -7,7 +7,6 @@
 pub mod auth;
 pub mod authz;
 mod bootstrap;
-mod chat_wire;
 pub mod chatd;
 mod error;
 mod events;
@@ -17,11 +16,11 @@ mod openapi;
 mod ratelimit;
 mod routes;
 pub mod secrets;
+pub mod services;
 mod state;
 mod validate;
 mod wire;
 mod workspace_build;
-mod workspace_wire;
 
 pub use bootstrap::ensure_offline_model;
 pub use error::{ApiError, ApiResult};
@@ -59,7 +58,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `app(state)` on `listener`, and runs the chat daemon beside it, until `shutdown`
-/// resolves. The daemon stops claiming at once; in-flight requests finish.
+/// resolves. Then the daemon stops claiming and waits for its runs in flight (up to the drain
+/// timeout), and in-flight requests finish; only then does this return.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
@@ -73,11 +73,9 @@ pub async fn run(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stopped| *stopped).await;
     };
-    let daemon = state
-        .settings
-        .chat
-        .run_daemon
-        .then(|| tokio::spawn(chatd::run_daemon(state.clone(), stopped(stop_rx.clone()))));
+    let daemon = state.settings.chat.run_daemon.then(|| {
+        tokio::spawn(chatd::run_daemon(chatd::Daemon::new(&state), stopped(stop_rx.clone())))
+    });
     let served = axum::serve(listener, app(state)).with_graceful_shutdown(stopped(stop_rx)).await;
     if let Some(daemon) = daemon {
         let _ = daemon.await;

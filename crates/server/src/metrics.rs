@@ -26,6 +26,8 @@ pub struct Metrics {
     pub runs: Family<OutcomeLabel, Counter>,
     /// Micro-dollars billed by chat runs and title generation.
     pub billed_micros: Counter,
+    /// LLM calls whose cost could not be computed and were recorded unpriced.
+    pub cost_errors: Counter,
 }
 
 impl Default for Metrics {
@@ -47,7 +49,13 @@ impl Default for Metrics {
             "Micro-dollars billed by LLM calls",
             billed_micros.clone(),
         );
-        Metrics { registry, limit_check_failures, admissions, runs, billed_micros }
+        let cost_errors = Counter::default();
+        registry.register(
+            "cost_errors",
+            "LLM calls whose cost could not be computed, recorded unpriced",
+            cost_errors.clone(),
+        );
+        Metrics { registry, limit_check_failures, admissions, runs, billed_micros, cost_errors }
     }
 }
 

@@ -4,6 +4,7 @@ use crate::events::EventHub;
 use crate::metrics::Metrics;
 use crate::ratelimit::LoginLimiter;
 use crate::secrets::SecretBox;
+use crate::services::providers::Providers;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -52,6 +53,8 @@ pub struct ChatSettings {
     pub simulated_delta_delay: Duration,
     /// An upstream that sends nothing for this long has failed.
     pub provider_idle_timeout: Duration,
+    /// At shutdown, how long to wait for runs in flight before cutting them off.
+    pub drain_timeout: Duration,
 }
 
 impl Default for ChatSettings {
@@ -64,6 +67,7 @@ impl Default for ChatSettings {
             poll_interval: Duration::from_secs(1),
             simulated_delta_delay: Duration::from_millis(10),
             provider_idle_timeout: Duration::from_secs(120),
+            drain_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -84,7 +88,7 @@ impl Settings {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub login_limiter: Arc<LoginLimiter>,
@@ -92,13 +96,24 @@ pub struct AppState {
     pub events: Arc<EventHub>,
     /// Wakes this replica's daemon when a chat becomes pending here.
     pub wake: Arc<Notify>,
-    /// Shared by every provider call (connection pooling).
-    pub llm_http: reqwest::Client,
+    /// Builds provider clients (keys, one shared HTTP client, timeouts).
+    pub providers: Arc<Providers>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+    pub fn new(store: Arc<Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let login_limiter = Arc::new(LoginLimiter::new(settings.login_attempts_per_minute));
+        let providers = Arc::new(Providers {
+            secret_box: settings.secret_box.clone(),
+            http: tollgate_llm::ProviderOptions::default()
+                .http_client()
+                .unwrap_or_else(|_| reqwest::Client::new()),
+            options: tollgate_llm::ProviderOptions {
+                idle_timeout: settings.chat.provider_idle_timeout,
+                simulated_delta_delay: settings.chat.simulated_delta_delay,
+                ..tollgate_llm::ProviderOptions::default()
+            },
+        });
         AppState {
             store,
             clock,
@@ -107,9 +122,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             events: Arc::new(EventHub::default()),
             wake: Arc::new(Notify::new()),
-            llm_http: tollgate_llm::ProviderOptions::default()
-                .http_client()
-                .unwrap_or_else(|_| reqwest::Client::new()),
+            providers,
         }
     }
 }

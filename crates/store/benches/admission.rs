@@ -64,7 +64,7 @@ fn fmt(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
-async fn setup(store: &dyn Store) -> Fixture {
+async fn setup(store: &Store) -> Fixture {
     let now = chrono::Utc::now();
     let user = NewUser {
         id: Uuid::new_v4(),
@@ -142,7 +142,7 @@ async fn seed(db: &TestDb, fixture: &mut Fixture, size: usize) {
     fixture.seeded += per_chat * fixture.chats.len();
 }
 
-async fn measure(store: &dyn Store, f: &Fixture, samples: usize) -> (Duration, Duration) {
+async fn measure(store: &Store, f: &Fixture, samples: usize) -> (Duration, Duration) {
     let check = || async {
         let limit = store.resolve_limit(f.user, Some(f.org)).await.expect("resolve");
         let bounds = limit.period.bounds(&chrono::Utc::now());

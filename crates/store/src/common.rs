@@ -1,69 +1,17 @@
-//! Backend-independent helpers: error mapping and parsing of the text columns both backends
-//! share (roles, statuses, periods, policies, prices).
+//! Parsing of the text columns both backends share (roles, statuses, periods, policies, ids,
+//! prices) and the small conversions every area needs.
 
 use crate::{StoreError, StoreResult, Time, UserStatus};
-use sqlx::error::ErrorKind;
-use tollgate_core::{GroupPolicy, Micros, Period, Price, Role};
-
-/// How a failed statement maps to a [`StoreError`]: unique violations become `Conflict` (the
-/// first entry of `conflicts` whose needle occurs in the constraint name or message, else
-/// `conflict`), foreign-key violations become `NotFound(not_found)`.
-#[derive(Clone, Copy)]
-pub(crate) struct ErrCtx {
-    pub conflicts: &'static [(&'static str, &'static str)],
-    pub conflict: &'static str,
-    pub not_found: &'static str,
-}
-
-impl ErrCtx {
-    pub const fn new(conflict: &'static str, not_found: &'static str) -> Self {
-        ErrCtx { conflicts: &[], conflict, not_found }
-    }
-
-    pub const fn with(mut self, conflicts: &'static [(&'static str, &'static str)]) -> Self {
-        self.conflicts = conflicts;
-        self
-    }
-
-    pub fn map(self, err: sqlx::Error) -> StoreError {
-        let sqlx::Error::Database(db) = &err else { return db_error(err) };
-        match db.kind() {
-            ErrorKind::UniqueViolation => {
-                // SQLite names no constraint; its message lists the index or the columns.
-                let haystack = db.constraint().unwrap_or_else(|| db.message());
-                let label = self
-                    .conflicts
-                    .iter()
-                    .find(|(needle, _)| haystack.contains(needle))
-                    .map_or(self.conflict, |(_, label)| label);
-                StoreError::Conflict(label)
-            }
-            ErrorKind::ForeignKeyViolation => StoreError::NotFound(self.not_found),
-            ErrorKind::CheckViolation => StoreError::Invalid(format!(
-                "value breaks a rule of the data ({})",
-                db.constraint().unwrap_or("check constraint")
-            )),
-            _ => db_error(err),
-        }
-    }
-}
-
-/// Any other database failure. Only the database's message is kept: drivers put no bound values
-/// there, so no password or token hash can leak into an error or a log line.
-pub(crate) fn db_error(err: sqlx::Error) -> StoreError {
-    match err {
-        sqlx::Error::Database(db) => StoreError::Database(db.message().to_owned()),
-        sqlx::Error::RowNotFound => StoreError::Database("expected row not found".to_owned()),
-        other => StoreError::Database(other.to_string()),
-    }
-}
-
-pub(crate) fn migrate_error(err: sqlx::migrate::MigrateError) -> StoreError {
-    StoreError::Database(format!("migration failed: {err}"))
-}
+use tollgate_core::{GroupPolicy, Period, Price, Role};
+use uuid::Uuid;
 
 pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Database(format!("stored {what} {value:?} is not valid"))
+}
+
+/// A text column parsed with `FromStr`, or a database error naming what was corrupt.
+pub(crate) fn parse<T: std::str::FromStr>(what: &str, s: &str) -> StoreResult<T> {
+    s.parse().map_err(|_| corrupt(what, s))
 }
 
 pub(crate) fn parse_status(s: &str) -> StoreResult<UserStatus> {
@@ -75,70 +23,40 @@ pub(crate) fn parse_status(s: &str) -> StoreResult<UserStatus> {
 }
 
 pub(crate) fn parse_period(s: &str) -> StoreResult<Period> {
-    s.parse().map_err(|_| corrupt("period", s))
+    parse("period", s)
 }
 
 pub(crate) fn parse_policy(s: &str) -> StoreResult<GroupPolicy> {
-    s.parse().map_err(|_| corrupt("group policy", s))
+    parse("group policy", s)
 }
 
 /// Roles stored one per row, aggregated as a comma-separated list; sorted.
 pub(crate) fn parse_roles(joined: Option<&str>) -> StoreResult<Vec<Role>> {
-    let mut roles = joined
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<Role>().map_err(|_| corrupt("role", s)))
-        .collect::<StoreResult<Vec<_>>>()?;
+    let mut roles =
+        split(joined).map(|s| parse::<Role>("role", s)).collect::<StoreResult<Vec<_>>>()?;
     roles.sort();
     roles.dedup();
     Ok(roles)
 }
 
-pub(crate) fn parse_uuid(s: &str) -> StoreResult<uuid::Uuid> {
-    uuid::Uuid::parse_str(s).map_err(|_| corrupt("id", s))
+pub(crate) fn parse_uuid(s: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(s).map_err(|_| corrupt("id", s))
 }
 
-/// Organization ids aggregated as a comma-separated list; sorted.
-pub(crate) fn parse_uuid_list(joined: Option<&str>) -> StoreResult<Vec<uuid::Uuid>> {
-    let mut ids = joined
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(parse_uuid)
-        .collect::<StoreResult<Vec<_>>>()?;
+/// Ids aggregated as a comma-separated list; sorted.
+pub(crate) fn parse_uuid_list(joined: Option<&str>) -> StoreResult<Vec<Uuid>> {
+    let mut ids = split(joined).map(parse_uuid).collect::<StoreResult<Vec<_>>>()?;
     ids.sort();
     ids.dedup();
     Ok(ids)
 }
 
+fn split(joined: Option<&str>) -> impl Iterator<Item = &str> {
+    joined.unwrap_or("").split(',').filter(|s| !s.is_empty())
+}
+
 pub(crate) fn price_text(price: Option<Price>) -> Option<String> {
     price.map(|p| p.to_string())
-}
-
-/// A stored limit must be positive; callers get `Invalid` before the CHECK fires.
-pub(crate) fn positive_limit(limit: Micros) -> StoreResult<i64> {
-    if limit.is_positive() {
-        Ok(limit.get())
-    } else {
-        Err(StoreError::Invalid("spend limit must be greater than 0".to_owned()))
-    }
-}
-
-pub(crate) fn non_negative(limit: Micros, what: &str) -> StoreResult<i64> {
-    if limit.get() >= 0 {
-        Ok(limit.get())
-    } else {
-        Err(StoreError::Invalid(format!("{what} must not be negative")))
-    }
-}
-
-pub(crate) fn token_count(n: u64) -> StoreResult<i64> {
-    i64::try_from(n).map_err(|_| StoreError::Invalid("token count out of range".to_owned()))
-}
-
-pub(crate) fn spend_overflow() -> StoreError {
-    StoreError::Invalid("spend total overflows the money range".to_owned())
 }
 
 /// Roles as stored: their text form, deduplicated.
@@ -147,11 +65,6 @@ pub(crate) fn role_texts(roles: &[Role]) -> Vec<&'static str> {
     sorted.sort();
     sorted.dedup();
     sorted.into_iter().map(Role::as_str).collect()
-}
-
-/// Times are kept at microsecond precision by both backends.
-pub(crate) fn micros(t: Time) -> i64 {
-    t.timestamp_micros()
 }
 
 pub(crate) fn from_micros(us: i64) -> StoreResult<Time> {
@@ -163,4 +76,46 @@ pub(crate) fn from_micros(us: i64) -> StoreResult<Time> {
 /// instead, which could move a time at the very end of a period across its boundary.
 pub(crate) fn trunc_micros(t: Time) -> Time {
     Time::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+/// A `LIKE … ESCAPE '\'` pattern that matches `needle` anywhere, its wildcards taken literally.
+pub(crate) fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// A page size for `LIMIT`: a non-positive limit means "all rows".
+pub(crate) fn limit_or_all(limit: i64) -> i64 {
+    if limit > 0 { limit } else { i64::MAX }
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    /// Tie-breaks compare ids as text on SQLite and as uuids on PostgreSQL (and in
+    /// `tollgate_core`): the canonical lowercase text must sort like the uuid.
+    #[test]
+    fn id_text_order_is_uuid_order() {
+        let mut ids: Vec<Uuid> = (0..500).map(|_| Uuid::new_v4()).collect();
+        ids.extend([Uuid::nil(), Uuid::max(), Uuid::from_u128(0x0a), Uuid::from_u128(0xa0 << 64)]);
+        let mut by_text = ids.clone();
+        by_text.sort_by_key(|u| u.to_string());
+        ids.sort();
+        assert_eq!(by_text, ids);
+        assert!(Uuid::max().to_string().chars().all(|c| !c.is_ascii_uppercase()));
+    }
+
+    #[test]
+    fn patterns_escape_wildcards() {
+        assert_eq!(super::contains_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+    }
 }

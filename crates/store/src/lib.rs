@@ -1,38 +1,40 @@
-//! tollgate's persistence. One [`Store`] trait with two implementations, SQLite (the embedded
-//! default) and PostgreSQL (production, several replicas on one database), each owning its
-//! migrations.
+//! tollgate's persistence: one [`Store`] over SQLite (the embedded default) or PostgreSQL
+//! (production, several replicas on one database), each backend owning its migrations.
 //!
-//! Architecture invariant: only this crate speaks SQL, and no sqlx type crosses the trait.
+//! Architecture invariants:
+//! - Only this crate speaks SQL, and no sqlx type leaves it.
+//! - Every operation is written once. Its SQL is shared text with dialect markers (`db::dialect`);
+//!   what a write decides (the chat lifecycle, spend accounting) is decided in `tollgate_core`
+//!   from facts loaded here, and applied here in one transaction.
+//! - Errors are typed ([`StoreError`]); the store writes no prose for users.
+//!
+//! The methods are grouped by area: [`identity`] (users, organizations, groups, tokens),
+//! [`spend`] (limits, their resolution, the ledger's spend), [`chat`] (providers, models, chats,
+//! the daemon's runs, cost reports) and [`workspace`].
 
-mod chat_common;
-mod chat_records;
-mod chat_store;
 mod common;
-mod delegate;
+mod db;
 mod error;
-mod identity_rows;
-mod records;
-mod row;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod workspace_common;
-mod workspace_records;
-mod workspace_rows;
-mod workspace_store;
 
-use async_trait::async_trait;
-use std::sync::Arc;
-use tollgate_core::{EffectiveLimit, LimitConfig, Micros, PeriodBounds, Role, SpendScope};
-use uuid::Uuid;
+pub mod chat;
+pub mod identity;
+pub mod spend;
+pub mod workspace;
 
-pub use chat_records::*;
-pub use chat_store::{ChatStore, MAX_QUEUED_MESSAGES};
-pub use error::{StoreError, StoreResult};
-pub use postgres::PostgresStore;
-pub use records::*;
-pub use sqlite::SqliteStore;
-pub use workspace_records::*;
-pub use workspace_store::WorkspaceStore;
+use chrono::{DateTime, Utc};
+use db::{Db, sql};
+
+pub use chat::records::*;
+pub use error::{Entity, Rule, StoreError, StoreResult, Unique};
+pub use identity::records::*;
+pub use spend::records::*;
+pub use tollgate_core::lifecycle::MAX_QUEUED_MESSAGES;
+pub use tollgate_core::{ChatStatus, MessageRole, RunOutcome};
+pub use workspace::records::*;
+
+pub type Time = DateTime<Utc>;
 
 /// Which database is behind a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,157 +43,36 @@ pub enum Backend {
     Postgres,
 }
 
-#[async_trait]
-pub trait Store: ChatStore + WorkspaceStore + Send + Sync + 'static {
-    fn backend(&self) -> Backend;
-
-    /// Cheap round trip to the database, for health checks.
-    async fn ping(&self) -> StoreResult<()>;
-
-    // --- users ---------------------------------------------------------------------------
-
-    async fn has_any_user(&self) -> StoreResult<bool>;
-
-    /// Creates the deployment's first user, the default organization (with its Everyone group)
-    /// and the membership, atomically. `Conflict("first user")` if any user already exists.
-    async fn create_first_user(
-        &self,
-        user: NewUser,
-        organization: NewOrganization,
-    ) -> StoreResult<(User, Organization)>;
-
-    /// `Conflict("username")` / `Conflict("email")` (case-insensitive); `NotFound("organization")`
-    /// if an organization id does not exist.
-    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
-    async fn get_user(&self, id: Uuid) -> StoreResult<Option<User>>;
-    /// Case-insensitive.
-    async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
-    /// Case-insensitive; for login.
-    async fn get_credentials_by_email(&self, email: &str) -> StoreResult<Option<Credentials>>;
-    /// Ordered by username; the count ignores limit and offset.
-    async fn list_users(&self, query: &UserQuery) -> StoreResult<(Vec<User>, i64)>;
-    /// Deletes the user with their limit override, memberships and tokens. Their chats and spend
-    /// history are kept (the ledger is append-only). `NotFound("user")`.
-    async fn delete_user(&self, id: Uuid) -> StoreResult<()>;
-    /// Replaces the user's whole set of site roles. `NotFound("user")`.
-    async fn set_user_roles(&self, id: Uuid, roles: &[Role], at: Time) -> StoreResult<User>;
-    async fn touch_user_last_seen(&self, id: Uuid, at: Time) -> StoreResult<()>;
-
-    // --- organizations -------------------------------------------------------------------
-
-    /// Creates the organization and its Everyone group. `Conflict("organization name")`.
-    async fn create_organization(&self, org: NewOrganization) -> StoreResult<Organization>;
-    async fn get_organization(&self, id: Uuid) -> StoreResult<Option<Organization>>;
-    /// Case-insensitive.
-    async fn get_organization_by_name(&self, name: &str) -> StoreResult<Option<Organization>>;
-    async fn default_organization(&self) -> StoreResult<Option<Organization>>;
-    /// All organizations, or only those `member` belongs to; ordered by name.
-    async fn list_organizations(&self, member: Option<Uuid>) -> StoreResult<Vec<Organization>>;
-    /// Idempotent. `NotFound("organization")` / `NotFound("user")`.
-    async fn add_organization_member(&self, org: Uuid, user: Uuid, at: Time) -> StoreResult<()>;
-    /// Also removes the user from the organization's groups. `NotFound("organization member")`.
-    async fn remove_organization_member(&self, org: Uuid, user: Uuid) -> StoreResult<()>;
-    async fn is_organization_member(&self, org: Uuid, user: Uuid) -> StoreResult<bool>;
-
-    // --- groups --------------------------------------------------------------------------
-
-    /// `Conflict("group name")` within the organization (including "Everyone");
-    /// `NotFound("organization")`.
-    async fn create_group(&self, group: NewGroup) -> StoreResult<Group>;
-    async fn get_group(&self, id: Uuid) -> StoreResult<Option<Group>>;
-    /// The organization's groups, Everyone first, then by name.
-    async fn list_groups(&self, org: Uuid) -> StoreResult<Vec<Group>>;
-    /// Applies the whole patch in one transaction. `Invalid` when adding a user who is not a
-    /// member of the group's organization or when changing the Everyone group's membership;
-    /// `NotFound("group")`; `NotFound("user")` for an unknown user id; `Conflict("group name")`.
-    async fn update_group(&self, id: Uuid, patch: GroupPatch, at: Time) -> StoreResult<Group>;
-    /// Deletes the group and its limit. `Invalid` for the Everyone group; `NotFound("group")`.
-    async fn delete_group(&self, id: Uuid) -> StoreResult<()>;
-
-    // --- API tokens ----------------------------------------------------------------------
-
-    /// `NotFound("user")`; `Conflict("token name")` for a user's duplicate name.
-    async fn create_api_token(&self, token: ApiToken) -> StoreResult<ApiToken>;
-    async fn get_api_token(&self, id: &str) -> StoreResult<Option<ApiToken>>;
-    /// A user's tokens, newest first.
-    async fn list_api_tokens(&self, user: Uuid) -> StoreResult<Vec<ApiToken>>;
-    /// `NotFound("API key")`.
-    async fn delete_api_token(&self, id: &str) -> StoreResult<()>;
-    async fn touch_api_token(&self, id: &str, at: Time) -> StoreResult<()>;
-
-    // --- spend limits --------------------------------------------------------------------
-
-    /// The deployment's limit config; it always exists (seeded disabled by the migration).
-    async fn get_limit_config(&self) -> StoreResult<LimitConfigRecord>;
-    async fn update_limit_config(
-        &self,
-        config: LimitConfig,
-        at: Time,
-    ) -> StoreResult<LimitConfigRecord>;
-    /// Sets or replaces the user's override. `NotFound("user")`.
-    async fn upsert_user_limit(
-        &self,
-        user: Uuid,
-        limit: Micros,
-        at: Time,
-    ) -> StoreResult<UserLimit>;
-    /// `NotFound("user")`, or `NotFound("override")` when the user has none.
-    async fn delete_user_limit(&self, user: Uuid) -> StoreResult<()>;
-    /// Ordered by username.
-    async fn list_user_limits(&self) -> StoreResult<Vec<UserLimit>>;
-    /// Sets or replaces the group's limit. `NotFound("group")`.
-    async fn upsert_group_limit(
-        &self,
-        group: Uuid,
-        limit: Micros,
-        at: Time,
-    ) -> StoreResult<GroupLimitRecord>;
-    /// `NotFound("group")`, or `NotFound("override")` when the group has none.
-    async fn delete_group_limit(&self, group: Uuid) -> StoreResult<()>;
-    /// Ordered by group name.
-    async fn list_group_limits(&self) -> StoreResult<Vec<GroupLimitRecord>>;
-
-    /// The user's effective limit (spend-limits §3), resolved in one SQL statement: override,
-    /// else the group policy over the user's groups (those of `organization` when given,
-    /// Everyone groups included), else the default. `NotFound("user")` for an unknown user.
-    async fn resolve_limit(
-        &self,
-        user: Uuid,
-        organization: Option<Uuid>,
-    ) -> StoreResult<EffectiveLimit>;
-
-    /// Sum of the non-null `total_cost_micros` of messages created in `[start, end)` in chats
-    /// the user owns (archived, sub-agent and soft-deleted messages included), within `scope`.
-    async fn spend(
-        &self,
-        user: Uuid,
-        scope: SpendScope,
-        bounds: PeriodBounds,
-    ) -> StoreResult<Micros>;
-
-    /// Enabled model configs that have neither an input nor an output price.
-    async fn count_unpriced_models(&self) -> StoreResult<i64>;
-
-    // --- chats (the spend ledger's source) -----------------------------------------------
-
-    /// `NotFound("user")` / `NotFound("organization")`.
-    async fn create_chat(&self, chat: NewChat) -> StoreResult<()>;
-    /// Returns the message's id (increasing). `NotFound("chat")`.
-    async fn append_chat_message(&self, message: NewChatMessage) -> StoreResult<i64>;
+/// tollgate's database. Cheap to clone (it holds a connection pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Db,
 }
 
-/// Opens the database at `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`) and runs its
-/// migrations.
-pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
-    } else {
-        Err(StoreError::Invalid(format!(
-            "unsupported database URL {:?}: use sqlite://PATH or postgres://…",
-            redact_url(url)
-        )))
+impl Store {
+    /// Opens the database at `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`) and runs
+    /// its migrations. A missing SQLite file is created.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        let db = if url.starts_with("sqlite:") {
+            Db::open_sqlite(url).await?
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Db::open_postgres(url).await?
+        } else {
+            return Err(StoreError::Unavailable(format!(
+                "unsupported database URL {:?}: use sqlite://PATH or postgres://…",
+                redact_url(url)
+            )));
+        };
+        Ok(Store { db })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// Cheap round trip to the database, for health checks.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sql("SELECT 1").execute(&self.db).await.map(drop)
     }
 }
 
@@ -208,6 +89,3 @@ pub fn redact_url(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
-
-mod postgres;
-mod sqlite;

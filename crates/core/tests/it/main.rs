@@ -1,9 +1,10 @@
 //! Table tests for tollgate's domain core.
 
-mod admission;
+mod accounting;
 mod chat;
 mod cost;
 mod identity;
+mod lifecycle;
 mod limits;
 mod money;
 mod period;

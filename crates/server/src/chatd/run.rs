@@ -1,15 +1,15 @@
 //! One run: the chat's history to the model, the answer streamed to subscribers, the assistant
 //! message saved with its usage and cost, then the next queued message promoted.
 
-use super::providers::provider_for;
-use crate::chat_wire;
+use super::Daemon;
+use crate::authz::{Action, Forbidden, Object};
 use crate::events;
-use crate::state::AppState;
+use crate::services::billing;
+use crate::wire::chats as chat_wire;
 use futures::StreamExt;
 use tollgate_api_types as api;
-use tollgate_core::{TokenUsage, message_cost};
-use tollgate_llm::{Completion, CompletionRequest, Message, ProviderError, StreamEvent, Usage};
-use tollgate_store::{Chat, MessageRole, ModelConfig, NewChatMessage, RunOutcome};
+use tollgate_llm::{Completion, CompletionRequest, Message, ProviderError, StreamEvent};
+use tollgate_store::{Chat, MessageRole, ModelConfig, NewChatMessage, RunOutcome, Store};
 
 /// Why a run stopped before the model finished.
 enum Stop {
@@ -18,26 +18,36 @@ enum Stop {
     Failed(ProviderError),
 }
 
-pub async fn run_chat(state: AppState, chat: Chat) {
-    let worker = state.settings.chat.worker_id.clone();
-    state.events.publish(events::status(chat.id, chat.status));
-    let model = model_of(&state, &chat).await;
+impl Daemon {
+    /// The store for `action` on `chat`, as `chatd`.
+    fn on_chat(&self, action: Action, chat: &Chat) -> Result<&Store, Forbidden> {
+        self.acting.may(action, Object::Chat { owner: chat.owner_id })
+    }
+
+    /// The store for reading models and providers (deployment config), as `chatd`.
+    fn on_config(&self) -> Result<&Store, Forbidden> {
+        self.acting.may(Action::Read, Object::DeploymentConfig)
+    }
+}
+
+pub async fn run_chat(daemon: &Daemon, chat: Chat) {
+    daemon.events.publish(events::status(chat.id, chat.status));
+    let model = model_of(daemon, &chat).await;
     let context = model.as_ref().map(|m| m.context_limit).unwrap_or(0);
     let (message, outcome, label) = match model {
         Err(reason) => (None, RunOutcome::Failed { error: reason }, "failed"),
-        Ok(model) => call_model(&state, &chat, &model, &worker).await,
+        Ok(model) => call_model(daemon, &chat, &model).await,
     };
-    if let Some(cost) = message.as_ref().and_then(|m| m.total_cost) {
-        state.metrics.billed_micros.inc_by(u64::try_from(cost.get()).unwrap_or(0));
-    }
-    state.metrics.run(label);
-    finish(&state, &chat, &worker, message, outcome, context).await;
+    billing::count_billed(&daemon.metrics, message.as_ref().and_then(|m| m.total_cost));
+    daemon.metrics.run(label);
+    finish(daemon, &chat, message, outcome, context).await;
 }
 
-async fn model_of(state: &AppState, chat: &Chat) -> Result<ModelConfig, String> {
+async fn model_of(daemon: &Daemon, chat: &Chat) -> Result<ModelConfig, String> {
+    let store = daemon.on_config().map_err(|e| e.to_string())?;
     let found = match chat.last_model_config_id {
-        Some(id) => state.store.get_model_config(id).await,
-        None => state.store.default_model_config().await,
+        Some(id) => store.get_model_config(id).await,
+        None => store.default_model_config().await,
     };
     match found {
         Ok(Some(model)) => Ok(model),
@@ -48,42 +58,45 @@ async fn model_of(state: &AppState, chat: &Chat) -> Result<ModelConfig, String> 
 
 /// Calls the model and returns what to save, how the run ended and the metric label.
 async fn call_model(
-    state: &AppState,
+    daemon: &Daemon,
     chat: &Chat,
     model: &ModelConfig,
-    worker: &str,
 ) -> (Option<NewChatMessage>, RunOutcome, &'static str) {
-    let provider = match provider_for(state, model).await {
-        Ok(p) => p,
-        Err(reason) => return (None, RunOutcome::Failed { error: reason }, "failed"),
+    let provider = match daemon.on_config() {
+        Ok(store) => daemon.providers.provider_for(store, model).await,
+        Err(e) => Err(e.to_string()),
     };
-    let request = match history(state, chat, model).await {
-        Ok(r) => r,
+    let prepared = match provider {
+        Ok(p) => history(daemon, chat, model).await.map(|request| (p, request)),
+        Err(reason) => Err(reason),
+    };
+    let (provider, request) = match prepared {
+        Ok(ready) => ready,
         Err(reason) => return (None, RunOutcome::Failed { error: reason }, "failed"),
     };
     let mut completion = Completion::default();
     let stop = match provider.stream(request).await {
-        Ok(stream) => consume(state, chat, worker, stream, &mut completion).await,
+        Ok(stream) => consume(daemon, chat, stream, &mut completion).await,
         Err(e) => Some(Stop::Failed(e)),
     };
-    let message = assistant_message(state, chat, model, &completion);
+    let message = assistant_message(daemon, chat, model, &completion);
     match stop {
         None => (message, RunOutcome::Succeeded, "succeeded"),
         Some(Stop::LostChat) => (message, RunOutcome::Succeeded, "interrupted"),
         Some(Stop::Failed(e)) => {
-            publish_error(state, chat, model, &e);
+            publish_error(daemon, chat, model, &e);
             (message, RunOutcome::Failed { error: format!("{} error: {e}", e.kind()) }, "failed")
         }
     }
 }
 
 async fn history(
-    state: &AppState,
+    daemon: &Daemon,
     chat: &Chat,
     model: &ModelConfig,
 ) -> Result<CompletionRequest, String> {
-    let messages = state
-        .store
+    let store = daemon.on_chat(Action::Read, chat).map_err(|e| e.to_string())?;
+    let messages = store
         .messages_after(chat.id, 0)
         .await
         .map_err(|e| format!("Could not read the chat history: {e}"))?;
@@ -109,13 +122,12 @@ async fn history(
 
 /// Streams the answer to subscribers while heartbeating; returns why it stopped early, if it did.
 async fn consume(
-    state: &AppState,
+    daemon: &Daemon,
     chat: &Chat,
-    worker: &str,
     mut stream: tollgate_llm::CompletionStream,
     completion: &mut Completion,
 ) -> Option<Stop> {
-    let mut beat = tokio::time::interval(state.settings.chat.heartbeat_interval);
+    let mut beat = tokio::time::interval(daemon.settings.heartbeat_interval);
     beat.tick().await;
     loop {
         tokio::select! {
@@ -123,45 +135,63 @@ async fn consume(
                 None => return None,
                 Some(Err(e)) => return Some(Stop::Failed(e)),
                 Some(Ok(event)) => {
-                    forward(state, chat, &event);
+                    forward(daemon, chat, &event);
                     completion.apply(event);
                 }
             },
             _ = beat.tick() => {
-                match state.store.heartbeat(chat.id, worker, state.clock.now()).await {
-                    Ok(true) => {}
-                    Ok(false) => return Some(Stop::LostChat),
-                    // A missed beat is not fatal; a long outage ends in the stale-chat requeue.
-                    Err(e) => tracing::warn!(chat_id = %chat.id, error = %e, "heartbeat failed"),
+                if !heartbeat(daemon, chat).await {
+                    return Some(Stop::LostChat);
                 }
             }
         }
     }
 }
 
-fn forward(state: &AppState, chat: &Chat, event: &StreamEvent) {
+/// `false` when the run lost its chat. A missed beat is not fatal; a long outage ends in the
+/// stale-chat requeue.
+async fn heartbeat(daemon: &Daemon, chat: &Chat) -> bool {
+    let store = match daemon.on_chat(Action::Update, chat) {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::error!(chat_id = %chat.id, error = %e, "the daemon may not heartbeat");
+            return false;
+        }
+    };
+    match store.heartbeat(chat.id, &daemon.settings.worker_id, daemon.clock.now()).await {
+        Ok(owned) => owned,
+        Err(e) => {
+            tracing::warn!(chat_id = %chat.id, error = %e, "heartbeat failed");
+            true
+        }
+    }
+}
+
+fn forward(daemon: &Daemon, chat: &Chat, event: &StreamEvent) {
     match event {
-        StreamEvent::TextDelta(t) => state.events.publish(events::part(chat.id, "text", t.clone())),
+        StreamEvent::TextDelta(t) => {
+            daemon.events.publish(events::part(chat.id, "text", t.clone()))
+        }
         StreamEvent::ReasoningDelta(t) => {
-            state.events.publish(events::part(chat.id, "reasoning", t.clone()))
+            daemon.events.publish(events::part(chat.id, "reasoning", t.clone()))
         }
         _ => {}
     }
 }
 
-fn publish_error(state: &AppState, chat: &Chat, model: &ModelConfig, e: &ProviderError) {
+fn publish_error(daemon: &Daemon, chat: &Chat, model: &ModelConfig, e: &ProviderError) {
     let error = api::ChatStreamError {
         message: e.to_string(),
         kind: Some(e.kind().to_owned()),
         provider: Some(model.provider.clone()),
         retryable: e.retryable(),
     };
-    state.events.publish(events::error(chat.id, error));
+    daemon.events.publish(events::error(chat.id, error));
 }
 
 /// The assistant message to save, or `None` when the model produced nothing billable.
 fn assistant_message(
-    state: &AppState,
+    daemon: &Daemon,
     chat: &Chat,
     model: &ModelConfig,
     completion: &Completion,
@@ -169,15 +199,7 @@ fn assistant_message(
     if completion.text.is_empty() && completion.reasoning.is_empty() && completion.usage.is_none() {
         return None;
     }
-    let usage = completion.usage.map(token_usage);
-    let total_cost = match message_cost(model.prices.as_ref(), usage.as_ref()) {
-        Ok(cost) => cost,
-        Err(e) => {
-            // Unreachable with bounded prices and real token counts; never wrap, record unpriced.
-            tracing::error!(chat_id = %chat.id, error = %e, "message cost out of range");
-            None
-        }
-    };
+    let usage = completion.usage.map(billing::token_usage);
     let mut parts = Vec::new();
     if !completion.reasoning.is_empty() {
         parts.push(serde_json::json!({"type": "reasoning", "text": completion.reasoning}));
@@ -190,31 +212,34 @@ fn assistant_message(
         role: MessageRole::Assistant,
         content: serde_json::Value::Array(parts),
         usage,
-        total_cost,
-        created_at: state.clock.now(),
+        total_cost: billing::cost(&daemon.metrics, model, usage.as_ref(), chat.id),
+        created_at: daemon.clock.now(),
     })
 }
 
-pub fn token_usage(u: Usage) -> TokenUsage {
-    TokenUsage {
-        input: u.input_tokens,
-        output: u.output_tokens,
-        reasoning: u.reasoning_tokens,
-        cache_read: u.cache_read_tokens,
-        cache_write: u.cache_creation_tokens,
-    }
-}
-
 async fn finish(
-    state: &AppState,
+    daemon: &Daemon,
     chat: &Chat,
-    worker: &str,
     message: Option<NewChatMessage>,
     outcome: RunOutcome,
     context: i64,
 ) {
-    let finished =
-        state.store.finish_run(chat.id, worker, message, outcome, state.clock.now()).await;
+    let finished = match daemon.on_chat(Action::Update, chat) {
+        Ok(store) => {
+            store
+                .finish_run(
+                    chat.id,
+                    &daemon.settings.worker_id,
+                    message,
+                    outcome,
+                    daemon.clock.now(),
+                )
+                .await
+        }
+        Err(e) => {
+            return tracing::error!(chat_id = %chat.id, error = %e, "the daemon may not finish runs");
+        }
+    };
     let finished = match finished {
         Ok(f) => f,
         Err(e) => {
@@ -224,11 +249,13 @@ async fn finish(
         }
     };
     for m in finished.message.iter().chain(finished.promoted.iter()) {
-        state.events.publish(events::message(chat.id, chat_wire::message(m, context)));
+        daemon.events.publish(events::message(chat.id, chat_wire::message(m, context)));
     }
-    state.events.publish(events::status(chat.id, finished.chat.status));
+    daemon.events.publish(events::status(chat.id, finished.chat.status));
     if finished.promoted.is_some() {
-        events::publish_queue(state, chat.id).await;
-        state.wake.notify_one();
+        if let Ok(store) = daemon.on_chat(Action::Read, chat) {
+            events::publish_queue(&daemon.events, store, chat.id).await;
+        }
+        daemon.wake.notify_one();
     }
 }

@@ -7,10 +7,13 @@ use crate::auth::presented_key;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
-use crate::{workspace_build, workspace_wire};
+use crate::wire::workspaces as workspace_wire;
+use crate::workspace_build;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use tollgate_api_types as api;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The agent a request comes from. The token is a capability for that one agent's own data, so
@@ -40,8 +43,7 @@ impl FromRequestParts<AppState> for AgentCaller {
 }
 
 #[utoipa::path(get, path = "/api/v2/workspaceagents/me/manifest", tag = "Agents",
-    responses((status = 200, body = api::AgentManifest), (status = 401, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 200, body = api::AgentManifest), (status = 401, body = api::Response)))]
 pub async fn agent_manifest(
     State(state): State<AppState>,
     agent: AgentCaller,
@@ -52,4 +54,9 @@ pub async fn agent_manifest(
         .await?
         .ok_or_else(|| ApiError::not_found("Agent not found."))?;
     Ok(Json(workspace_wire::manifest(&manifest)))
+}
+
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(agent_manifest))
 }

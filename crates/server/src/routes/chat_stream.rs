@@ -4,11 +4,11 @@
 
 use super::chats::{context_limit, readable_chat};
 use crate::auth::Caller;
-use crate::chat_wire;
 use crate::error::ApiResult;
 use crate::events;
 use crate::extract::{Path, Query};
 use crate::state::AppState;
+use crate::wire::chats as chat_wire;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
@@ -17,6 +17,8 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tollgate_api_types::ChatStreamEvent;
 use tollgate_store::{Chat, ChatStatus};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const POLL: Duration = Duration::from_millis(500);
 const PING: Duration = Duration::from_secs(15);
@@ -28,8 +30,7 @@ pub struct StreamParams {
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats/{chat}/stream", tag = "Chats",
-    params(("chat" = Uuid, Path), StreamParams), responses((status = 101, description = "WebSocket of chat events")),
-    security(("session" = [])))]
+    params(("chat" = Uuid, Path), StreamParams), responses((status = 101, description = "WebSocket of chat events")))]
 pub async fn stream(
     State(state): State<AppState>,
     caller: Caller,
@@ -134,4 +135,9 @@ async fn new_messages(state: &AppState, chat: &Chat, cursor: &mut Cursor) -> Vec
 async fn send(socket: &mut WebSocket, events: &[ChatStreamEvent]) -> Result<(), axum::Error> {
     let frame = serde_json::json!({"type": "data", "data": events});
     socket.send(Message::Text(frame.to_string().into())).await
+}
+
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(stream))
 }

@@ -2,17 +2,20 @@
 
 use crate::auth::Caller;
 use crate::authz::{Action, Object, allowed, authorize};
-use crate::chat_wire::{self, input_text, text_content};
-use crate::chatd::admission::check_admission;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query, parse_uuid};
+use crate::services::providers::model_for;
+use crate::services::spend::check_admission;
 use crate::state::AppState;
+use crate::wire::chats::{self as chat_wire, input_text, text_content};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tollgate_api_types as api;
 use tollgate_core::title_from_text;
-use tollgate_store::{Chat, ChatStatus, ModelConfig, NewChat, StoreError, UserMessage};
+use tollgate_store::{Chat, ChatStatus, NewChat, UserMessage};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 /// The chat, if the caller may read it; 404 otherwise, so other users' chat ids reveal nothing.
@@ -31,21 +34,6 @@ pub async fn writable_chat(state: &AppState, caller: &Caller, raw: &str) -> ApiR
     let chat = readable_chat(state, caller, raw).await?;
     authorize(&caller.subject, Action::Update, Object::Chat { owner: chat.owner_id })?;
     Ok(chat)
-}
-
-/// The model config a request names, or the default one.
-pub async fn model_for(state: &AppState, requested: Option<Uuid>) -> ApiResult<ModelConfig> {
-    match requested {
-        Some(id) => match state.store.get_model_config(id).await? {
-            Some(m) if m.enabled => Ok(m),
-            _ => Err(ApiError::bad_request("Invalid model config ID.")),
-        },
-        None => state
-            .store
-            .default_model_config()
-            .await?
-            .ok_or_else(|| ApiError::bad_request("No default chat model config is configured.")),
-    }
 }
 
 /// Who owns a new chat and in which organization it is admitted: the caller in the requested
@@ -73,14 +61,14 @@ async fn placement(
 
 #[utoipa::path(post, path = "/api/experimental/chats", tag = "Chats", request_body = api::CreateChatRequest,
     responses((status = 201, body = api::Chat), (status = 400, body = api::Response),
-        (status = 409, body = api::ChatUsageLimitExceededResponse)), security(("session" = [])))]
+        (status = 409, body = api::ChatUsageLimitExceededResponse)))]
 pub async fn create_chat(
     State(state): State<AppState>,
     caller: Caller,
     Json(req): Json<api::CreateChatRequest>,
 ) -> ApiResult<(StatusCode, Json<api::Chat>)> {
     let text = input_text(&req.content)?;
-    let model = model_for(&state, req.model_config_id).await?;
+    let model = model_for(&state.store, req.model_config_id).await?;
     let labels = chat_labels(req.labels.clone())?;
     let (owner, org, parent) = placement(&state, &caller, &req).await?;
     super::workspaces::check_workspace_reference(&state, &caller, req.workspace_id).await?;
@@ -135,7 +123,7 @@ pub struct ListChatsParams {
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats", tag = "Chats", params(ListChatsParams),
-    responses((status = 200, body = Vec<api::Chat>)), security(("session" = [])))]
+    responses((status = 200, body = Vec<api::Chat>)))]
 pub async fn list_chats(
     State(state): State<AppState>,
     caller: Caller,
@@ -161,7 +149,7 @@ pub async fn list_chats(
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats/{chat}", tag = "Chats", params(("chat" = Uuid, Path)),
-    responses((status = 200, body = api::Chat), (status = 404, body = api::Response)), security(("session" = [])))]
+    responses((status = 200, body = api::Chat), (status = 404, body = api::Response)))]
 pub async fn get_chat(
     State(state): State<AppState>,
     caller: Caller,
@@ -171,8 +159,7 @@ pub async fn get_chat(
 }
 
 #[utoipa::path(patch, path = "/api/experimental/chats/{chat}", tag = "Chats", params(("chat" = Uuid, Path)),
-    request_body = api::UpdateChatRequest, responses((status = 204), (status = 400, body = api::Response)),
-    security(("session" = [])))]
+    request_body = api::UpdateChatRequest, responses((status = 204), (status = 400, body = api::Response)))]
 pub async fn update_chat(
     State(state): State<AppState>,
     caller: Caller,
@@ -190,12 +177,7 @@ pub async fn update_chat(
         }
         None => None,
     };
-    state.store.update_chat(chat.id, title, req.archived, state.clock.now()).await.map_err(
-        |e| match e {
-            StoreError::Invalid(msg) => ApiError::bad_request(msg),
-            other => other.into(),
-        },
-    )?;
+    state.store.update_chat(chat.id, title, req.archived, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -206,8 +188,7 @@ pub struct MessagesParams {
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats/{chat}/messages", tag = "Chats",
-    params(("chat" = Uuid, Path), MessagesParams), responses((status = 200, body = api::ChatMessagesResponse)),
-    security(("session" = [])))]
+    params(("chat" = Uuid, Path), MessagesParams), responses((status = 200, body = api::ChatMessagesResponse)))]
 pub async fn list_messages(
     State(state): State<AppState>,
     caller: Caller,
@@ -242,4 +223,11 @@ pub async fn context_limit(state: &AppState, chat: &Chat) -> i64 {
             .unwrap_or(0),
         None => 0,
     }
+}
+
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_chat, list_chats))
+        .routes(routes!(get_chat, update_chat))
 }

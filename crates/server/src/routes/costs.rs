@@ -12,6 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use tollgate_api_types as api;
 use tollgate_store::CostTotals;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct RangeParams {
@@ -62,7 +64,7 @@ fn totals(t: &CostTotals) -> api::ChatCostTotals {
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats/cost/{user}/summary", tag = "Chat costs",
-    params(("user" = String, Path), RangeParams), responses((status = 200, body = api::ChatCostSummary)), security(("session" = [])))]
+    params(("user" = String, Path), RangeParams), responses((status = 200, body = api::ChatCostSummary)))]
 pub async fn user_summary(
     State(state): State<AppState>,
     caller: Caller,
@@ -111,7 +113,7 @@ pub struct UsersCostParams {
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats/cost/users", tag = "Chat costs", params(UsersCostParams),
-    responses((status = 200, body = api::ChatCostUsersResponse)), security(("session" = [])))]
+    responses((status = 200, body = api::ChatCostUsersResponse)))]
 pub async fn users_costs(
     State(state): State<AppState>,
     caller: Caller,
@@ -141,4 +143,9 @@ pub async fn users_costs(
             })
             .collect(),
     }))
+}
+
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(user_summary)).routes(routes!(users_costs))
 }

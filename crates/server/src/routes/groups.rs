@@ -10,20 +10,14 @@ use crate::{validate, wire};
 use axum::extract::State;
 use axum::http::StatusCode;
 use tollgate_api_types as api;
-use tollgate_store::{GroupPatch, NewGroup, StoreError};
+use tollgate_store::{GroupPatch, NewGroup};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
-
-fn group_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Conflict(_) => ApiError::conflict("A group with that name already exists."),
-        other => other.into(),
-    }
-}
 
 #[utoipa::path(post, path = "/api/v2/organizations/{organization}/groups", tag = "Groups",
     params(("organization" = String, Path)), request_body = api::CreateGroupRequest,
-    responses((status = 201, body = api::Group), (status = 409, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 201, body = api::Group), (status = 409, body = api::Response)))]
 pub async fn create_group(
     State(state): State<AppState>,
     caller: Caller,
@@ -45,13 +39,12 @@ pub async fn create_group(
         avatar_url,
         created_at: state.clock.now(),
     };
-    let group = state.store.create_group(group).await.map_err(group_error)?;
+    let group = state.store.create_group(group).await?;
     Ok((StatusCode::CREATED, Json(wire::group(&group))))
 }
 
 #[utoipa::path(get, path = "/api/v2/organizations/{organization}/groups", tag = "Groups",
-    params(("organization" = String, Path)), responses((status = 200, body = Vec<api::Group>)),
-    security(("session" = [])))]
+    params(("organization" = String, Path)), responses((status = 200, body = Vec<api::Group>)))]
 pub async fn list_groups(
     State(state): State<AppState>,
     caller: Caller,
@@ -64,8 +57,7 @@ pub async fn list_groups(
 }
 
 #[utoipa::path(get, path = "/api/v2/groups/{group}", tag = "Groups",
-    params(("group" = Uuid, Path)), responses((status = 200, body = api::Group)),
-    security(("session" = [])))]
+    params(("group" = Uuid, Path)), responses((status = 200, body = api::Group)))]
 pub async fn get_group(
     State(state): State<AppState>,
     caller: Caller,
@@ -82,7 +74,7 @@ pub async fn get_group(
 
 #[utoipa::path(patch, path = "/api/v2/groups/{group}", tag = "Groups",
     params(("group" = Uuid, Path)), request_body = api::PatchGroupRequest,
-    responses((status = 200, body = api::Group)), security(("session" = [])))]
+    responses((status = 200, body = api::Group)))]
 pub async fn patch_group(
     State(state): State<AppState>,
     caller: Caller,
@@ -108,14 +100,12 @@ pub async fn patch_group(
         add_users: req.add_users.unwrap_or_default(),
         remove_users: req.remove_users.unwrap_or_default(),
     };
-    let updated =
-        state.store.update_group(group.id, patch, state.clock.now()).await.map_err(group_error)?;
+    let updated = state.store.update_group(group.id, patch, state.clock.now()).await?;
     Ok(Json(wire::group(&updated)))
 }
 
 #[utoipa::path(delete, path = "/api/v2/groups/{group}", tag = "Groups",
-    params(("group" = Uuid, Path)), responses((status = 200, body = api::Group)),
-    security(("session" = [])))]
+    params(("group" = Uuid, Path)), responses((status = 200, body = api::Group)))]
 pub async fn delete_group(
     State(state): State<AppState>,
     caller: Caller,
@@ -132,4 +122,13 @@ pub async fn delete_group(
     }
     state.store.delete_group(group.id).await?;
     Ok(Json(wire::group(&group)))
+}
+
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_group, list_groups)).routes(routes!(
+        get_group,
+        patch_group,
+        delete_group
+    ))
 }

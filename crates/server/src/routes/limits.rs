@@ -2,24 +2,24 @@
 
 use crate::auth::Caller;
 use crate::authz::{Action, Object, authorize};
-use crate::chatd::admission::{Standing, standing};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query, parse_uuid};
+use crate::services::spend::standing;
 use crate::state::AppState;
 use crate::wire;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tollgate_api_types as api;
-use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period};
-use tollgate_store::StoreError;
+use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period, Standing};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 type Body<T> = Result<Json<T>, ApiError>;
 
 #[utoipa::path(get, path = "/api/experimental/chats/usage-limits", tag = "Chat usage limits",
-    responses((status = 200, body = api::ChatUsageLimitConfigResponse), (status = 403, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 200, body = api::ChatUsageLimitConfigResponse), (status = 403, body = api::Response)))]
 pub async fn get_config(
     State(state): State<AppState>,
     caller: Caller,
@@ -39,8 +39,7 @@ pub async fn get_config(
 
 #[utoipa::path(put, path = "/api/experimental/chats/usage-limits", tag = "Chat usage limits",
     request_body = api::UpdateChatUsageLimitConfigRequest,
-    responses((status = 200, body = api::ChatUsageLimitConfig), (status = 400, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 200, body = api::ChatUsageLimitConfig), (status = 400, body = api::Response)))]
 pub async fn update_config(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,8 +92,7 @@ pub struct StatusParams {
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats/usage-limits/status", tag = "Chat usage limits",
-    params(StatusParams), responses((status = 200, body = api::ChatUsageLimitStatus)),
-    security(("session" = [])))]
+    params(StatusParams), responses((status = 200, body = api::ChatUsageLimitStatus)))]
 pub async fn status(
     State(state): State<AppState>,
     caller: Caller,
@@ -140,8 +138,7 @@ pub async fn status_for(
 #[utoipa::path(put, path = "/api/experimental/chats/usage-limits/overrides/{user}",
     tag = "Chat usage limits", params(("user" = Uuid, Path)),
     request_body = api::UpsertChatUsageLimitOverrideRequest,
-    responses((status = 200, body = api::ChatUsageLimitOverride), (status = 404, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 200, body = api::ChatUsageLimitOverride), (status = 404, body = api::Response)))]
 pub async fn upsert_user_override(
     State(state): State<AppState>,
     caller: Caller,
@@ -152,17 +149,13 @@ pub async fn upsert_user_override(
     let user = parse_uuid(&raw)?;
     let Json(req) = body?;
     let limit = positive_limit(req.spend_limit_micros)?;
-    let row = state
-        .store
-        .upsert_user_limit(user, limit, state.clock.now())
-        .await
-        .map_err(|e| not_found_as(e, "User not found."))?;
+    let row = state.store.upsert_user_limit(user, limit, state.clock.now()).await?;
     Ok(Json(wire::user_override(&row)))
 }
 
 #[utoipa::path(delete, path = "/api/experimental/chats/usage-limits/overrides/{user}",
     tag = "Chat usage limits", params(("user" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = api::Response)), security(("session" = [])))]
+    responses((status = 204), (status = 404, body = api::Response)))]
 pub async fn delete_user_override(
     State(state): State<AppState>,
     caller: Caller,
@@ -170,15 +163,14 @@ pub async fn delete_user_override(
 ) -> ApiResult<StatusCode> {
     authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
     let user = parse_uuid(&raw)?;
-    state.store.delete_user_limit(user).await.map_err(|e| not_found_as(e, "User not found."))?;
+    state.store.delete_user_limit(user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(put, path = "/api/experimental/chats/usage-limits/group-overrides/{group}",
     tag = "Chat usage limits", params(("group" = Uuid, Path)),
     request_body = api::UpsertChatUsageLimitGroupOverrideRequest,
-    responses((status = 200, body = api::ChatUsageLimitGroupOverride), (status = 404, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 200, body = api::ChatUsageLimitGroupOverride), (status = 404, body = api::Response)))]
 pub async fn upsert_group_override(
     State(state): State<AppState>,
     caller: Caller,
@@ -189,17 +181,13 @@ pub async fn upsert_group_override(
     let group = parse_uuid(&raw)?;
     let Json(req) = body?;
     let limit = positive_limit(req.spend_limit_micros)?;
-    let row = state
-        .store
-        .upsert_group_limit(group, limit, state.clock.now())
-        .await
-        .map_err(|e| not_found_as(e, "Group not found."))?;
+    let row = state.store.upsert_group_limit(group, limit, state.clock.now()).await?;
     Ok(Json(wire::group_override(&row)))
 }
 
 #[utoipa::path(delete, path = "/api/experimental/chats/usage-limits/group-overrides/{group}",
     tag = "Chat usage limits", params(("group" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = api::Response)), security(("session" = [])))]
+    responses((status = 204), (status = 404, body = api::Response)))]
 pub async fn delete_group_override(
     State(state): State<AppState>,
     caller: Caller,
@@ -207,17 +195,15 @@ pub async fn delete_group_override(
 ) -> ApiResult<StatusCode> {
     authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
     let group = parse_uuid(&raw)?;
-    state.store.delete_group_limit(group).await.map_err(|e| not_found_as(e, "Group not found."))?;
+    state.store.delete_group_limit(group).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The store says which row was missing: the subject (`subject_message`) or its override.
-fn not_found_as(err: StoreError, subject_message: &str) -> ApiError {
-    match err {
-        StoreError::NotFound("override") => {
-            ApiError::not_found("Chat usage limit override not found.")
-        }
-        StoreError::NotFound(_) => ApiError::not_found(subject_message),
-        other => other.into(),
-    }
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_config, update_config))
+        .routes(routes!(status))
+        .routes(routes!(upsert_user_override, delete_user_override))
+        .routes(routes!(upsert_group_override, delete_group_override))
 }

@@ -2,17 +2,19 @@
 
 use crate::auth::Caller;
 use crate::authz::{Action, Object, allowed, authorize};
-use crate::chat_wire;
-use crate::chatd::providers::{SIMULATED, provider_for};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, parse_uuid};
+use crate::services::providers::SIMULATED;
 use crate::state::AppState;
 use crate::validate;
+use crate::wire::chats as chat_wire;
 use axum::extract::State;
 use axum::http::StatusCode;
 use tollgate_api_types as api;
 use tollgate_llm::ProviderKind;
-use tollgate_store::{ModelConfigPatch, NewModelConfig, Provider, ProviderPatch, StoreError};
+use tollgate_store::{ModelConfigPatch, NewModelConfig, Provider, ProviderPatch};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 fn admin(caller: &Caller) -> ApiResult<()> {
@@ -32,7 +34,7 @@ fn base_url(raw: Option<String>) -> ApiResult<Option<String>> {
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats/providers", tag = "Chat models",
-    responses((status = 200, body = Vec<api::ChatProviderConfig>)), security(("session" = [])))]
+    responses((status = 200, body = Vec<api::ChatProviderConfig>)))]
 pub async fn list_providers(
     State(state): State<AppState>,
     caller: Caller,
@@ -43,8 +45,7 @@ pub async fn list_providers(
 
 #[utoipa::path(post, path = "/api/experimental/chats/providers", tag = "Chat models",
     request_body = api::CreateChatProviderConfigRequest,
-    responses((status = 201, body = api::ChatProviderConfig), (status = 400, body = api::Response), (status = 409, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 201, body = api::ChatProviderConfig), (status = 400, body = api::Response), (status = 409, body = api::Response)))]
 pub async fn create_provider(
     State(state): State<AppState>,
     caller: Caller,
@@ -68,16 +69,13 @@ pub async fn create_provider(
         created_at: now,
         updated_at: now,
     };
-    let created = state.store.create_provider(provider).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::conflict("Chat provider already exists."),
-        other => other.into(),
-    })?;
+    let created = state.store.create_provider(provider).await?;
     Ok((StatusCode::CREATED, Json(chat_wire::provider(&created))))
 }
 
 #[utoipa::path(patch, path = "/api/experimental/chats/providers/{provider}", tag = "Chat models",
     params(("provider" = Uuid, Path)), request_body = api::UpdateChatProviderConfigRequest,
-    responses((status = 200, body = api::ChatProviderConfig), (status = 404, body = api::Response)), security(("session" = [])))]
+    responses((status = 200, body = api::ChatProviderConfig), (status = 404, body = api::Response)))]
 pub async fn update_provider(
     State(state): State<AppState>,
     caller: Caller,
@@ -100,16 +98,12 @@ pub async fn update_provider(
             None => None,
         },
     };
-    let updated = state
-        .store
-        .update_provider(id, patch, state.clock.now())
-        .await
-        .map_err(not_found("Chat provider not found."))?;
+    let updated = state.store.update_provider(id, patch, state.clock.now()).await?;
     Ok(Json(chat_wire::provider(&updated)))
 }
 
 #[utoipa::path(delete, path = "/api/experimental/chats/providers/{provider}", tag = "Chat models",
-    params(("provider" = Uuid, Path)), responses((status = 204), (status = 404, body = api::Response)), security(("session" = [])))]
+    params(("provider" = Uuid, Path)), responses((status = 204), (status = 404, body = api::Response)))]
 pub async fn delete_provider(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,20 +111,13 @@ pub async fn delete_provider(
 ) -> ApiResult<StatusCode> {
     admin(&caller)?;
     let id = parse_uuid(&raw)?;
-    state.store.delete_provider(id).await.map_err(not_found("Chat provider not found."))?;
+    state.store.delete_provider(id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn not_found(message: &'static str) -> impl Fn(StoreError) -> ApiError {
-    move |e| match e {
-        StoreError::NotFound(_) => ApiError::not_found(message),
-        other => other.into(),
-    }
 }
 
 /// Owners see every config; everyone else the enabled ones.
 #[utoipa::path(get, path = "/api/experimental/chats/model-configs", tag = "Chat models",
-    responses((status = 200, body = Vec<api::ChatModelConfig>)), security(("session" = [])))]
+    responses((status = 200, body = Vec<api::ChatModelConfig>)))]
 pub async fn list_model_configs(
     State(state): State<AppState>,
     caller: Caller,
@@ -142,7 +129,7 @@ pub async fn list_model_configs(
 
 #[utoipa::path(post, path = "/api/experimental/chats/model-configs", tag = "Chat models",
     request_body = api::CreateChatModelConfigRequest,
-    responses((status = 201, body = api::ChatModelConfig), (status = 400, body = api::Response)), security(("session" = [])))]
+    responses((status = 201, body = api::ChatModelConfig), (status = 400, body = api::Response)))]
 pub async fn create_model_config(
     State(state): State<AppState>,
     caller: Caller,
@@ -209,7 +196,7 @@ fn valid_temperature(t: Option<f64>) -> ApiResult<Option<f64>> {
 
 #[utoipa::path(patch, path = "/api/experimental/chats/model-configs/{model_config}", tag = "Chat models",
     params(("model_config" = Uuid, Path)), request_body = api::UpdateChatModelConfigRequest,
-    responses((status = 200, body = api::ChatModelConfig), (status = 404, body = api::Response)), security(("session" = [])))]
+    responses((status = 200, body = api::ChatModelConfig), (status = 404, body = api::Response)))]
 pub async fn update_model_config(
     State(state): State<AppState>,
     caller: Caller,
@@ -237,16 +224,12 @@ pub async fn update_model_config(
         patch.max_output_tokens = Some(valid_max_tokens(call.max_output_tokens)?);
         patch.temperature = Some(valid_temperature(call.temperature)?);
     }
-    let updated = state
-        .store
-        .update_model_config(id, patch, state.clock.now())
-        .await
-        .map_err(not_found("Model config not found."))?;
+    let updated = state.store.update_model_config(id, patch, state.clock.now()).await?;
     Ok(Json(chat_wire::model_config(&updated)))
 }
 
 #[utoipa::path(delete, path = "/api/experimental/chats/model-configs/{model_config}", tag = "Chat models",
-    params(("model_config" = Uuid, Path)), responses((status = 204), (status = 404, body = api::Response)), security(("session" = [])))]
+    params(("model_config" = Uuid, Path)), responses((status = 204), (status = 404, body = api::Response)))]
 pub async fn delete_model_config(
     State(state): State<AppState>,
     caller: Caller,
@@ -254,13 +237,13 @@ pub async fn delete_model_config(
 ) -> ApiResult<StatusCode> {
     admin(&caller)?;
     let id = parse_uuid(&raw)?;
-    state.store.delete_model_config(id).await.map_err(not_found("Model config not found."))?;
+    state.store.delete_model_config(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The catalogue: every provider kind that has enabled models, whether it can be called now.
 #[utoipa::path(get, path = "/api/experimental/chats/models", tag = "Chat models",
-    responses((status = 200, body = api::ChatModelsResponse)), security(("session" = [])))]
+    responses((status = 200, body = api::ChatModelsResponse)))]
 pub async fn list_models(
     State(state): State<AppState>,
     _caller: Caller,
@@ -276,7 +259,7 @@ pub async fn list_models(
     for kind in kinds {
         let models: Vec<_> = configs.iter().filter(|c| c.provider == kind).collect();
         let availability = match models.first() {
-            Some(m) => provider_for(&state, m).await.map(drop),
+            Some(m) => state.providers.provider_for(&state.store, m).await.map(drop),
             None => Ok(()),
         };
         providers.push(api::ChatModelProvider {
@@ -295,4 +278,14 @@ pub async fn list_models(
         });
     }
     Ok(Json(api::ChatModelsResponse { providers }))
+}
+
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_providers, create_provider))
+        .routes(routes!(update_provider, delete_provider))
+        .routes(routes!(list_model_configs, create_model_config))
+        .routes(routes!(update_model_config, delete_model_config))
+        .routes(routes!(list_models))
 }

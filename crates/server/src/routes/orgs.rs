@@ -3,18 +3,20 @@
 use super::{find_organization, find_user};
 use crate::auth::Caller;
 use crate::authz::{Action, Object, allowed, authorize};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Json, Path};
 use crate::state::AppState;
 use crate::{validate, wire};
 use axum::extract::State;
 use axum::http::StatusCode;
 use tollgate_api_types as api;
-use tollgate_store::{NewOrganization, StoreError};
+use tollgate_store::NewOrganization;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 #[utoipa::path(get, path = "/api/v2/organizations", tag = "Organizations",
-    responses((status = 200, body = Vec<api::Organization>)), security(("session" = [])))]
+    responses((status = 200, body = Vec<api::Organization>)))]
 pub async fn list_organizations(
     State(state): State<AppState>,
     caller: Caller,
@@ -27,8 +29,7 @@ pub async fn list_organizations(
 
 #[utoipa::path(post, path = "/api/v2/organizations", tag = "Organizations",
     request_body = api::CreateOrganizationRequest,
-    responses((status = 201, body = api::Organization), (status = 409, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 201, body = api::Organization), (status = 409, body = api::Response)))]
 pub async fn create_organization(
     State(state): State<AppState>,
     caller: Caller,
@@ -53,18 +54,13 @@ pub async fn create_organization(
         created_at: now,
         updated_at: now,
     };
-    let org = state.store.create_organization(org).await.map_err(|e| match e {
-        StoreError::Conflict(_) => {
-            ApiError::conflict("Organization already exists with that name.")
-        }
-        other => other.into(),
-    })?;
+    let org = state.store.create_organization(org).await?;
     Ok((StatusCode::CREATED, Json(wire::organization(&org))))
 }
 
 #[utoipa::path(get, path = "/api/v2/organizations/{organization}", tag = "Organizations",
     params(("organization" = String, Path, description = "An id or a name")),
-    responses((status = 200, body = api::Organization)), security(("session" = [])))]
+    responses((status = 200, body = api::Organization)))]
 pub async fn get_organization(
     State(state): State<AppState>,
     caller: Caller,
@@ -77,7 +73,7 @@ pub async fn get_organization(
 
 #[utoipa::path(post, path = "/api/v2/organizations/{organization}/members/{user}",
     tag = "Organizations", params(("organization" = String, Path), ("user" = String, Path)),
-    responses((status = 200, body = api::OrganizationMember)), security(("session" = [])))]
+    responses((status = 200, body = api::OrganizationMember)))]
 pub async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,7 +99,7 @@ pub async fn add_member(
 
 #[utoipa::path(delete, path = "/api/v2/organizations/{organization}/members/{user}",
     tag = "Organizations", params(("organization" = String, Path), ("user" = String, Path)),
-    responses((status = 204)), security(("session" = [])))]
+    responses((status = 204)))]
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -116,11 +112,14 @@ pub async fn remove_member(
         Object::OrganizationMember { organization: org.id },
     )?;
     let user = find_user(&state, &caller, &raw_user).await?;
-    state.store.remove_organization_member(org.id, user.id).await.map_err(|e| match e {
-        StoreError::NotFound(_) => {
-            ApiError::not_found("User is not a member of this organization.")
-        }
-        other => other.into(),
-    })?;
+    state.store.remove_organization_member(org.id, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_organizations, create_organization))
+        .routes(routes!(get_organization))
+        .routes(routes!(add_member, remove_member))
 }

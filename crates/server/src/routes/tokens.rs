@@ -11,14 +11,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Duration;
 use tollgate_api_types as api;
-use tollgate_store::StoreError;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::days(30);
 const MAX_TOKEN_LIFETIME: Duration = Duration::days(365);
 
 #[utoipa::path(post, path = "/api/v2/users/{user}/keys", tag = "API keys",
-    params(("user" = String, Path)), responses((status = 201, body = api::GenerateApiKeyResponse)),
-    security(("session" = [])))]
+    params(("user" = String, Path)), responses((status = 201, body = api::GenerateApiKeyResponse)))]
 pub async fn create_session_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -33,8 +33,7 @@ pub async fn create_session_key(
 
 #[utoipa::path(post, path = "/api/v2/users/{user}/keys/tokens", tag = "API keys",
     params(("user" = String, Path)), request_body = api::CreateTokenRequest,
-    responses((status = 201, body = api::GenerateApiKeyResponse), (status = 409, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 201, body = api::GenerateApiKeyResponse), (status = 409, body = api::Response)))]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,12 +49,7 @@ pub async fn create_token(
     validate::text("token_name", name, 64)?;
     let lifetime = token_lifetime(req.lifetime)?;
     let token = mint_token(user.id, name, lifetime, &state);
-    state.store.create_api_token(token.record).await.map_err(|e| match e {
-        StoreError::Conflict(_) => {
-            ApiError::conflict(format!("A token with name {name:?} already exists."))
-        }
-        other => other.into(),
-    })?;
+    state.store.create_api_token(token.record).await.map_err(|e| ApiError::named(e, name))?;
     Ok((StatusCode::CREATED, Json(api::GenerateApiKeyResponse { key: token.key })))
 }
 
@@ -73,8 +67,7 @@ fn token_lifetime(nanos: Option<i64>) -> ApiResult<Duration> {
 }
 
 #[utoipa::path(get, path = "/api/v2/users/{user}/keys/tokens", tag = "API keys",
-    params(("user" = String, Path)), responses((status = 200, body = Vec<api::ApiKey>)),
-    security(("session" = [])))]
+    params(("user" = String, Path)), responses((status = 200, body = Vec<api::ApiKey>)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
@@ -87,8 +80,7 @@ pub async fn list_tokens(
 }
 
 #[utoipa::path(delete, path = "/api/v2/users/{user}/keys/{id}", tag = "API keys",
-    params(("user" = String, Path), ("id" = String, Path)), responses((status = 204)),
-    security(("session" = [])))]
+    params(("user" = String, Path), ("id" = String, Path)), responses((status = 204)))]
 pub async fn delete_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -103,4 +95,12 @@ pub async fn delete_token(
     }
     state.store.delete_api_token(&id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_session_key))
+        .routes(routes!(create_token, list_tokens))
+        .routes(routes!(delete_token))
 }

@@ -12,11 +12,13 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use tollgate_api_types as api;
 use tollgate_core::Role;
-use tollgate_store::{NewOrganization, NewUser, StoreError, UserQuery};
+use tollgate_store::{NewOrganization, NewUser, StoreError, Unique, UserQuery};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 #[utoipa::path(get, path = "/api/v2/users/first", tag = "Users",
-    responses((status = 200, body = api::Response), (status = 404, body = api::Response)))]
+    responses((status = 200, body = api::Response), (status = 404, body = api::Response)), security(()))]
 pub async fn check_first_user(State(state): State<AppState>) -> ApiResult<Json<api::Response>> {
     if state.store.has_any_user().await? {
         Ok(Json(api::Response {
@@ -31,7 +33,7 @@ pub async fn check_first_user(State(state): State<AppState>) -> ApiResult<Json<a
 
 #[utoipa::path(post, path = "/api/v2/users/first", tag = "Users",
     request_body = api::CreateFirstUserRequest,
-    responses((status = 201, body = api::CreateFirstUserResponse), (status = 409, body = api::Response)))]
+    responses((status = 201, body = api::CreateFirstUserResponse), (status = 409, body = api::Response)), security(()))]
 pub async fn create_first_user(
     State(state): State<AppState>,
     Json(req): Json<api::CreateFirstUserRequest>,
@@ -42,7 +44,7 @@ pub async fn create_first_user(
     let name = req.name.unwrap_or_default();
     validate::text("name", &name, 128)?;
     if state.store.has_any_user().await? {
-        return Err(first_user_exists());
+        return Err(StoreError::Conflict(Unique::FirstUser).into());
     }
     let now = state.clock.now();
     let user = NewUser {
@@ -66,23 +68,16 @@ pub async fn create_first_user(
         created_at: now,
         updated_at: now,
     };
-    let (user, org) = state.store.create_first_user(user, org).await.map_err(|e| match e {
-        StoreError::Conflict(_) => first_user_exists(),
-        other => other.into(),
-    })?;
+    let (user, org) = state.store.create_first_user(user, org).await?;
     tracing::info!(user_id = %user.id, "first user created");
     let body = api::CreateFirstUserResponse { user_id: user.id, organization_id: org.id };
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-fn first_user_exists() -> ApiError {
-    ApiError::conflict("The initial user has already been created.")
-}
-
 #[utoipa::path(post, path = "/api/v2/users/login", tag = "Users",
     request_body = api::LoginWithPasswordRequest,
     responses((status = 201, body = api::LoginWithPasswordResponse), (status = 401, body = api::Response),
-        (status = 429, body = api::Response)))]
+        (status = 429, body = api::Response)), security(()))]
 pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<api::LoginWithPasswordRequest>,
@@ -111,7 +106,7 @@ pub async fn login(
 }
 
 #[utoipa::path(post, path = "/api/v2/users/logout", tag = "Users",
-    responses((status = 200, body = api::Response)), security(("session" = [])))]
+    responses((status = 200, body = api::Response)))]
 pub async fn logout(
     State(state): State<AppState>,
     caller: Caller,
@@ -121,8 +116,7 @@ pub async fn logout(
 }
 
 #[utoipa::path(post, path = "/api/v2/users", tag = "Users", request_body = api::CreateUserRequest,
-    responses((status = 201, body = api::User), (status = 409, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 201, body = api::User), (status = 409, body = api::Response)))]
 pub async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -166,13 +160,7 @@ pub async fn create_user(
             created_at: state.clock.now(),
         })
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(what) => {
-                ApiError::conflict(format!("A user with this {what} already exists."))
-            }
-            StoreError::NotFound(_) => ApiError::bad_request("Organization not found."),
-            other => other.into(),
-        })?;
+        .map_err(ApiError::in_body)?;
     Ok((StatusCode::CREATED, Json(wire::user(&user))))
 }
 
@@ -190,7 +178,7 @@ pub struct ListUsersParams {
 }
 
 #[utoipa::path(get, path = "/api/v2/users", tag = "Users", params(ListUsersParams),
-    responses((status = 200, body = api::GetUsersResponse)), security(("session" = [])))]
+    responses((status = 200, body = api::GetUsersResponse)))]
 pub async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
@@ -213,8 +201,7 @@ pub async fn list_users(
 
 #[utoipa::path(get, path = "/api/v2/users/{user}", tag = "Users",
     params(("user" = String, Path, description = "`me`, a user id or a username")),
-    responses((status = 200, body = api::User), (status = 404, body = api::Response)),
-    security(("session" = [])))]
+    responses((status = 200, body = api::User), (status = 404, body = api::Response)))]
 pub async fn get_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -226,8 +213,7 @@ pub async fn get_user(
 }
 
 #[utoipa::path(delete, path = "/api/v2/users/{user}", tag = "Users",
-    params(("user" = String, Path)), responses((status = 200, body = api::Response)),
-    security(("session" = [])))]
+    params(("user" = String, Path)), responses((status = 200, body = api::Response)))]
 pub async fn delete_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -238,13 +224,13 @@ pub async fn delete_user(
     if user.id == caller.id() {
         return Err(ApiError::bad_request("You cannot delete yourself."));
     }
-    state.store.delete_user(user.id).await?;
+    state.store.delete_user(user.id, state.clock.now()).await?;
     Ok(Json(api::Response { message: "User deleted.".into(), detail: None, validations: vec![] }))
 }
 
 #[utoipa::path(put, path = "/api/v2/users/{user}/roles", tag = "Users",
     params(("user" = String, Path)), request_body = api::UpdateRoles,
-    responses((status = 200, body = api::User)), security(("session" = [])))]
+    responses((status = 200, body = api::User)))]
 pub async fn update_roles(
     State(state): State<AppState>,
     caller: Caller,
@@ -266,4 +252,15 @@ pub async fn update_roles(
     roles.dedup();
     let updated = state.store.set_user_roles(user.id, &roles, state.clock.now()).await?;
     Ok(Json(wire::user(&updated)))
+}
+
+/// This module's routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(check_first_user, create_first_user))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(get_user, delete_user))
+        .routes(routes!(update_roles))
 }

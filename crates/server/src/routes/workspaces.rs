@@ -9,19 +9,21 @@ use crate::authz::{Action, Object, allowed, authorize};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
 use crate::state::AppState;
-use crate::{validate, workspace_build, workspace_wire};
+use crate::wire::workspaces as workspace_wire;
+use crate::{validate, workspace_build};
 use axum::extract::State;
 use axum::http::StatusCode;
 use tollgate_api_types as api;
-use tollgate_store::{self as store, NewWorkspace, StoreError};
+use tollgate_store::{self as store, NewWorkspace};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 #[utoipa::path(post, path = "/api/v2/users/{user}/workspaces", tag = "Workspaces",
     params(("user" = String, Path, description = "`me`, a user id or a username")),
     request_body = api::CreateWorkspaceRequest,
     responses((status = 201, body = api::Workspace), (status = 400, body = api::Response),
-        (status = 409, body = api::Response)),
-    security(("session" = [])))]
+        (status = 409, body = api::Response)))]
 pub async fn create_workspace(
     State(state): State<AppState>,
     caller: Caller,
@@ -43,15 +45,14 @@ pub async fn create_workspace(
         build,
     };
     let name = new.name.clone();
-    let created = state.store.create_workspace(new).await.map_err(|e| create_error(e, &name))?;
+    let created = state.store.create_workspace(new).await.map_err(|e| ApiError::named(e, &name))?;
     Ok((StatusCode::CREATED, Json(workspace_wire::workspace(&created))))
 }
 
 #[utoipa::path(get, path = "/api/v2/workspaces/{workspace}", tag = "Workspaces",
     params(("workspace" = Uuid, Path)),
     responses((status = 200, body = api::Workspace), (status = 403, body = api::Response),
-        (status = 404, body = api::Response)),
-    security(("session" = [])))]
+        (status = 404, body = api::Response)))]
 pub async fn get_workspace(
     State(state): State<AppState>,
     caller: Caller,
@@ -62,7 +63,7 @@ pub async fn get_workspace(
 }
 
 #[utoipa::path(get, path = "/api/v2/workspaces", tag = "Workspaces",
-    responses((status = 200, body = api::WorkspacesResponse)), security(("session" = [])))]
+    responses((status = 200, body = api::WorkspacesResponse)))]
 pub async fn list_workspaces(
     State(state): State<AppState>,
     caller: Caller,
@@ -165,18 +166,14 @@ fn has_nul(value: &serde_json::Value) -> bool {
     false
 }
 
-fn create_error(e: StoreError, name: &str) -> ApiError {
-    match e {
-        StoreError::Conflict("workspace name") => {
-            ApiError::conflict(format!("Workspace {name:?} already exists."))
-                .with_detail("The owner already has a workspace with this name.")
-        }
-        StoreError::Conflict("agent token") => ApiError::conflict(
-            "An agent with one of these tokens already exists.",
-        )
-        .with_detail(
-            "Each agent token may belong to one agent: apply the template again for new tokens.",
-        ),
-        other => other.into(),
-    }
+/// This module's routes. Creating a workspace accepts bodies up to `max_terraform_bytes`
+/// (Terraform states are routinely larger than the 1 MiB every other request is held to).
+pub fn router(max_terraform_bytes: usize) -> OpenApiRouter<AppState> {
+    let create = OpenApiRouter::new()
+        .routes(routes!(create_workspace))
+        .layer(axum::extract::DefaultBodyLimit::max(max_terraform_bytes));
+    OpenApiRouter::new()
+        .routes(routes!(list_workspaces))
+        .routes(routes!(get_workspace))
+        .merge(create)
 }

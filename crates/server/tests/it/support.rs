@@ -78,7 +78,7 @@ impl TestApp {
         Self::start_with(db, tweak).await
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
+    pub fn store(&self) -> &Arc<Store> {
         &self.db.store
     }
 

@@ -14,14 +14,14 @@
 mod cluster;
 mod pg;
 
-use crate::{SqliteStore, Store};
+use crate::Store;
 use std::sync::Arc;
 
 pub use pg::postgres;
 
 /// A fresh database and the store on it. Dropping it removes the database.
 pub struct TestDb {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     /// The database's URL, for tests that need raw access.
     pub url: String,
     /// Removes the database on drop.
@@ -44,7 +44,7 @@ impl std::fmt::Debug for TestDb {
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("create a temporary directory for the test database");
     let url = format!("sqlite://{}", dir.path().join("tollgate.db").display());
-    let store = SqliteStore::connect(&url).await.expect("open the SQLite test database");
+    let store = Store::connect(&url).await.expect("open the SQLite test database");
     TestDb { store: Arc::new(store), url, _guard: Guard::Sqlite { _dir: dir } }
 }
 

@@ -14,7 +14,7 @@ fn minute(i: i64) -> Time {
     june(10) + Duration::minutes(i)
 }
 
-async fn claim_oldest_pending_first(store: &dyn Store) {
+async fn claim_oldest_pending_first(store: &Store) {
     let w = world(store).await;
     assert_eq!(store.claim_chat("w1", minute(0)).await.unwrap(), None);
     let idle = answered_chat(store, &w, june(2)).await;
@@ -30,7 +30,7 @@ async fn claim_oldest_pending_first(store: &dyn Store) {
     assert_eq!(status(store, idle.id).await, ChatStatus::Waiting);
 }
 
-async fn heartbeat_and_stale_requeue(store: &dyn Store) {
+async fn heartbeat_and_stale_requeue(store: &Store) {
     let w = world(store).await;
     let a = pending_chat(store, &w, "a", june(2)).await;
     let b = pending_chat(store, &w, "b", june(3)).await;
@@ -55,7 +55,7 @@ async fn heartbeat_and_stale_requeue(store: &dyn Store) {
     assert_eq!(store.requeue_stale_chats(minute(3), minute(9)).await.unwrap(), 0);
 }
 
-async fn finish_success_and_failure(store: &dyn Store) {
+async fn finish_success_and_failure(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "q", june(2)).await;
     store.claim_chat("w1", minute(0)).await.unwrap();
@@ -80,10 +80,10 @@ async fn finish_success_and_failure(store: &dyn Store) {
     assert_eq!(done.chat.last_error.as_deref(), Some("rate limited"));
     assert_eq!(done.message.expect("saved").total_cost, None, "unpriced");
     let missing = store.finish_run(Uuid::new_v4(), "w1", None, RunOutcome::Succeeded, minute(3));
-    assert!(matches!(missing.await, Err(StoreError::NotFound("chat"))));
+    assert!(matches!(missing.await, Err(StoreError::NotFound(Entity::Chat))));
 }
 
-async fn finish_after_losing_the_chat_saves_the_cost(store: &dyn Store) {
+async fn finish_after_losing_the_chat_saves_the_cost(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "q", june(2)).await;
     store.claim_chat("w1", minute(0)).await.unwrap();
@@ -111,7 +111,7 @@ async fn finish_after_losing_the_chat_saves_the_cost(store: &dyn Store) {
     assert_eq!(spent, Micros::new(1_000));
 }
 
-async fn finish_promotes_the_queue_in_order(store: &dyn Store) {
+async fn finish_promotes_the_queue_in_order(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "q", june(2)).await;
     store.claim_chat("w1", minute(0)).await.unwrap();
@@ -127,7 +127,7 @@ async fn finish_promotes_the_queue_in_order(store: &dyn Store) {
     assert_eq!(queue_texts(store, chat.id).await, ["b"]);
 }
 
-async fn finish_interrupted_run_with_queue(store: &dyn Store) {
+async fn finish_interrupted_run_with_queue(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "q", june(2)).await;
     store.claim_chat("w1", minute(0)).await.unwrap();
@@ -152,13 +152,13 @@ async fn finish_interrupted_run_with_queue(store: &dyn Store) {
     assert_eq!((done.chat.status, done.chat.last_error), (ChatStatus::Waiting, None));
 }
 
-async fn finish_rejects_another_chats_message(store: &dyn Store) {
+async fn finish_rejects_another_chats_message(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "q", june(2)).await;
     store.claim_chat("w1", minute(0)).await.unwrap();
     let wrong = Some(answer(Uuid::new_v4(), Some(1), minute(1)));
     let err = store.finish_run(chat.id, "w1", wrong, RunOutcome::Succeeded, minute(1)).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::MessageOfAnotherChat))), "{err:?}");
     assert_eq!(status(store, chat.id).await, ChatStatus::Running, "nothing changed");
 }
 
@@ -177,11 +177,14 @@ conformance!(
 async fn replicas_never_claim_a_chat_twice(db: &TestDb) {
     const CHATS: usize = 12;
     const WORKERS: usize = 8;
-    let replica_b = tollgate_store::connect(&db.url).await.expect("second replica");
-    let replicas: [Arc<dyn Store>; 2] = [db.store.clone(), replica_b];
-    let w = world(&*replicas[0]).await;
+    let replica_b = tollgate_store::Store::connect(&db.url)
+        .await
+        .map(std::sync::Arc::new)
+        .expect("second replica");
+    let replicas: [Arc<Store>; 2] = [db.store.clone(), replica_b];
+    let w = world(&replicas[0]).await;
     for i in 0..CHATS {
-        pending_chat(&*replicas[0], &w, "go", june(2) + Duration::seconds(i as i64)).await;
+        pending_chat(&replicas[0], &w, "go", june(2) + Duration::seconds(i as i64)).await;
     }
     let tasks = (0..WORKERS).map(|n| {
         let store = replicas[n % 2].clone();

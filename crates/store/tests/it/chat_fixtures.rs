@@ -13,7 +13,7 @@ pub struct World {
     pub model: ModelConfig,
 }
 
-pub async fn world(store: &dyn Store) -> World {
+pub async fn world(store: &Store) -> World {
     let org = org(store, "acme").await;
     let user = user(store, "ann", &[org]).await;
     let model = store.insert_model_config(new_model("claude", None), false).await.unwrap();
@@ -65,14 +65,14 @@ pub fn chat_in(w: &World, at: Time) -> NewChat {
 }
 
 /// A new `pending` chat whose first message says `first`.
-pub async fn pending_chat(store: &dyn Store, w: &World, first: &str, at: Time) -> Chat {
+pub async fn pending_chat(store: &Store, w: &World, first: &str, at: Time) -> Chat {
     let (chat, _) =
         store.create_chat_with_message(chat_in(w, at), user_msg(w, first, at)).await.unwrap();
     chat
 }
 
 /// A chat that a run answered: `waiting`, history [user, assistant].
-pub async fn answered_chat(store: &dyn Store, w: &World, at: Time) -> Chat {
+pub async fn answered_chat(store: &Store, w: &World, at: Time) -> Chat {
     let chat = pending_chat(store, w, "hello", at).await;
     let claimed = store.claim_chat("w1", at).await.unwrap().expect("a pending chat");
     assert_eq!(claimed.id, chat.id);
@@ -104,7 +104,7 @@ pub fn answer(chat: Uuid, micros: Option<i64>, at: Time) -> NewChatMessage {
 }
 
 /// The visible history's texts, oldest first.
-pub async fn history(store: &dyn Store, chat: Uuid) -> Vec<String> {
+pub async fn history(store: &Store, chat: Uuid) -> Vec<String> {
     let messages = store.messages_after(chat, 0).await.unwrap();
     messages.iter().map(message_text).collect()
 }
@@ -113,11 +113,11 @@ pub fn message_text(m: &ChatMessage) -> String {
     m.content[0]["text"].as_str().unwrap_or_default().to_owned()
 }
 
-pub async fn queue_texts(store: &dyn Store, chat: Uuid) -> Vec<String> {
+pub async fn queue_texts(store: &Store, chat: Uuid) -> Vec<String> {
     let queued = store.list_queued(chat).await.unwrap();
     queued.iter().map(|q| q.content[0]["text"].as_str().unwrap_or_default().to_owned()).collect()
 }
 
-pub async fn status(store: &dyn Store, chat: Uuid) -> ChatStatus {
+pub async fn status(store: &Store, chat: Uuid) -> ChatStatus {
     store.get_chat(chat).await.unwrap().expect("chat exists").status
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use tollgate_store::*;
 use uuid::Uuid;
 
-async fn create_chat_with_message(store: &dyn Store) {
+async fn create_chat_with_message(store: &Store) {
     let w = world(store).await;
     let new = NewChat { labels: json!({"team": "infra"}), ..chat_in(&w, june(2)) };
     let (chat, first) = store
@@ -30,30 +30,30 @@ async fn create_chat_with_message(store: &dyn Store) {
     assert_eq!(store.get_chat(Uuid::new_v4()).await.unwrap(), None);
 }
 
-async fn create_chat_errors_write_nothing(store: &dyn Store) {
+async fn create_chat_errors_write_nothing(store: &Store) {
     let w = world(store).await;
     let first = user_msg(&w, "hi", june(2));
     let cases = [
-        (NewChat { owner_id: Uuid::new_v4(), ..chat_in(&w, june(2)) }, "user"),
-        (NewChat { organization_id: Uuid::new_v4(), ..chat_in(&w, june(2)) }, "organization"),
-        (NewChat { parent_chat_id: Some(Uuid::new_v4()), ..chat_in(&w, june(2)) }, "chat"),
+        (NewChat { owner_id: Uuid::new_v4(), ..chat_in(&w, june(2)) }, Entity::User),
+        (NewChat { organization_id: Uuid::new_v4(), ..chat_in(&w, june(2)) }, Entity::Organization),
+        (NewChat { parent_chat_id: Some(Uuid::new_v4()), ..chat_in(&w, june(2)) }, Entity::Chat),
     ];
     for (chat, what) in cases {
         let err = store.create_chat_with_message(chat.clone(), first.clone()).await;
-        assert!(matches!(err, Err(StoreError::NotFound(w)) if w == what), "{what}: {err:?}");
+        assert!(matches!(err, Err(StoreError::NotFound(w)) if w == what), "{what:?}: {err:?}");
         assert_eq!(store.get_chat(chat.id).await.unwrap(), None);
     }
     let stranger = UserMessage { created_by: Uuid::new_v4(), ..first.clone() };
     let chat = chat_in(&w, june(2));
     let err = store.create_chat_with_message(chat.clone(), stranger).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     assert_eq!(store.get_chat(chat.id).await.unwrap(), None, "one transaction");
     let bad_labels = NewChat { labels: json!(["x"]), ..chat_in(&w, june(2)) };
     let err = store.create_chat_with_message(bad_labels, first).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::LabelsNotObject))), "{err:?}");
 }
 
-async fn sub_agent_chats_share_the_root(store: &dyn Store) {
+async fn sub_agent_chats_share_the_root(store: &Store) {
     let w = world(store).await;
     let root = pending_chat(store, &w, "root", june(2)).await;
     let child_new = NewChat { parent_chat_id: Some(root.id), ..chat_in(&w, june(3)) };
@@ -67,7 +67,7 @@ async fn sub_agent_chats_share_the_root(store: &dyn Store) {
     assert_eq!(grandchild.root_chat_id, Some(root.id), "the parent's root, not the parent");
 }
 
-async fn list_and_update_chats(store: &dyn Store) {
+async fn list_and_update_chats(store: &Store) {
     let w = world(store).await;
     let other = user(store, "bob", &[w.org]).await;
     let a = pending_chat(store, &w, "a", june(2)).await;
@@ -86,16 +86,13 @@ async fn list_and_update_chats(store: &dyn Store) {
     assert_eq!(ids(store.list_chats(w.user, true, 50, 0).await.unwrap()), [b.id]);
     assert_eq!(ids(store.list_chats(w.user, false, 50, 0).await.unwrap()), [a.id, c.id]);
     let err = store.update_chat(b.id, None, Some(true), june(7)).await;
-    assert!(
-        matches!(&err, Err(StoreError::Invalid(m)) if m == "Chat is already archived."),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Err(StoreError::Rejected(Rule::AlreadyArchived))), "{err:?}");
     assert!(!store.update_chat(b.id, None, Some(false), june(7)).await.unwrap().archived);
     let err = store.update_chat(Uuid::new_v4(), None, None, june(7)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("chat"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Chat))), "{err:?}");
 }
 
-async fn message_pages(store: &dyn Store) {
+async fn message_pages(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "m0", june(2)).await;
     store.interrupt_chat(chat.id, june(2)).await.unwrap();
@@ -117,12 +114,12 @@ async fn message_pages(store: &dyn Store) {
     let after = store.messages_after(chat.id, all[2].id).await.unwrap();
     assert_eq!(texts(&after), ["m3", "m4"], "oldest first");
     let err = store.list_messages(chat.id, None, 0).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::PageSizeNotPositive))), "{err:?}");
     let (none, more) = store.list_messages(Uuid::new_v4(), None, 10).await.unwrap();
     assert!(none.is_empty() && !more);
 }
 
-async fn title_calls_are_hidden_but_spent(store: &dyn Store) {
+async fn title_calls_are_hidden_but_spent(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "hello", june(2)).await;
     let call = answer(chat.id, Some(1_500), june(3));
@@ -135,10 +132,10 @@ async fn title_calls_are_hidden_but_spent(store: &dyn Store) {
     let spent = store.spend(w.user, tollgate_core::SpendScope::AllOrganizations, june_bounds());
     assert_eq!(spent.await.unwrap(), tollgate_core::Micros::new(1_500), "its cost is spend");
     let err = store.record_title(Uuid::new_v4(), "x", answer(chat.id, None, june(3))).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_) | StoreError::NotFound(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::MessageOfAnotherChat))), "{err:?}");
     let missing = Uuid::new_v4();
     let err = store.record_title(missing, "x", answer(missing, None, june(3))).await;
-    assert!(matches!(err, Err(StoreError::NotFound("chat"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Chat))), "{err:?}");
 }
 
 conformance!(

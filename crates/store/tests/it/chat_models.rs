@@ -19,7 +19,7 @@ fn provider(kind: &str, key: Option<&[u8]>) -> Provider {
     }
 }
 
-async fn providers_crud(store: &dyn Store) {
+async fn providers_crud(store: &Store) {
     let openai = store.create_provider(provider("openai", Some(b"sealed-key"))).await.unwrap();
     let anthropic = store.create_provider(provider("anthropic", None)).await.unwrap();
     assert_eq!(openai.api_key_ciphertext.as_deref(), Some(&b"sealed-key"[..]));
@@ -51,20 +51,20 @@ async fn providers_crud(store: &dyn Store) {
     store.delete_provider(anthropic.id).await.unwrap();
     assert_eq!(store.list_providers().await.unwrap().len(), 1);
     let err = store.delete_provider(anthropic.id).await;
-    assert!(matches!(err, Err(StoreError::NotFound("provider"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Provider))), "{err:?}");
     let err = store.update_provider(anthropic.id, ProviderPatch::default(), june(4)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("provider"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Provider))), "{err:?}");
 }
 
-async fn provider_conflict_and_secrecy(store: &dyn Store) {
+async fn provider_conflict_and_secrecy(store: &Store) {
     store.create_provider(provider("openai", Some(b"top-secret-bytes"))).await.unwrap();
     let err = store.create_provider(provider("openai", Some(b"top-secret-bytes"))).await;
-    assert!(matches!(err, Err(StoreError::Conflict("provider"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::Provider))), "{err:?}");
     let shown = format!("{err:?} {:?}", store.get_provider_by_kind("openai").await.unwrap());
     assert!(!shown.contains("top-secret") && !shown.contains("116, 111, 112"), "{shown}");
 }
 
-async fn first_model_is_default(store: &dyn Store) {
+async fn first_model_is_default(store: &Store) {
     assert_eq!(store.default_model_config().await.unwrap(), None);
     let first = store.insert_model_config(new_model("a", None), false).await.unwrap();
     assert!(first.is_default, "the first config ever becomes the default");
@@ -87,10 +87,10 @@ async fn first_model_is_default(store: &dyn Store) {
     assert!(err.is_ok(), "names need not be unique: {err:?}");
     let dup = NewModelConfig { id: first.id, ..new_model("z", None) };
     let err = store.insert_model_config(dup, false).await;
-    assert!(matches!(err, Err(StoreError::Conflict("model config"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::Id))), "{err:?}");
 }
 
-async fn switching_the_default(store: &dyn Store) {
+async fn switching_the_default(store: &Store) {
     let a = store.insert_model_config(new_model("a", None), false).await.unwrap();
     let b = store.insert_model_config(new_model("b", None), false).await.unwrap();
     let patch = ModelConfigPatch { is_default: Some(true), ..ModelConfigPatch::default() };
@@ -104,10 +104,10 @@ async fn switching_the_default(store: &dyn Store) {
     store.update_model_config(b.id, off, june(6)).await.unwrap();
     assert_eq!(store.default_model_config().await.unwrap(), None);
     let err = store.update_model_config(Uuid::new_v4(), ModelConfigPatch::default(), june(6)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("model config"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::ModelConfig))), "{err:?}");
 }
 
-async fn model_fields_and_prices(store: &dyn Store) {
+async fn model_fields_and_prices(store: &Store) {
     let priced = Prices { cache_read: Some(price("0.3")), ..prices("3", "15.75") };
     let m = store.insert_model_config(new_model("m", Some(priced)), false).await.unwrap();
     assert_eq!(m.prices, Some(priced));
@@ -139,7 +139,7 @@ async fn model_fields_and_prices(store: &dyn Store) {
     assert_eq!(store.get_model_config(m.id).await.unwrap(), Some(m));
 }
 
-async fn enabled_only_and_order(store: &dyn Store) {
+async fn enabled_only_and_order(store: &Store) {
     let mut b = new_model("b", None);
     b.provider = "openai".into();
     let mut off = new_model("a", None);
@@ -152,7 +152,7 @@ async fn enabled_only_and_order(store: &dyn Store) {
     assert_eq!(names(store.list_model_configs(true).await.unwrap()), ["c", "b"]);
 }
 
-async fn delete_model_keeps_costs(store: &dyn Store) {
+async fn delete_model_keeps_costs(store: &Store) {
     let w = world(store).await;
     let chat = answered_chat(store, &w, june(10)).await;
     let spent = store.spend(w.user, tollgate_core::SpendScope::AllOrganizations, june_bounds());
@@ -167,7 +167,7 @@ async fn delete_model_keeps_costs(store: &dyn Store) {
     let spent = store.spend(w.user, tollgate_core::SpendScope::AllOrganizations, june_bounds());
     assert_eq!(spent.await.unwrap(), Micros::new(7), "the ledger keeps its rows");
     let err = store.delete_model_config(w.model.id).await;
-    assert!(matches!(err, Err(StoreError::NotFound("model config"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::ModelConfig))), "{err:?}");
 }
 
 conformance!(

@@ -11,11 +11,11 @@ fn minute(i: i64) -> Time {
     june(10) + Duration::minutes(i)
 }
 
-async fn send(store: &dyn Store, w: &World, chat: Uuid, s: &str) -> SendOutcome {
+async fn send(store: &Store, w: &World, chat: Uuid, s: &str) -> SendOutcome {
     store.send_message(chat, user_msg(w, s, minute(1))).await.unwrap()
 }
 
-async fn send_to_idle_chat_is_sent(store: &dyn Store) {
+async fn send_to_idle_chat_is_sent(store: &Store) {
     let w = world(store).await;
     let chat = answered_chat(store, &w, june(10)).await;
     assert_eq!(chat.status, ChatStatus::Waiting);
@@ -37,10 +37,10 @@ async fn send_to_idle_chat_is_sent(store: &dyn Store) {
     let chat = store.get_chat(chat.id).await.unwrap().expect("chat");
     assert_eq!((chat.status, chat.last_error), (ChatStatus::Pending, None));
     let missing = store.send_message(Uuid::new_v4(), user_msg(&w, "x", minute(1))).await;
-    assert!(matches!(missing, Err(StoreError::NotFound("chat"))), "{missing:?}");
+    assert!(matches!(missing, Err(StoreError::NotFound(Entity::Chat))), "{missing:?}");
 }
 
-async fn send_to_busy_chat_is_queued(store: &dyn Store) {
+async fn send_to_busy_chat_is_queued(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "first", june(10)).await;
     let SendOutcome::Queued(q) = send(store, &w, chat.id, "while pending").await else {
@@ -57,7 +57,7 @@ async fn send_to_busy_chat_is_queued(store: &dyn Store) {
     assert_eq!(status(store, chat.id).await, ChatStatus::Running, "the run goes on");
 }
 
-async fn queue_holds_at_most_twenty(store: &dyn Store) {
+async fn queue_holds_at_most_twenty(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "first", june(10)).await;
     for i in 0..MAX_QUEUED_MESSAGES {
@@ -65,7 +65,7 @@ async fn queue_holds_at_most_twenty(store: &dyn Store) {
         assert!(matches!(sent, SendOutcome::Queued(_)), "{i}: {sent:?}");
     }
     let err = store.send_message(chat.id, user_msg(&w, "q20", minute(1))).await;
-    assert!(matches!(&err, Err(StoreError::Invalid(m)) if m == "queue full"), "{err:?}");
+    assert!(matches!(&err, Err(StoreError::Rejected(Rule::QueueFull))), "{err:?}");
     let queued = store.list_queued(chat.id).await.unwrap();
     assert_eq!(queued.len(), 20, "nothing written");
     assert!(queued.windows(2).all(|p| p[0].id < p[1].id), "oldest first");
@@ -77,7 +77,7 @@ async fn queue_holds_at_most_twenty(store: &dyn Store) {
     assert_eq!(history(store, chat.id).await, ["first", "q0"]);
 }
 
-async fn idle_chat_with_queue_promotes_its_head_first(store: &dyn Store) {
+async fn idle_chat_with_queue_promotes_its_head_first(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "first", june(10)).await;
     send(store, &w, chat.id, "a").await;
@@ -93,7 +93,7 @@ async fn idle_chat_with_queue_promotes_its_head_first(store: &dyn Store) {
     assert_eq!(status(store, chat.id).await, ChatStatus::Pending);
 }
 
-async fn edit_soft_deletes_the_rest(store: &dyn Store) {
+async fn edit_soft_deletes_the_rest(store: &Store) {
     let w = world(store).await;
     let chat = answered_chat(store, &w, june(10)).await;
     send(store, &w, chat.id, "second").await;
@@ -121,29 +121,26 @@ async fn edit_soft_deletes_the_rest(store: &dyn Store) {
     assert_eq!(spent, Micros::new(7));
 }
 
-async fn edit_errors(store: &dyn Store) {
+async fn edit_errors(store: &Store) {
     let w = world(store).await;
     let chat = answered_chat(store, &w, june(10)).await;
     let messages = store.messages_after(chat.id, 0).await.unwrap();
     let edit = |id| store.edit_message(chat.id, id, user_msg(&w, "x", minute(1)));
     let err = edit(messages[1].id).await;
-    assert!(
-        matches!(&err, Err(StoreError::Invalid(m)) if m == "Only user messages can be edited."),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Err(StoreError::Rejected(Rule::OnlyUserMessagesEditable))), "{err:?}");
     let err = edit(messages[1].id + 1000).await;
-    assert!(matches!(err, Err(StoreError::NotFound("chat message"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::ChatMessage))), "{err:?}");
     let other = answered_chat(store, &w, june(11)).await;
     let foreign = store.messages_after(other.id, 0).await.unwrap()[0].id;
     let err = edit(foreign).await;
-    assert!(matches!(err, Err(StoreError::NotFound("chat message"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::ChatMessage))), "{err:?}");
     edit(messages[0].id).await.unwrap();
     let err = edit(messages[0].id).await;
-    assert!(matches!(err, Err(StoreError::NotFound("chat message"))), "soft-deleted: {err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::ChatMessage))), "soft-deleted: {err:?}");
     assert_eq!(history(store, chat.id).await, ["x"], "failed edits wrote nothing");
 }
 
-async fn promote_and_delete_queued(store: &dyn Store) {
+async fn promote_and_delete_queued(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "first", june(10)).await;
     for s in ["a", "b", "c"] {
@@ -152,7 +149,7 @@ async fn promote_and_delete_queued(store: &dyn Store) {
     let queued = store.list_queued(chat.id).await.unwrap();
     store.delete_queued(chat.id, queued[0].id).await.unwrap();
     let err = store.delete_queued(chat.id, queued[0].id).await;
-    assert!(matches!(err, Err(StoreError::NotFound("queued message"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::QueuedMessage))), "{err:?}");
     let err = store.delete_queued(Uuid::new_v4(), queued[1].id).await;
     assert!(matches!(err, Err(StoreError::NotFound(_))), "another chat's: {err:?}");
     store.interrupt_chat(chat.id, minute(2)).await.unwrap();
@@ -163,10 +160,10 @@ async fn promote_and_delete_queued(store: &dyn Store) {
     assert_eq!(queue_texts(store, chat.id).await, ["b"]);
     assert_eq!(history(store, chat.id).await, ["first", "c"]);
     let err = store.promote_queued(chat.id, queued[2].id, minute(3)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("queued message"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::QueuedMessage))), "{err:?}");
 }
 
-async fn promote_while_running_runs_again(store: &dyn Store) {
+async fn promote_while_running_runs_again(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "first", june(10)).await;
     store.claim_chat("w1", minute(1)).await.unwrap();
@@ -185,7 +182,7 @@ async fn promote_while_running_runs_again(store: &dyn Store) {
     assert_eq!(done.unwrap().chat.status, ChatStatus::Waiting, "and only once");
 }
 
-async fn interrupt(store: &dyn Store) {
+async fn interrupt(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "first", june(10)).await;
     store.claim_chat("w1", minute(1)).await.unwrap();
@@ -196,7 +193,7 @@ async fn interrupt(store: &dyn Store) {
     let again = store.interrupt_chat(chat.id, minute(3)).await.unwrap();
     assert_eq!(again.status, ChatStatus::Waiting, "idempotent");
     let err = store.interrupt_chat(Uuid::new_v4(), minute(3)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("chat"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Chat))), "{err:?}");
 }
 
 conformance!(

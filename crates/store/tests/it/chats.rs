@@ -5,20 +5,20 @@ use tollgate_core::Micros;
 use tollgate_store::*;
 use uuid::Uuid;
 
-async fn chat_errors(store: &dyn Store) {
+async fn chat_errors(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let err = store.create_chat(new_chat(Uuid::new_v4(), org)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     let err = store.create_chat(new_chat(u, Uuid::new_v4())).await;
-    assert!(matches!(err, Err(StoreError::NotFound("organization"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Organization))), "{err:?}");
     let chat = new_chat(u, org);
     store.create_chat(chat.clone()).await.unwrap();
     let err = store.create_chat(chat).await;
-    assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::Id))), "{err:?}");
 }
 
-async fn message_ids_increase(store: &dyn Store) {
+async fn message_ids_increase(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let (a, b) = (chat(store, u, org).await, chat(store, u, org).await);
@@ -29,10 +29,10 @@ async fn message_ids_increase(store: &dyn Store) {
         last = id;
     }
     let err = store.append_chat_message(message(Uuid::new_v4(), None, june(2))).await;
-    assert!(matches!(err, Err(StoreError::NotFound("chat"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Chat))), "{err:?}");
 }
 
-async fn messages_reference_model_configs(store: &dyn Store) {
+async fn messages_reference_model_configs(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let config = NewModelConfig {
@@ -47,7 +47,7 @@ async fn messages_reference_model_configs(store: &dyn Store) {
     };
     store.insert_model_config(config.clone(), false).await.unwrap();
     let err = store.insert_model_config(config.clone(), false).await;
-    assert!(matches!(err, Err(StoreError::Conflict("model config"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::Id))), "{err:?}");
     let chat = NewChat { model_config_id: Some(config.id), ..new_chat(u, org) };
     store.create_chat(chat.clone()).await.unwrap();
     let msg = NewChatMessage {

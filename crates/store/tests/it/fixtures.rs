@@ -49,17 +49,17 @@ pub fn new_org(name: &str) -> Organization {
     }
 }
 
-pub async fn org(store: &dyn Store, name: &str) -> Uuid {
+pub async fn org(store: &Store, name: &str) -> Uuid {
     store.create_organization(new_org(name)).await.expect("create organization").id
 }
 
 /// A user who is a member of `orgs`.
-pub async fn user(store: &dyn Store, username: &str, orgs: &[Uuid]) -> Uuid {
+pub async fn user(store: &Store, username: &str, orgs: &[Uuid]) -> Uuid {
     let user = NewUser { organization_ids: orgs.to_vec(), ..new_user(username) };
     store.create_user(user).await.expect("create user").id
 }
 
-pub async fn group(store: &dyn Store, org: Uuid, name: &str) -> Uuid {
+pub async fn group(store: &Store, org: Uuid, name: &str) -> Uuid {
     let group = NewGroup {
         id: Uuid::new_v4(),
         organization_id: org,
@@ -71,14 +71,14 @@ pub async fn group(store: &dyn Store, org: Uuid, name: &str) -> Uuid {
     store.create_group(group).await.expect("create group").id
 }
 
-pub async fn add_members(store: &dyn Store, group: Uuid, users: &[Uuid]) {
+pub async fn add_members(store: &Store, group: Uuid, users: &[Uuid]) {
     let patch = GroupPatch { add_users: users.to_vec(), ..GroupPatch::default() };
     store.update_group(group, patch, june(2)).await.expect("add group members");
 }
 
 /// A group with `limit` dollars whose members are `users`.
 pub async fn limited_group(
-    store: &dyn Store,
+    store: &Store,
     org: Uuid,
     name: &str,
     limit: i64,
@@ -91,7 +91,7 @@ pub async fn limited_group(
 }
 
 #[allow(dead_code)]
-pub async fn enable(store: &dyn Store, default_dollars: i64, policy: GroupPolicy) {
+pub async fn enable(store: &Store, default_dollars: i64, policy: GroupPolicy) {
     let config = LimitConfig {
         enabled: true,
         default_limit: dollars(default_dollars),
@@ -116,7 +116,7 @@ pub fn new_chat(owner: Uuid, org: Uuid) -> NewChat {
     }
 }
 
-pub async fn chat(store: &dyn Store, owner: Uuid, org: Uuid) -> Uuid {
+pub async fn chat(store: &Store, owner: Uuid, org: Uuid) -> Uuid {
     let chat = new_chat(owner, org);
     store.create_chat(chat.clone()).await.expect("create chat");
     chat.id
@@ -142,7 +142,7 @@ pub fn message(chat: Uuid, cost: Option<Micros>, created_at: Time) -> NewChatMes
 }
 
 /// Appends an assistant message costing `dollars` in June 2025.
-pub async fn spend_dollars(store: &dyn Store, chat: Uuid, dollars_spent: i64) {
+pub async fn spend_dollars(store: &Store, chat: Uuid, dollars_spent: i64) {
     store
         .append_chat_message(message(chat, Some(dollars(dollars_spent)), june(10)))
         .await

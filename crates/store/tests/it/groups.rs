@@ -9,7 +9,7 @@ fn ids(group: &Group) -> Vec<Uuid> {
     group.members.iter().map(|m| m.id).collect()
 }
 
-async fn create_and_get_group(store: &dyn Store) {
+async fn create_and_get_group(store: &Store) {
     let org = org(store, "acme").await;
     let new = NewGroup {
         id: Uuid::new_v4(),
@@ -34,7 +34,7 @@ async fn create_and_get_group(store: &dyn Store) {
     assert!(store.get_group(Uuid::new_v4()).await.unwrap().is_none());
 }
 
-async fn group_names_conflict_within_the_organization(store: &dyn Store) {
+async fn group_names_conflict_within_the_organization(store: &Store) {
     let a = org(store, "a").await;
     let b = org(store, "b").await;
     group(store, a, "devs").await;
@@ -48,17 +48,17 @@ async fn group_names_conflict_within_the_organization(store: &dyn Store) {
         created_at: june(1),
     };
     let err = store.create_group(dup.clone()).await;
-    assert!(matches!(err, Err(StoreError::Conflict("group name"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::GroupName))), "{err:?}");
     dup.name = "everyone".into();
     let err = store.create_group(dup.clone()).await;
-    assert!(matches!(err, Err(StoreError::Conflict("group name"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::GroupName))), "{err:?}");
     dup.organization_id = Uuid::new_v4();
     dup.name = "fresh".into();
     let err = store.create_group(dup).await;
-    assert!(matches!(err, Err(StoreError::NotFound("organization"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Organization))), "{err:?}");
 }
 
-async fn list_groups_everyone_first_then_by_name(store: &dyn Store) {
+async fn list_groups_everyone_first_then_by_name(store: &Store) {
     let org = org(store, "acme").await;
     let zeta = group(store, org, "zeta").await;
     let alpha = group(store, org, "Alpha").await;
@@ -69,12 +69,12 @@ async fn list_groups_everyone_first_then_by_name(store: &dyn Store) {
     assert!(!listed.contains(&other));
 }
 
-async fn org_with_group(store: &dyn Store) -> Uuid {
+async fn org_with_group(store: &Store) -> Uuid {
     let other = crate::fixtures::org(store, "other").await;
     group(store, other, "elsewhere").await
 }
 
-async fn patch_adds_removes_and_renames(store: &dyn Store) {
+async fn patch_adds_removes_and_renames(store: &Store) {
     let org = org(store, "acme").await;
     let (carl, anna, bob) = (
         user(store, "carl", &[org]).await,
@@ -99,7 +99,7 @@ async fn patch_adds_removes_and_renames(store: &dyn Store) {
     assert_eq!(store.get_group(g).await.unwrap(), Some(updated));
 }
 
-async fn invalid_patch_changes_nothing(store: &dyn Store) {
+async fn invalid_patch_changes_nothing(store: &Store) {
     let org = org(store, "acme").await;
     let (member, outsider) = (user(store, "in", &[org]).await, user(store, "out", &[]).await);
     let g = group(store, org, "team").await;
@@ -110,41 +110,41 @@ async fn invalid_patch_changes_nothing(store: &dyn Store) {
         ..GroupPatch::default()
     };
     let err = store.update_group(g, patch, june(3)).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::NotOrganizationMember))), "{err:?}");
     assert_eq!(store.get_group(g).await.unwrap(), Some(before.clone()), "nothing changed");
     let patch = GroupPatch { add_users: vec![member, Uuid::new_v4()], ..GroupPatch::default() };
     let err = store.update_group(g, patch, june(3)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     assert_eq!(store.get_group(g).await.unwrap(), Some(before));
     let err = store.update_group(Uuid::new_v4(), GroupPatch::default(), june(3)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("group"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Group))), "{err:?}");
 }
 
-async fn patch_rename_conflict(store: &dyn Store) {
+async fn patch_rename_conflict(store: &Store) {
     let org = org(store, "acme").await;
     group(store, org, "taken").await;
     let g = group(store, org, "mine").await;
     let patch = GroupPatch { name: Some("TAKEN".into()), ..GroupPatch::default() };
     let err = store.update_group(g, patch, june(3)).await;
-    assert!(matches!(err, Err(StoreError::Conflict("group name"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::GroupName))), "{err:?}");
 }
 
-async fn everyone_membership_is_implicit(store: &dyn Store) {
+async fn everyone_membership_is_implicit(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let patch = GroupPatch { add_users: vec![u], ..GroupPatch::default() };
     let err = store.update_group(org, patch, june(3)).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::EveryoneGroupMembers))), "{err:?}");
     let patch = GroupPatch { remove_users: vec![u], ..GroupPatch::default() };
     let err = store.update_group(org, patch, june(3)).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::EveryoneGroupMembers))), "{err:?}");
     let patch = GroupPatch { display_name: Some("All of us".into()), ..GroupPatch::default() };
     let everyone = store.update_group(org, patch, june(3)).await.unwrap();
     assert_eq!(everyone.display_name, "All of us");
     assert_eq!(ids(&everyone), vec![u]);
 }
 
-async fn delete_group_and_its_limit(store: &dyn Store) {
+async fn delete_group_and_its_limit(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let g = limited_group(store, org, "team", 5, &[u]).await;
@@ -152,9 +152,9 @@ async fn delete_group_and_its_limit(store: &dyn Store) {
     assert!(store.get_group(g).await.unwrap().is_none());
     assert!(store.list_group_limits().await.unwrap().is_empty(), "the limit goes with the group");
     let err = store.delete_group(g).await;
-    assert!(matches!(err, Err(StoreError::NotFound("group"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Group))), "{err:?}");
     let err = store.delete_group(org).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::EveryoneGroupDelete))), "{err:?}");
     assert!(store.get_group(org).await.unwrap().is_some());
 }
 

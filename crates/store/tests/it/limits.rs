@@ -5,7 +5,7 @@ use tollgate_core::{GroupPolicy, LimitConfig, Micros, Period, Prices};
 use tollgate_store::*;
 use uuid::Uuid;
 
-async fn config_is_seeded_disabled_and_updates(store: &dyn Store) {
+async fn config_is_seeded_disabled_and_updates(store: &Store) {
     let seeded = store.get_limit_config().await.unwrap();
     assert_eq!(seeded.config, LimitConfig::default());
     let config = LimitConfig {
@@ -19,10 +19,10 @@ async fn config_is_seeded_disabled_and_updates(store: &dyn Store) {
     assert_eq!(store.get_limit_config().await.unwrap(), updated);
     let negative = LimitConfig { default_limit: Micros::new(-1), ..config };
     let err = store.update_limit_config(negative, june(6)).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::NegativeAmount))), "{err:?}");
 }
 
-async fn user_override_upsert_replaces(store: &dyn Store) {
+async fn user_override_upsert_replaces(store: &Store) {
     let u = user(store, "ann", &[]).await;
     let first = store.upsert_user_limit(u, dollars(10), june(2)).await.unwrap();
     assert_eq!(
@@ -41,22 +41,22 @@ async fn user_override_upsert_replaces(store: &dyn Store) {
     assert_eq!(store.list_user_limits().await.unwrap(), vec![second]);
 }
 
-async fn user_override_errors(store: &dyn Store) {
+async fn user_override_errors(store: &Store) {
     let u = user(store, "ann", &[]).await;
     let err = store.upsert_user_limit(Uuid::new_v4(), dollars(1), june(2)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     let err = store.upsert_user_limit(u, Micros::ZERO, june(2)).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::LimitNotPositive))), "{err:?}");
     let err = store.delete_user_limit(u).await;
-    assert!(matches!(err, Err(StoreError::NotFound("override"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::UserLimitOverride))), "{err:?}");
     let err = store.delete_user_limit(Uuid::new_v4()).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     store.upsert_user_limit(u, dollars(1), june(2)).await.unwrap();
     store.delete_user_limit(u).await.unwrap();
     assert!(store.list_user_limits().await.unwrap().is_empty());
 }
 
-async fn user_limits_listed_by_username(store: &dyn Store) {
+async fn user_limits_listed_by_username(store: &Store) {
     for name in ["zed", "Amy", "bob"] {
         let u = user(store, name, &[]).await;
         store.upsert_user_limit(u, dollars(1), june(2)).await.unwrap();
@@ -66,7 +66,7 @@ async fn user_limits_listed_by_username(store: &dyn Store) {
     assert_eq!(names, ["Amy", "bob", "zed"]);
 }
 
-async fn group_limit_upsert_replaces(store: &dyn Store) {
+async fn group_limit_upsert_replaces(store: &Store) {
     let org = org(store, "acme").await;
     let (a, b) = (user(store, "a", &[org]).await, user(store, "b", &[org]).await);
     let g = group(store, org, "team").await;
@@ -95,23 +95,23 @@ async fn group_limit_upsert_replaces(store: &dyn Store) {
     assert_eq!(listed, vec![org, g], "by group name");
 }
 
-async fn group_limit_errors(store: &dyn Store) {
+async fn group_limit_errors(store: &Store) {
     let org = org(store, "acme").await;
     let g = group(store, org, "team").await;
     let err = store.upsert_group_limit(Uuid::new_v4(), dollars(1), june(2)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("group"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Group))), "{err:?}");
     let err = store.upsert_group_limit(g, Micros::new(-5), june(2)).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::LimitNotPositive))), "{err:?}");
     let err = store.delete_group_limit(g).await;
-    assert!(matches!(err, Err(StoreError::NotFound("override"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::GroupLimitOverride))), "{err:?}");
     let err = store.delete_group_limit(Uuid::new_v4()).await;
-    assert!(matches!(err, Err(StoreError::NotFound("group"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Group))), "{err:?}");
     store.upsert_group_limit(g, dollars(1), june(2)).await.unwrap();
     store.delete_group_limit(g).await.unwrap();
     assert!(store.list_group_limits().await.unwrap().is_empty());
 }
 
-async fn unpriced_models_are_counted(store: &dyn Store) {
+async fn unpriced_models_are_counted(store: &Store) {
     let price = |s: &str| Some(s.parse().expect("fixture price"));
     let configs = [
         (true, None),

@@ -1,4 +1,4 @@
-//! The store's conformance suite: every case is written once against `&dyn Store` and run on
+//! The store's conformance suite: every case is written once against `&Store` and run on
 //! both backends (`sqlite::*` and `postgres::*` tests). PostgreSQL comes from
 //! `TOLLGATE_TEST_DATABASE_URL` or a throw-away local cluster (see `tollgate_store::testing`).
 

@@ -4,7 +4,7 @@ use crate::fixtures::*;
 use tollgate_store::*;
 use uuid::Uuid;
 
-async fn organization_has_an_everyone_group(store: &dyn Store) {
+async fn organization_has_an_everyone_group(store: &Store) {
     let org = new_org("acme");
     let created = store.create_organization(org.clone()).await.unwrap();
     assert_eq!(created, org);
@@ -18,15 +18,15 @@ async fn organization_has_an_everyone_group(store: &dyn Store) {
     assert!(store.default_organization().await.unwrap().is_none());
 }
 
-async fn organization_names_conflict_case_insensitively(store: &dyn Store) {
+async fn organization_names_conflict_case_insensitively(store: &Store) {
     store.create_organization(new_org("acme")).await.unwrap();
     let err = store.create_organization(new_org("AcMe")).await;
-    assert!(matches!(err, Err(StoreError::Conflict("organization name"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::OrganizationName))), "{err:?}");
     assert!(store.get_organization(Uuid::new_v4()).await.unwrap().is_none());
     assert!(store.get_organization_by_name("nope").await.unwrap().is_none());
 }
 
-async fn list_organizations_by_name_and_member(store: &dyn Store) {
+async fn list_organizations_by_name_and_member(store: &Store) {
     let b = org(store, "beta").await;
     let a = org(store, "Alpha").await;
     let c = org(store, "gamma").await;
@@ -39,7 +39,7 @@ async fn list_organizations_by_name_and_member(store: &dyn Store) {
     assert_eq!(mine, vec![b, c]);
 }
 
-async fn membership_add_is_idempotent_and_remove_leaves_groups(store: &dyn Store) {
+async fn membership_add_is_idempotent_and_remove_leaves_groups(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[]).await;
     assert!(!store.is_organization_member(org, u).await.unwrap());
@@ -57,19 +57,19 @@ async fn membership_add_is_idempotent_and_remove_leaves_groups(store: &dyn Store
     assert!(store.get_group(team).await.unwrap().unwrap().members.is_empty());
     assert!(store.get_group(org).await.unwrap().unwrap().members.is_empty());
     let err = store.remove_organization_member(org, u).await;
-    assert!(matches!(err, Err(StoreError::NotFound("organization member"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::OrganizationMember))), "{err:?}");
 }
 
-async fn membership_errors(store: &dyn Store) {
+async fn membership_errors(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[]).await;
     let err = store.add_organization_member(Uuid::new_v4(), u, june(2)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("organization"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Organization))), "{err:?}");
     let err = store.add_organization_member(org, Uuid::new_v4(), june(2)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
 }
 
-async fn second_default_organization_conflicts(store: &dyn Store) {
+async fn second_default_organization_conflicts(store: &Store) {
     store.create_first_user(new_user("admin"), new_org("acme")).await.unwrap();
     let another = Organization { is_default: true, ..new_org("other") };
     let err = store.create_organization(another).await;

@@ -5,7 +5,7 @@ use tollgate_core::{EffectiveLimit, GroupPolicy, LimitConfig, LimitSource, Perio
 use tollgate_store::*;
 use uuid::Uuid;
 
-async fn disabled_config_is_unlimited(store: &dyn Store) {
+async fn disabled_config_is_unlimited(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     limited_group(store, org, "team", 5, &[u]).await;
@@ -16,22 +16,22 @@ async fn disabled_config_is_unlimited(store: &dyn Store) {
     assert_eq!(resolved, EffectiveLimit::unlimited(Period::Week));
 }
 
-async fn unknown_and_deleted_users_are_not_found(store: &dyn Store) {
+async fn unknown_and_deleted_users_are_not_found(store: &Store) {
     let err = store.resolve_limit(Uuid::new_v4(), None).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     enable(store, 100, GroupPolicy::Lowest).await;
     let u = user(store, "ann", &[]).await;
     store.upsert_user_limit(u, dollars(10), june(2)).await.unwrap();
-    store.delete_user(u).await.unwrap();
+    store.delete_user(u, june(20)).await.unwrap();
     let err = store.resolve_limit(u, None).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     assert!(store.list_user_limits().await.unwrap().is_empty(), "their limit is gone");
     // Deleted users are unknown even with limits disabled.
     store.update_limit_config(LimitConfig::default(), june(3)).await.unwrap();
-    assert!(matches!(store.resolve_limit(u, None).await, Err(StoreError::NotFound("user"))));
+    assert!(matches!(store.resolve_limit(u, None).await, Err(StoreError::NotFound(Entity::User))));
 }
 
-async fn default_when_no_group_matches(store: &dyn Store) {
+async fn default_when_no_group_matches(store: &Store) {
     enable(store, 100, GroupPolicy::Lowest).await;
     let (a, b) = (org(store, "a").await, org(store, "b").await);
     let u = user(store, "ann", &[a, b]).await;
@@ -46,7 +46,7 @@ async fn default_when_no_group_matches(store: &dyn Store) {
     assert_eq!(resolved, expected);
 }
 
-async fn highest_policy_picks_the_most_generous(store: &dyn Store) {
+async fn highest_policy_picks_the_most_generous(store: &Store) {
     enable(store, 100, GroupPolicy::Highest).await;
     let (a, b) = (org(store, "a").await, org(store, "b").await);
     let u = user(store, "ann", &[a, b]).await;
@@ -59,7 +59,7 @@ async fn highest_policy_picks_the_most_generous(store: &dyn Store) {
     assert_eq!((any.limit, any.group_id), (Some(dollars(50)), Some(bg)));
 }
 
-async fn ties_go_to_the_smallest_group_id(store: &dyn Store) {
+async fn ties_go_to_the_smallest_group_id(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let mut tied = vec![];
@@ -74,7 +74,7 @@ async fn ties_go_to_the_smallest_group_id(store: &dyn Store) {
     }
 }
 
-async fn everyone_group_limit_applies_to_members(store: &dyn Store) {
+async fn everyone_group_limit_applies_to_members(store: &Store) {
     enable(store, 100, GroupPolicy::Lowest).await;
     let (org, other) = (org(store, "acme").await, org(store, "other").await);
     let (member, outsider) = (user(store, "in", &[org]).await, user(store, "out", &[other]).await);
@@ -93,7 +93,7 @@ async fn everyone_group_limit_applies_to_members(store: &dyn Store) {
     assert_eq!(store.resolve_limit(member, None).await.unwrap().source, LimitSource::Default);
 }
 
-async fn removed_limits_stop_applying(store: &dyn Store) {
+async fn removed_limits_stop_applying(store: &Store) {
     enable(store, 100, GroupPolicy::Lowest).await;
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;

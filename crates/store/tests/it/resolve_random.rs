@@ -43,7 +43,7 @@ impl Model {
     }
 }
 
-async fn build(store: &dyn Store, rng: &mut StdRng) -> Model {
+async fn build(store: &Store, rng: &mut StdRng) -> Model {
     let mut model = Model::default();
     for i in 0..3 {
         let org = org(store, &format!("org{i}")).await;
@@ -65,7 +65,7 @@ async fn build(store: &dyn Store, rng: &mut StdRng) -> Model {
     model
 }
 
-async fn shuffle_limits(store: &dyn Store, model: &mut Model, rng: &mut StdRng) {
+async fn shuffle_limits(store: &Store, model: &mut Model, rng: &mut StdRng) {
     let choices = [1, 2, 3, 5].map(dollars);
     let groups: Vec<Uuid> = model.groups.keys().copied().collect();
     for group in groups {
@@ -88,7 +88,7 @@ async fn shuffle_limits(store: &dyn Store, model: &mut Model, rng: &mut StdRng) 
     }
 }
 
-async fn shuffle_members(store: &dyn Store, model: &mut Model, rng: &mut StdRng) {
+async fn shuffle_members(store: &Store, model: &mut Model, rng: &mut StdRng) {
     let groups: Vec<(Uuid, Uuid)> = model.groups.iter().map(|(g, (o, _))| (*g, *o)).collect();
     for (group, org) in groups.into_iter().filter(|(g, o)| g != o) {
         let candidates: Vec<Uuid> = model.org_members[&org].iter().copied().collect();
@@ -101,7 +101,7 @@ async fn shuffle_members(store: &dyn Store, model: &mut Model, rng: &mut StdRng)
     }
 }
 
-async fn shuffle_config(store: &dyn Store, rng: &mut StdRng) -> LimitConfig {
+async fn shuffle_config(store: &Store, rng: &mut StdRng) -> LimitConfig {
     let config = LimitConfig {
         enabled: rng.gen_bool(0.9),
         default_limit: Micros::new(rng.gen_range(0..10_000_000)),
@@ -112,7 +112,7 @@ async fn shuffle_config(store: &dyn Store, rng: &mut StdRng) -> LimitConfig {
     config
 }
 
-async fn sql_resolution_matches_core(store: &dyn Store) {
+async fn sql_resolution_matches_core(store: &Store) {
     let mut rng = StdRng::seed_from_u64(0x7011_6a7e);
     let mut model = build(store, &mut rng).await;
     for round in 0..ROUNDS {

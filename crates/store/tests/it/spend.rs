@@ -8,7 +8,7 @@ use tollgate_store::*;
 use uuid::Uuid;
 
 /// What the server does for a status: resolve, then sum the spend in the limit's scope.
-async fn status(store: &dyn Store, user: Uuid, org: Option<Uuid>) -> (EffectiveLimit, Micros) {
+async fn status(store: &Store, user: Uuid, org: Option<Uuid>) -> (EffectiveLimit, Micros) {
     let limit = store.resolve_limit(user, org).await.unwrap();
     let spent = store.spend(user, limit.spend_scope(org), june_bounds()).await.unwrap();
     (limit, spent)
@@ -26,7 +26,7 @@ struct Section5 {
 }
 
 /// Config on, default $100, month; user in orgs A and B and groups A1=$5, A2=$20, B=$50.
-async fn section5(store: &dyn Store) -> Section5 {
+async fn section5(store: &Store) -> Section5 {
     enable(store, 100, GroupPolicy::Lowest).await;
     let (a, b) = (org(store, "A").await, org(store, "B").await);
     let user = user(store, "user", &[a, b]).await;
@@ -36,7 +36,7 @@ async fn section5(store: &dyn Store) -> Section5 {
     Section5 { a, b, a1, user }
 }
 
-async fn section5_limits_per_organization(store: &dyn Store) {
+async fn section5_limits_per_organization(store: &Store) {
     let s = section5(store).await;
     let none_of_mine = org(store, "C").await;
     let for_a = store.resolve_limit(s.user, Some(s.a)).await.unwrap();
@@ -52,7 +52,7 @@ async fn section5_limits_per_organization(store: &dyn Store) {
     assert_eq!(no_org.group_id, Some(s.a1));
 }
 
-async fn section5_group_spend_is_per_organization(store: &dyn Store) {
+async fn section5_group_spend_is_per_organization(store: &Store) {
     let s = section5(store).await;
     // Another user in A1 and B spends $3 in an org-A chat.
     let other = user(store, "other", &[s.a, s.b]).await;
@@ -69,7 +69,7 @@ async fn section5_group_spend_is_per_organization(store: &dyn Store) {
     assert_eq!(scoped(s.a).await.unwrap(), dollars(3));
 }
 
-async fn section5_override_beats_group(store: &dyn Store) {
+async fn section5_override_beats_group(store: &Store) {
     let s = section5(store).await;
     store.upsert_user_limit(s.user, dollars(10), june(2)).await.unwrap();
     let for_a = store.resolve_limit(s.user, Some(s.a)).await.unwrap();
@@ -77,7 +77,7 @@ async fn section5_override_beats_group(store: &dyn Store) {
     assert_eq!(for_a.group_id, None);
 }
 
-async fn section5_override_counts_all_organizations(store: &dyn Store) {
+async fn section5_override_counts_all_organizations(store: &Store) {
     let s = section5(store).await;
     store.upsert_user_limit(s.user, dollars(10), june(2)).await.unwrap();
     let (in_a, in_b) = (chat(store, s.user, s.a).await, chat(store, s.user, s.b).await);
@@ -87,7 +87,7 @@ async fn section5_override_counts_all_organizations(store: &dyn Store) {
     assert_eq!((limit.limit, spent), (Some(dollars(10)), dollars(12)));
 }
 
-async fn section5_default_counts_all_organizations(store: &dyn Store) {
+async fn section5_default_counts_all_organizations(store: &Store) {
     enable(store, 100, GroupPolicy::Lowest).await;
     let (a, c) = (org(store, "A").await, org(store, "C").await);
     let user = user(store, "nogroups", &[a, c]).await;
@@ -98,7 +98,7 @@ async fn section5_default_counts_all_organizations(store: &dyn Store) {
     assert_eq!(spent, dollars(70));
 }
 
-async fn period_is_half_open(store: &dyn Store) {
+async fn period_is_half_open(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let chat = chat(store, u, org).await;
@@ -116,7 +116,7 @@ async fn period_is_half_open(store: &dyn Store) {
     assert_eq!(spent, Micros::new(11), "start counted, end not");
 }
 
-async fn unpriced_messages_do_not_count(store: &dyn Store) {
+async fn unpriced_messages_do_not_count(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let chat = chat(store, u, org).await;
@@ -133,7 +133,7 @@ async fn unpriced_messages_do_not_count(store: &dyn Store) {
     );
 }
 
-async fn only_owned_chats_count_every_role(store: &dyn Store) {
+async fn only_owned_chats_count_every_role(store: &Store) {
     let org = org(store, "acme").await;
     let (u, other) = (user(store, "ann", &[org]).await, user(store, "bob", &[org]).await);
     let mine = chat(store, u, org).await;
@@ -179,7 +179,7 @@ async fn sub_agent_archived_and_deleted_count(db: &TestDb) {
     assert_eq!(spent, Micros::new(15));
 }
 
-async fn spend_overflow_is_an_error(store: &dyn Store) {
+async fn spend_overflow_is_an_error(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let chat = chat(store, u, org).await;
@@ -188,15 +188,15 @@ async fn spend_overflow_is_an_error(store: &dyn Store) {
         store.append_chat_message(message(chat, Some(half), june(3))).await.unwrap();
     }
     let err = store.spend(u, SpendScope::AllOrganizations, june_bounds()).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Overflow)), "{err:?}");
 }
 
-async fn negative_cost_is_rejected(store: &dyn Store) {
+async fn negative_cost_is_rejected(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let chat = chat(store, u, org).await;
     let err = store.append_chat_message(message(chat, Some(Micros::new(-1)), june(3))).await;
-    assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Rejected(Rule::NegativeAmount))), "{err:?}");
 }
 
 conformance!(

@@ -16,7 +16,7 @@ fn token(id: &str, user: Uuid, name: &str, created_day: u32) -> ApiToken {
     }
 }
 
-async fn create_get_list_delete(store: &dyn Store) {
+async fn create_get_list_delete(store: &Store) {
     let u = user(store, "ann", &[]).await;
     let other = user(store, "bob", &[]).await;
     let first = store.create_api_token(token("tok1", u, "cli", 1)).await.unwrap();
@@ -35,26 +35,26 @@ async fn create_get_list_delete(store: &dyn Store) {
     store.delete_api_token("tok1").await.unwrap();
     assert!(store.get_api_token("tok1").await.unwrap().is_none());
     let err = store.delete_api_token("tok1").await;
-    assert!(matches!(err, Err(StoreError::NotFound("API key"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::ApiKey))), "{err:?}");
 }
 
-async fn token_errors(store: &dyn Store) {
+async fn token_errors(store: &Store) {
     let u = user(store, "ann", &[]).await;
     store.create_api_token(token("tok1", u, "cli", 1)).await.unwrap();
     let err = store.create_api_token(token("tok2", u, "cli", 2)).await;
-    assert!(matches!(err, Err(StoreError::Conflict("token name"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::TokenName))), "{err:?}");
     let err = store.create_api_token(token("tok3", Uuid::new_v4(), "x", 2)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     let err = store.create_api_token(token("tok1", u, "other", 2)).await;
-    assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::Id))), "{err:?}");
     let text = format!("{err:?}");
     assert!(!text.contains("0000tok1"), "no hash in errors: {text}");
 }
 
-async fn deleting_the_user_revokes_tokens(store: &dyn Store) {
+async fn deleting_the_user_revokes_tokens(store: &Store) {
     let u = user(store, "ann", &[]).await;
     store.create_api_token(token("tok1", u, "cli", 1)).await.unwrap();
-    store.delete_user(u).await.unwrap();
+    store.delete_user(u, june(20)).await.unwrap();
     assert!(store.get_api_token("tok1").await.unwrap().is_none());
 }
 

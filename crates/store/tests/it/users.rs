@@ -5,7 +5,7 @@ use tollgate_core::Role;
 use tollgate_store::*;
 use uuid::Uuid;
 
-async fn first_user_creates_org_and_membership(store: &dyn Store) {
+async fn first_user_creates_org_and_membership(store: &Store) {
     assert!(!store.has_any_user().await.unwrap());
     let user = NewUser { roles: vec![Role::Owner], ..new_user("admin") };
     let (created, org) = store.create_first_user(user.clone(), new_org("acme")).await.unwrap();
@@ -24,23 +24,23 @@ async fn first_user_creates_org_and_membership(store: &dyn Store) {
     assert_eq!(everyone.members.iter().map(|m| m.id).collect::<Vec<_>>(), vec![user.id]);
 }
 
-async fn second_first_user_conflicts_and_changes_nothing(store: &dyn Store) {
+async fn second_first_user_conflicts_and_changes_nothing(store: &Store) {
     store.create_first_user(new_user("admin"), new_org("acme")).await.unwrap();
     let second = store.create_first_user(new_user("other"), new_org("other-org")).await;
-    assert!(matches!(second, Err(StoreError::Conflict("first user"))), "{second:?}");
+    assert!(matches!(second, Err(StoreError::Conflict(Unique::FirstUser))), "{second:?}");
     assert!(store.get_user_by_username("other").await.unwrap().is_none());
     assert!(store.get_organization_by_name("other-org").await.unwrap().is_none());
 }
 
-async fn first_user_is_atomic(store: &dyn Store) {
+async fn first_user_is_atomic(store: &Store) {
     // A taken organization name fails the whole call.
     store.create_organization(new_org("taken")).await.unwrap();
     let failed = store.create_first_user(new_user("admin"), new_org("TAKEN")).await;
-    assert!(matches!(failed, Err(StoreError::Conflict("organization name"))), "{failed:?}");
+    assert!(matches!(failed, Err(StoreError::Conflict(Unique::OrganizationName))), "{failed:?}");
     // A failure after the organization and the user were written leaves neither behind.
     let user = NewUser { organization_ids: vec![Uuid::new_v4()], ..new_user("admin") };
     let failed = store.create_first_user(user, new_org("acme")).await;
-    assert!(matches!(failed, Err(StoreError::NotFound("organization"))), "{failed:?}");
+    assert!(matches!(failed, Err(StoreError::NotFound(Entity::Organization))), "{failed:?}");
     assert!(!store.has_any_user().await.unwrap());
     assert!(store.get_user_by_username("admin").await.unwrap().is_none());
     assert!(store.get_organization_by_name("acme").await.unwrap().is_none());
@@ -48,24 +48,24 @@ async fn first_user_is_atomic(store: &dyn Store) {
     store.create_first_user(new_user("admin"), new_org("acme")).await.unwrap();
 }
 
-async fn username_and_email_conflict_case_insensitively(store: &dyn Store) {
+async fn username_and_email_conflict_case_insensitively(store: &Store) {
     store.create_user(new_user("alice")).await.unwrap();
     let same_name = NewUser { email: "other@example.com".into(), ..new_user("ALICE") };
     let err = store.create_user(same_name).await;
-    assert!(matches!(err, Err(StoreError::Conflict("username"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::Username))), "{err:?}");
     let same_email = NewUser { email: "Alice@EXAMPLE.com".into(), ..new_user("alice2") };
     let err = store.create_user(same_email).await;
-    assert!(matches!(err, Err(StoreError::Conflict("email"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::Email))), "{err:?}");
 }
 
-async fn create_user_in_unknown_org_is_not_found(store: &dyn Store) {
+async fn create_user_in_unknown_org_is_not_found(store: &Store) {
     let user = NewUser { organization_ids: vec![Uuid::new_v4()], ..new_user("bob") };
     let err = store.create_user(user).await;
-    assert!(matches!(err, Err(StoreError::NotFound("organization"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Organization))), "{err:?}");
     assert!(store.get_user_by_username("bob").await.unwrap().is_none());
 }
 
-async fn lookups_are_case_insensitive(store: &dyn Store) {
+async fn lookups_are_case_insensitive(store: &Store) {
     let org = org(store, "acme").await;
     let id = user(store, "Carol", &[org]).await;
     let by_name = store.get_user_by_username("cArOl").await.unwrap().expect("by username");
@@ -79,7 +79,7 @@ async fn lookups_are_case_insensitive(store: &dyn Store) {
     assert!(store.get_credentials_by_email("nobody@example.com").await.unwrap().is_none());
 }
 
-async fn list_users_orders_searches_and_pages(store: &dyn Store) {
+async fn list_users_orders_searches_and_pages(store: &Store) {
     for name in ["dave", "Bob", "alice", "carol"] {
         user(store, name, &[]).await;
     }
@@ -102,7 +102,7 @@ async fn list_users_orders_searches_and_pages(store: &dyn Store) {
     assert_eq!(store.list_users(&wildcard).await.unwrap().1, 0);
 }
 
-async fn roles_are_replaced_and_sorted(store: &dyn Store) {
+async fn roles_are_replaced_and_sorted(store: &Store) {
     let id = user(store, "erin", &[]).await;
     let updated = store
         .set_user_roles(id, &[Role::Auditor, Role::Owner, Role::Auditor], june(3))
@@ -114,24 +114,24 @@ async fn roles_are_replaced_and_sorted(store: &dyn Store) {
     assert_eq!(updated.roles, vec![Role::TemplateAdmin]);
     assert!(store.set_user_roles(id, &[], june(5)).await.unwrap().roles.is_empty());
     let err = store.set_user_roles(Uuid::new_v4(), &[Role::Owner], june(5)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
 }
 
-async fn last_seen_is_recorded(store: &dyn Store) {
+async fn last_seen_is_recorded(store: &Store) {
     let id = user(store, "frank", &[]).await;
     assert_eq!(store.get_user(id).await.unwrap().unwrap().last_seen_at, None);
     store.touch_user_last_seen(id, june(7)).await.unwrap();
     assert_eq!(store.get_user(id).await.unwrap().unwrap().last_seen_at, Some(june(7)));
 }
 
-async fn delete_user_is_soft_and_frees_the_name(store: &dyn Store) {
+async fn delete_user_is_soft_and_frees_the_name(store: &Store) {
     let org = org(store, "acme").await;
     let id = user(store, "gina", &[org]).await;
     let group = limited_group(store, org, "team", 5, &[id]).await;
     store.upsert_user_limit(id, dollars(10), june(2)).await.unwrap();
     let chat = chat(store, id, org).await;
     spend_dollars(store, chat, 4).await;
-    store.delete_user(id).await.unwrap();
+    store.delete_user(id, june(20)).await.unwrap();
 
     assert!(store.get_user(id).await.unwrap().is_none());
     assert!(store.get_user_by_username("gina").await.unwrap().is_none());
@@ -140,8 +140,8 @@ async fn delete_user_is_soft_and_frees_the_name(store: &dyn Store) {
     assert!(store.get_group(group).await.unwrap().unwrap().members.is_empty());
     assert!(store.list_user_limits().await.unwrap().is_empty(), "the override goes with the user");
     assert_eq!(store.list_users(&UserQuery::default()).await.unwrap().1, 0);
-    let err = store.delete_user(id).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    let err = store.delete_user(id, june(20)).await;
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     // The ledger is kept.
     let spent = store.spend(id, tollgate_core::SpendScope::AllOrganizations, june_bounds()).await;
     assert_eq!(spent.unwrap(), dollars(4));
@@ -149,12 +149,12 @@ async fn delete_user_is_soft_and_frees_the_name(store: &dyn Store) {
     store.create_user(new_user("gina")).await.unwrap();
 }
 
-async fn delete_unknown_user_is_not_found(store: &dyn Store) {
-    let err = store.delete_user(Uuid::new_v4()).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+async fn delete_unknown_user_is_not_found(store: &Store) {
+    let err = store.delete_user(Uuid::new_v4(), june(20)).await;
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
 }
 
-async fn ping_and_backend(store: &dyn Store) {
+async fn ping_and_backend(store: &Store) {
     store.ping().await.unwrap();
     let _ = store.backend();
 }

@@ -172,7 +172,7 @@ fn new_workspace(owner: Uuid, org: Uuid, name: &str, token: u8) -> NewWorkspace 
     }
 }
 
-async fn the_tree_round_trips(store: &dyn Store) {
+async fn the_tree_round_trips(store: &Store) {
     let org = org(store, "acme").await;
     let ann = user(store, "ann", &[org]).await;
     let new = new_workspace(ann, org, "dev", 1);
@@ -185,13 +185,13 @@ async fn the_tree_round_trips(store: &dyn Store) {
     assert!(store.get_workspace(Uuid::new_v4()).await.unwrap().is_none());
 }
 
-async fn names_are_unique_per_owner(store: &dyn Store) {
+async fn names_are_unique_per_owner(store: &Store) {
     let org = org(store, "acme").await;
     let ann = user(store, "ann", &[org]).await;
     let bob = user(store, "bob", &[org]).await;
     store.create_workspace(new_workspace(ann, org, "dev", 1)).await.unwrap();
     let err = store.create_workspace(new_workspace(ann, org, "DEV", 2)).await;
-    assert!(matches!(err, Err(StoreError::Conflict("workspace name"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::WorkspaceName))), "{err:?}");
     store.create_workspace(new_workspace(bob, org, "dev", 3)).await.unwrap();
     let listed: Vec<_> = store.list_workspaces(None).await.unwrap();
     let names: Vec<_> = listed.iter().map(|w| (w.owner_name.as_str(), w.name.as_str())).collect();
@@ -201,14 +201,14 @@ async fn names_are_unique_per_owner(store: &dyn Store) {
     assert_eq!(mine[0].owner_id, bob);
 }
 
-async fn a_failed_insert_leaves_nothing(store: &dyn Store) {
+async fn a_failed_insert_leaves_nothing(store: &Store) {
     let org = org(store, "acme").await;
     let ann = user(store, "ann", &[org]).await;
     store.create_workspace(new_workspace(ann, org, "first", 1)).await.unwrap();
     // The second workspace's agent reuses the first one's token: the last rows fail.
     let second = new_workspace(ann, org, "second", 1);
     let err = store.create_workspace(second.clone()).await;
-    assert!(matches!(err, Err(StoreError::Conflict("agent token"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::Conflict(Unique::AgentToken))), "{err:?}");
     assert!(store.get_workspace(second.id).await.unwrap().is_none());
     assert_eq!(store.list_workspaces(Some(ann)).await.unwrap().len(), 1);
     let text = format!("{err:?} {second:?}");
@@ -217,19 +217,19 @@ async fn a_failed_insert_leaves_nothing(store: &dyn Store) {
     store.create_workspace(new_workspace(ann, org, "second", 2)).await.unwrap();
 }
 
-async fn unknown_owner_or_organization(store: &dyn Store) {
+async fn unknown_owner_or_organization(store: &Store) {
     let org = org(store, "acme").await;
     let ann = user(store, "ann", &[org]).await;
     let err = store.create_workspace(new_workspace(Uuid::new_v4(), org, "w", 1)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     let err = store.create_workspace(new_workspace(ann, Uuid::new_v4(), "w", 1)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("organization"))), "{err:?}");
-    store.delete_user(ann).await.unwrap();
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::Organization))), "{err:?}");
+    store.delete_user(ann, june(20)).await.unwrap();
     let err = store.create_workspace(new_workspace(ann, org, "w", 1)).await;
-    assert!(matches!(err, Err(StoreError::NotFound("user"))), "{err:?}");
+    assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
 }
 
-async fn a_token_hash_finds_its_agent(store: &dyn Store) {
+async fn a_token_hash_finds_its_agent(store: &Store) {
     let org = org(store, "acme").await;
     let ann = user(store, "ann", &[org]).await;
     let new = new_workspace(ann, org, "dev", 9);
@@ -240,11 +240,11 @@ async fn a_token_hash_finds_its_agent(store: &dyn Store) {
     assert_eq!(found, Some(want));
     assert!(store.get_agent_by_token_hash(&hash(8)).await.unwrap().is_none());
     // A deleted owner's agents no longer authenticate.
-    store.delete_user(ann).await.unwrap();
+    store.delete_user(ann, june(20)).await.unwrap();
     assert!(store.get_agent_by_token_hash(&hash(9)).await.unwrap().is_none());
 }
 
-async fn manifests_of_agents_and_sub_agents(store: &dyn Store) {
+async fn manifests_of_agents_and_sub_agents(store: &Store) {
     let org = org(store, "acme").await;
     let ann = user(store, "ann", &[org]).await;
     let new = new_workspace(ann, org, "dev", 1);
@@ -264,7 +264,7 @@ async fn manifests_of_agents_and_sub_agents(store: &dyn Store) {
 
 /// Listing loads every workspace's tree at once: each listed workspace equals its own
 /// `get_workspace`, whether its tree is full, trimmed or empty.
-async fn listed_trees_equal_each_get(store: &dyn Store) {
+async fn listed_trees_equal_each_get(store: &Store) {
     let org = org(store, "acme").await;
     let ann = user(store, "ann", &[org]).await;
     let bob = user(store, "bob", &[org]).await;

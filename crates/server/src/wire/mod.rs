@@ -1,0 +1,10 @@
+//! Domain records → the wire types of `tollgate_api_types`, and request input → domain values.
+//! The one place where the two meet: handlers call these, nothing else converts.
+
+pub mod chats;
+pub mod identity;
+pub mod limits;
+pub mod workspaces;
+
+pub use identity::*;
+pub use limits::*;

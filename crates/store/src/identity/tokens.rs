@@ -1,0 +1,82 @@
+//! API tokens. Only the hash of a token's secret is stored, and it is never put in an error.
+
+use super::rows::token_from_row;
+use super::users::require_user;
+use crate::common::trunc_micros;
+use crate::db::sql;
+use crate::{ApiToken, Entity, Store, StoreError, StoreResult, Time, Unique};
+use uuid::Uuid;
+
+const TOKEN_SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at,
+    last_used_at FROM api_tokens";
+
+impl Store {
+    /// `NotFound(User)`; `Conflict(TokenName)` for a user's duplicate name.
+    pub async fn create_api_token(&self, token: ApiToken) -> StoreResult<ApiToken> {
+        let token = ApiToken {
+            created_at: trunc_micros(token.created_at),
+            expires_at: trunc_micros(token.expires_at),
+            last_used_at: token.last_used_at.map(trunc_micros),
+            ..token
+        };
+        let mut tx = self.db.begin().await?;
+        require_user(&mut tx, token.user_id).await?;
+        let taken = sql("SELECT 1 FROM api_tokens WHERE user_id = $1 AND name = $2")
+            .bind(token.user_id)
+            .bind(&token.name)
+            .exists(&mut tx)
+            .await?;
+        if taken {
+            return Err(StoreError::Conflict(Unique::TokenName));
+        }
+        sql("INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at,
+                                     last_used_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&token.id)
+        .bind(token.user_id)
+        .bind(&token.name)
+        .bind(&token.secret_hash)
+        .bind(token.created_at)
+        .bind(token.expires_at)
+        .bind(token.last_used_at)
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    pub async fn get_api_token(&self, token: &str) -> StoreResult<Option<ApiToken>> {
+        let row = sql(format!("{TOKEN_SELECT} WHERE id = $1"))
+            .bind(token)
+            .fetch_optional(&self.db)
+            .await?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    /// A user's tokens, newest first.
+    pub async fn list_api_tokens(&self, user: Uuid) -> StoreResult<Vec<ApiToken>> {
+        let rows = sql(format!(
+            "{TOKEN_SELECT} WHERE user_id = $1 ORDER BY created_at DESC, id {{C}} DESC"
+        ))
+        .bind(user)
+        .fetch_all(&self.db)
+        .await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    /// `NotFound(ApiKey)`.
+    pub async fn delete_api_token(&self, token: &str) -> StoreResult<()> {
+        let deleted =
+            sql("DELETE FROM api_tokens WHERE id = $1").bind(token).execute(&self.db).await?;
+        if deleted == 0 { Err(StoreError::NotFound(Entity::ApiKey)) } else { Ok(()) }
+    }
+
+    pub async fn touch_api_token(&self, token: &str, at: Time) -> StoreResult<()> {
+        sql("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+            .bind(token)
+            .bind(at)
+            .execute(&self.db)
+            .await
+            .map(drop)
+    }
+}

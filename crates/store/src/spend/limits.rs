@@ -1,0 +1,213 @@
+//! Spend-limit configuration, overrides and their resolution (spend-limits §2, §3).
+
+use super::rows::{
+    effective_from_row, group_limit_from_row, limit_config_from_row, user_limit_from_row,
+};
+use crate::db::{Ex, sql};
+use crate::identity::require_user;
+use crate::{
+    Entity, GroupLimitRecord, LimitConfigRecord, Store, StoreError, StoreResult, Time, UserLimit,
+};
+use tollgate_core::{EffectiveLimit, LimitConfig, Micros, stored_amount, stored_limit};
+use uuid::Uuid;
+
+const USER_LIMIT_SELECT: &str = "SELECT o.user_id, u.username, u.name, u.avatar_url,
+    o.spend_limit_micros, o.updated_at
+    FROM chat_usage_limit_overrides o JOIN users u ON u.id = o.user_id";
+
+/// `member_count` excludes system users; an Everyone group counts its organization's members.
+const GROUP_LIMIT_SELECT: &str = "SELECT g.id AS group_id, g.organization_id, g.name,
+    g.display_name, g.avatar_url, o.spend_limit_micros, o.updated_at,
+    (SELECT count(*) FROM group_memberships gm JOIN users u ON u.id = gm.user_id
+     WHERE gm.group_id = g.id AND NOT u.deleted AND NOT u.is_system) AS member_count
+    FROM chat_usage_limit_group_overrides o JOIN groups g ON g.id = o.group_id";
+
+/// spend-limits §3 in one statement; `$1` user, `$2` organization or NULL. Ties between equal
+/// group limits go to the smallest group id (uuid order; SQLite's canonical text sorts alike).
+const RESOLVE_SQL: &str = "
+WITH cfg AS (
+    SELECT enabled, default_limit_micros, period, group_policy
+    FROM chat_usage_limit_config WHERE id = 1
+), grp AS (
+    SELECT gl.group_id, gl.spend_limit_micros AS lim
+    FROM chat_usage_limit_group_overrides gl
+    JOIN groups g ON g.id = gl.group_id
+    JOIN group_memberships gm ON gm.group_id = g.id AND gm.user_id = $1
+    WHERE $2 IS NULL OR g.organization_id = $2
+), win AS (
+    SELECT grp.group_id, grp.lim FROM grp, cfg
+    ORDER BY CASE cfg.group_policy WHEN 'highest' THEN -grp.lim ELSE grp.lim END, grp.group_id
+    LIMIT 1
+)
+SELECT
+    EXISTS (SELECT 1 FROM users WHERE id = $1 AND NOT deleted) AS user_found,
+    cfg.period,
+    CASE WHEN NOT cfg.enabled THEN 'disabled'
+         WHEN o.spend_limit_micros IS NOT NULL THEN 'user'
+         WHEN win.group_id IS NOT NULL THEN 'group'
+         ELSE 'default' END AS source,
+    CASE WHEN cfg.enabled
+         THEN coalesce(o.spend_limit_micros, win.lim, cfg.default_limit_micros) END AS lim,
+    CASE WHEN cfg.enabled AND o.spend_limit_micros IS NULL THEN win.group_id END AS group_id
+FROM cfg
+LEFT JOIN chat_usage_limit_overrides o ON o.user_id = $1
+LEFT JOIN win ON TRUE";
+
+async fn fetch_config<'a>(ex: impl Into<Ex<'a>>) -> StoreResult<LimitConfigRecord> {
+    let row = sql("SELECT enabled, default_limit_micros, period, group_policy, updated_at
+                   FROM chat_usage_limit_config WHERE id = 1")
+    .fetch_one(ex)
+    .await?;
+    limit_config_from_row(&row)
+}
+
+async fn group_exists<'a>(ex: impl Into<Ex<'a>>, group: Uuid) -> StoreResult<()> {
+    let found =
+        sql("SELECT 1 FROM groups WHERE id = $1 {FOR_SHARE}").bind(group).exists(ex).await?;
+    if found { Ok(()) } else { Err(StoreError::NotFound(Entity::Group)) }
+}
+
+impl Store {
+    /// The deployment's limit config; it always exists (seeded disabled by the migration).
+    pub async fn get_limit_config(&self) -> StoreResult<LimitConfigRecord> {
+        fetch_config(&self.db).await
+    }
+
+    /// `Rejected(NegativeAmount)` for a negative default limit.
+    pub async fn update_limit_config(
+        &self,
+        config: LimitConfig,
+        at: Time,
+    ) -> StoreResult<LimitConfigRecord> {
+        let default_limit = stored_amount(config.default_limit)?;
+        let mut tx = self.db.begin().await?;
+        sql("UPDATE chat_usage_limit_config SET enabled = $1, default_limit_micros = $2,
+                period = $3, group_policy = $4, updated_at = $5
+             WHERE id = 1")
+        .bind(config.enabled)
+        .bind(default_limit)
+        .bind(config.period.as_str())
+        .bind(config.group_policy.as_str())
+        .bind(at)
+        .execute(&mut tx)
+        .await?;
+        let record = fetch_config(&mut tx).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Sets or replaces the user's override. `NotFound(User)`; `Rejected(LimitNotPositive)`.
+    pub async fn upsert_user_limit(
+        &self,
+        user: Uuid,
+        limit: Micros,
+        at: Time,
+    ) -> StoreResult<UserLimit> {
+        let limit = stored_limit(limit)?;
+        let mut tx = self.db.begin().await?;
+        require_user(&mut tx, user).await?;
+        sql("INSERT INTO chat_usage_limit_overrides (user_id, spend_limit_micros, updated_at)
+             VALUES ($1, $2, $3)
+             ON CONFLICT (user_id) DO UPDATE
+             SET spend_limit_micros = excluded.spend_limit_micros, updated_at = excluded.updated_at")
+        .bind(user)
+        .bind(limit)
+        .bind(at)
+        .execute(&mut tx)
+        .await?;
+        let row = sql(format!("{USER_LIMIT_SELECT} WHERE o.user_id = $1"))
+            .bind(user)
+            .fetch_one(&mut tx)
+            .await?;
+        let record = user_limit_from_row(&row)?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// `NotFound(User)`, or `NotFound(UserLimitOverride)` when the user has none.
+    pub async fn delete_user_limit(&self, user: Uuid) -> StoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        require_user(&mut tx, user).await?;
+        let deleted = sql("DELETE FROM chat_usage_limit_overrides WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut tx)
+            .await?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound(Entity::UserLimitOverride));
+        }
+        tx.commit().await
+    }
+
+    /// Ordered by username.
+    pub async fn list_user_limits(&self) -> StoreResult<Vec<UserLimit>> {
+        let rows = sql(format!(
+            "{USER_LIMIT_SELECT} WHERE NOT u.deleted ORDER BY lower(u.username) {{C}}, u.username {{C}}, u.id"
+        ))
+        .fetch_all(&self.db)
+        .await?;
+        rows.iter().map(user_limit_from_row).collect()
+    }
+
+    /// Sets or replaces the group's limit. `NotFound(Group)`; `Rejected(LimitNotPositive)`.
+    pub async fn upsert_group_limit(
+        &self,
+        group: Uuid,
+        limit: Micros,
+        at: Time,
+    ) -> StoreResult<GroupLimitRecord> {
+        let limit = stored_limit(limit)?;
+        let mut tx = self.db.begin().await?;
+        group_exists(&mut tx, group).await?;
+        sql("INSERT INTO chat_usage_limit_group_overrides (group_id, spend_limit_micros, updated_at)
+             VALUES ($1, $2, $3)
+             ON CONFLICT (group_id) DO UPDATE
+             SET spend_limit_micros = excluded.spend_limit_micros, updated_at = excluded.updated_at")
+        .bind(group)
+        .bind(limit)
+        .bind(at)
+        .execute(&mut tx)
+        .await?;
+        let row = sql(format!("{GROUP_LIMIT_SELECT} WHERE o.group_id = $1"))
+            .bind(group)
+            .fetch_one(&mut tx)
+            .await?;
+        let record = group_limit_from_row(&row)?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// `NotFound(Group)`, or `NotFound(GroupLimitOverride)` when the group has none.
+    pub async fn delete_group_limit(&self, group: Uuid) -> StoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        group_exists(&mut tx, group).await?;
+        let deleted = sql("DELETE FROM chat_usage_limit_group_overrides WHERE group_id = $1")
+            .bind(group)
+            .execute(&mut tx)
+            .await?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound(Entity::GroupLimitOverride));
+        }
+        tx.commit().await
+    }
+
+    /// Ordered by group name.
+    pub async fn list_group_limits(&self) -> StoreResult<Vec<GroupLimitRecord>> {
+        let rows =
+            sql(format!("{GROUP_LIMIT_SELECT} ORDER BY lower(g.name) {{C}}, g.name {{C}}, g.id"))
+                .fetch_all(&self.db)
+                .await?;
+        rows.iter().map(group_limit_from_row).collect()
+    }
+
+    /// The user's effective limit (spend-limits §3), resolved in one SQL statement: override,
+    /// else the group policy over the user's groups (those of `organization` when given,
+    /// Everyone groups included), else the default. `NotFound(User)` for an unknown user.
+    pub async fn resolve_limit(
+        &self,
+        user: Uuid,
+        organization: Option<Uuid>,
+    ) -> StoreResult<EffectiveLimit> {
+        let row = sql(RESOLVE_SQL).bind(user).bind(organization).fetch_one(&self.db).await?;
+        effective_from_row(&row)
+    }
+}
