@@ -1,7 +1,7 @@
 //! Chats, their messages and stream events, providers, model configs and cost summaries
 //! (chats.md), with Coder's experimental API shapes.
 
-use crate::ChatUsageLimitStatus;
+use crate::{ChatUsageLimitStatus, ExactDecimal};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -224,26 +224,26 @@ pub struct UpdateChatProviderConfigRequest {
     pub enabled: Option<bool>,
 }
 
-/// Prices in USD per 1M tokens. Requests accept decimal numbers or strings; responses carry
-/// exact decimal strings.
+/// Prices in USD per 1M tokens. Requests accept decimal numbers or strings, read exactly;
+/// responses carry exact decimal strings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, TS)]
 pub struct ChatModelCost {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "string | number")]
     #[schema(value_type = Option<String>)]
-    pub input_price_per_million_tokens: Option<serde_json::Value>,
+    pub input_price_per_million_tokens: Option<ExactDecimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "string | number")]
     #[schema(value_type = Option<String>)]
-    pub output_price_per_million_tokens: Option<serde_json::Value>,
+    pub output_price_per_million_tokens: Option<ExactDecimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "string | number")]
     #[schema(value_type = Option<String>)]
-    pub cache_read_price_per_million_tokens: Option<serde_json::Value>,
+    pub cache_read_price_per_million_tokens: Option<ExactDecimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "string | number")]
     #[schema(value_type = Option<String>)]
-    pub cache_write_price_per_million_tokens: Option<serde_json::Value>,
+    pub cache_write_price_per_million_tokens: Option<ExactDecimal>,
 }
 
 /// Call settings of a model config. The four price keys are also accepted here at the top
@@ -259,10 +259,23 @@ pub struct ChatModelCallConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub cost: Option<ChatModelCost>,
-    #[serde(flatten, default, skip_serializing)]
+    /// Coder's legacy form: the four price keys at this level (read, never written).
+    #[serde(default, skip_serializing)]
     #[ts(skip)]
     #[schema(ignore)]
-    pub legacy_cost: ChatModelCost,
+    pub input_price_per_million_tokens: Option<ExactDecimal>,
+    #[serde(default, skip_serializing)]
+    #[ts(skip)]
+    #[schema(ignore)]
+    pub output_price_per_million_tokens: Option<ExactDecimal>,
+    #[serde(default, skip_serializing)]
+    #[ts(skip)]
+    #[schema(ignore)]
+    pub cache_read_price_per_million_tokens: Option<ExactDecimal>,
+    #[serde(default, skip_serializing)]
+    #[ts(skip)]
+    #[schema(ignore)]
+    pub cache_write_price_per_million_tokens: Option<ExactDecimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]

@@ -5,12 +5,14 @@
 //! [`typescript`] and checked for freshness in CI).
 
 mod chats;
+mod decimal;
 mod error;
 mod identity;
 mod limits;
 mod workspaces;
 
 pub use chats::*;
+pub use decimal::ExactDecimal;
 pub use error::*;
 pub use identity::*;
 pub use limits::*;

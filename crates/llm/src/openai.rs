@@ -303,21 +303,23 @@ fn stream_error(error: &Value) -> ProviderError {
     let numeric = error.get("code").and_then(Value::as_u64);
     let status = match numeric.and_then(|c| u16::try_from(c).ok()) {
         Some(code @ 400..=599) => code,
-        _ => status_for_type(&format!("{} {}", text("type"), text("code"))),
+        _ => status_for_code(text("code")).or_else(|| status_for_code(text("type"))).unwrap_or(500),
     };
     ProviderError::from_status(status, None, message)
 }
 
-fn status_for_type(kind: &str) -> u16 {
-    if kind.contains("rate_limit") || kind.contains("insufficient_quota") {
-        429
-    } else if kind.contains("invalid_api_key") || kind.contains("authentication") {
-        401
-    } else if kind.contains("invalid_request") || kind.contains("context_length") {
-        400
-    } else {
-        500
-    }
+/// The HTTP status an OpenAI-style error `code` or `type` stands for, by its exact value.
+fn status_for_code(code: &str) -> Option<u16> {
+    Some(match code {
+        "rate_limit_exceeded"
+        | "rate_limit_error"
+        | "insufficient_quota"
+        | "tokens"
+        | "requests" => 429,
+        "invalid_api_key" | "authentication_error" | "permission_error" => 401,
+        "invalid_request_error" | "context_length_exceeded" | "model_not_found" => 400,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -347,5 +349,12 @@ mod tests {
             kind(serde_json::json!({"message":"x","type":"invalid_request_error"})),
             "bad_request"
         );
+        let rate = serde_json::json!({"message":"x","type":"tokens","code":"rate_limit_exceeded"});
+        assert_eq!(kind(rate), "rate_limited");
+        let auth = serde_json::json!({"message":"x","type":"invalid_request_error","code":"invalid_api_key"});
+        assert_eq!(kind(auth), "auth", "the code is more precise than the type");
+        // A type that merely contains a known word is not that kind.
+        let other = serde_json::json!({"message":"x","type":"not_a_rate_limit_thing"});
+        assert_eq!(kind(other), "upstream");
     }
 }

@@ -64,10 +64,7 @@ pub async fn models(cmd: ModelsCommand) -> Result<()> {
             );
             for c in configs {
                 let cost = c.model_config.as_ref().and_then(|m| m.cost.clone()).unwrap_or_default();
-                let show = |v: Option<serde_json::Value>| {
-                    v.map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
-                        .unwrap_or_else(|| "-".into())
-                };
+                let show = |v: Option<api::ExactDecimal>| v.map_or_else(|| "-".into(), |v| v.0);
                 let flags = [(c.is_default, "default"), (!c.enabled, "disabled")]
                     .iter()
                     .filter(|(on, _)| *on)
@@ -95,7 +92,7 @@ pub async fn models(cmd: ModelsCommand) -> Result<()> {
             cache_write_price,
             default,
         } => {
-            let price = |p: Option<String>| p.map(serde_json::Value::String);
+            let price = |p: Option<String>| p.map(api::ExactDecimal);
             let cost = api::ChatModelCost {
                 input_price_per_million_tokens: price(input_price),
                 output_price_per_million_tokens: price(output_price),

@@ -41,3 +41,44 @@ pub fn count_billed(metrics: &Metrics, cost: Option<Micros>) {
         metrics.billed_micros.inc_by(u64::try_from(cost.get()).unwrap_or(0));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tollgate_core::{Price, Prices};
+
+    fn model(prices: Option<Prices>) -> ModelConfig {
+        ModelConfig {
+            id: Uuid::new_v4(),
+            provider: "simulated".into(),
+            model: "m".into(),
+            display_name: String::new(),
+            enabled: true,
+            is_default: false,
+            context_limit: 1000,
+            max_output_tokens: None,
+            temperature: None,
+            prices,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    /// An upstream reporting absurd usage cannot make a cost wrap: the call is recorded unpriced
+    /// and counted.
+    #[test]
+    fn a_cost_beyond_range_is_unpriced_and_counted() {
+        let metrics = Metrics::default();
+        let top = "1000000".parse::<Price>().ok();
+        let priced = model(Some(Prices { input: top, output: top, ..Prices::default() }));
+        let huge = TokenUsage { input: u64::MAX, output: u64::MAX, ..TokenUsage::default() };
+        assert_eq!(cost(&metrics, &priced, Some(&huge), Uuid::nil()), None);
+        assert!(metrics.render().contains("tollgate_cost_errors_total 1"), "{}", metrics.render());
+        let small = TokenUsage { input: 10, ..TokenUsage::default() };
+        assert_eq!(
+            cost(&metrics, &priced, Some(&small), Uuid::nil()),
+            Some(Micros::new(10_000_000))
+        );
+        assert!(metrics.render().contains("tollgate_cost_errors_total 1"));
+    }
+}

@@ -135,7 +135,7 @@ pub fn provider(p: &store::Provider) -> api::ChatProviderConfig {
 }
 
 pub fn model_config(m: &store::ModelConfig) -> api::ChatModelConfig {
-    let price = |p: Option<Price>| p.map(|p| serde_json::Value::String(p.to_string()));
+    let price = |p: Option<Price>| p.map(|p| api::ExactDecimal(p.to_string()));
     let cost = m.prices.map(|p| api::ChatModelCost {
         input_price_per_million_tokens: price(p.input),
         output_price_per_million_tokens: price(p.output),
@@ -154,7 +154,7 @@ pub fn model_config(m: &store::ModelConfig) -> api::ChatModelConfig {
             max_output_tokens: m.max_output_tokens,
             temperature: m.temperature,
             cost,
-            legacy_cost: api::ChatModelCost::default(),
+            ..api::ChatModelCallConfig::default()
         }),
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -164,7 +164,13 @@ pub fn model_config(m: &store::ModelConfig) -> api::ChatModelConfig {
 /// Prices from a request: the `cost` object, else the legacy top-level keys. Each is a
 /// decimal number or string, never negative. `None` when no price is given.
 pub fn prices(config: &api::ChatModelCallConfig) -> Result<Option<Prices>, ApiError> {
-    let cost = config.cost.as_ref().unwrap_or(&config.legacy_cost);
+    let legacy = api::ChatModelCost {
+        input_price_per_million_tokens: config.input_price_per_million_tokens.clone(),
+        output_price_per_million_tokens: config.output_price_per_million_tokens.clone(),
+        cache_read_price_per_million_tokens: config.cache_read_price_per_million_tokens.clone(),
+        cache_write_price_per_million_tokens: config.cache_write_price_per_million_tokens.clone(),
+    };
+    let cost = config.cost.as_ref().unwrap_or(&legacy);
     let prices = Prices {
         input: price(
             "input_price_per_million_tokens",
@@ -186,19 +192,11 @@ pub fn prices(config: &api::ChatModelCallConfig) -> Result<Option<Prices>, ApiEr
     Ok((!prices.is_empty()).then_some(prices))
 }
 
-fn price(field: &str, value: Option<&serde_json::Value>) -> Result<Option<Price>, ApiError> {
+fn price(field: &str, value: Option<&api::ExactDecimal>) -> Result<Option<Price>, ApiError> {
     let text = match value {
-        None | Some(serde_json::Value::Null) => return Ok(None),
-        Some(serde_json::Value::String(s)) if s.trim().is_empty() => return Ok(None),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        // A JSON number's own text: exact, no float round trip.
-        Some(serde_json::Value::Number(n)) => n.to_string(),
-        Some(other) => {
-            return Err(ApiError::validation(
-                field,
-                format!("Must be a decimal number, not {other}."),
-            ));
-        }
+        None => return Ok(None),
+        Some(d) if d.0.trim().is_empty() => return Ok(None),
+        Some(d) => &d.0,
     };
     text.parse::<Price>().map(Some).map_err(|e| {
         let message = if matches!(e, tollgate_core::PriceError::Negative) {

@@ -5,7 +5,11 @@ use crate::support::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
 
-on_both!(cost_reports_add_up_the_ledger, unpriced_models_are_counted);
+on_both!(
+    cost_reports_add_up_the_ledger,
+    unpriced_models_are_counted,
+    number_prices_are_read_exactly
+);
 
 async fn cost_reports_add_up_the_ledger(app: TestApp) {
     let (owner, owner_id, _) = app.first_owner().await;
@@ -110,5 +114,39 @@ async fn unpriced_models_are_counted(app: TestApp) {
     assert_eq!(
         (status, err["message"].clone()),
         (StatusCode::CONFLICT, json!("Chat provider already exists."))
+    );
+}
+
+/// A price sent as a JSON number keeps every digit: it is read from its text, never as a float
+/// (which would turn 1.234567890123456789 into 1.2345678901234568).
+async fn number_prices_are_read_exactly(app: TestApp) {
+    let (owner, _, _) = app.first_owner().await;
+    let body = r#"{"provider": "simulated", "model": "exact", "context_limit": 1000,
+        "model_config": {"cost": {"input_price_per_million_tokens": 1.234567890123456789,
+                                  "output_price_per_million_tokens": 3.000000000000000001}}}"#;
+    let req = app
+        .http
+        .post(format!("{}{CHATS}/model-configs", app.base))
+        .header("Coder-Session-Token", &owner)
+        .header("Content-Type", "application/json")
+        .body(body);
+    let (status, created) = app.raw(req).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let cost = &created["model_config"]["cost"];
+    assert_eq!(cost["input_price_per_million_tokens"], "1.234567890123456789");
+    assert_eq!(cost["output_price_per_million_tokens"], "3.000000000000000001");
+    let legacy = r#"{"provider": "simulated", "model": "legacy-exact", "context_limit": 1000,
+        "model_config": {"input_price_per_million_tokens": 0.30000000000000004}}"#;
+    let req = app
+        .http
+        .post(format!("{}{CHATS}/model-configs", app.base))
+        .header("Coder-Session-Token", &owner)
+        .header("Content-Type", "application/json")
+        .body(legacy);
+    let (status, created) = app.raw(req).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["model_config"]["cost"]["input_price_per_million_tokens"],
+        "0.30000000000000004"
     );
 }

@@ -9,6 +9,7 @@ mod authz_matrix;
 mod bad_input;
 mod chats;
 mod costs;
+mod daemon;
 mod fake_llm;
 mod identity;
 mod limits;

@@ -78,6 +78,15 @@ impl TestApp {
         Self::start_with(db, tweak).await
     }
 
+    /// Stops the server as a signal would and waits for `run` to return (the daemon drains its
+    /// runs first); the database stays.
+    pub async fn stop(self) -> TestDb {
+        let TestApp { db, shutdown, server, .. } = self;
+        let _ = shutdown.send(());
+        server.await.expect("server task").expect("server ran");
+        db
+    }
+
     pub fn store(&self) -> &Arc<Store> {
         &self.db.store
     }
