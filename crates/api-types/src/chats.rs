@@ -76,12 +76,10 @@ pub struct CreateChatRequest {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct UpdateChatRequest {
-    #[serde(default)]
-    #[ts(optional)]
     pub title: Option<String>,
-    #[serde(default)]
-    #[ts(optional)]
     pub archived: Option<bool>,
 }
 
@@ -207,20 +205,14 @@ pub struct CreateChatProviderConfigRequest {
 }
 
 #[derive(Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct UpdateChatProviderConfigRequest {
-    #[serde(default)]
-    #[ts(optional)]
     pub display_name: Option<String>,
     /// An empty string removes the key.
-    #[serde(default)]
-    #[ts(optional)]
     pub api_key: Option<String>,
     /// An empty string removes the base URL.
-    #[serde(default)]
-    #[ts(optional)]
     pub base_url: Option<String>,
-    #[serde(default)]
-    #[ts(optional)]
     pub enabled: Option<bool>,
 }
 
@@ -317,22 +309,15 @@ pub struct CreateChatModelConfigRequest {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct UpdateChatModelConfigRequest {
-    #[serde(default)]
-    #[ts(optional)]
     pub display_name: Option<String>,
-    #[serde(default)]
-    #[ts(optional)]
     pub enabled: Option<bool>,
-    #[serde(default)]
-    #[ts(optional)]
     pub is_default: Option<bool>,
-    #[serde(default)]
     #[ts(optional, type = "number")]
     pub context_limit: Option<i64>,
     /// Replaces the call settings and prices when present.
-    #[serde(default)]
-    #[ts(optional)]
     pub model_config: Option<ChatModelCallConfig>,
 }
 

@@ -199,21 +199,13 @@ pub struct CreateGroupRequest {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[serde(default)]
+#[ts(optional_fields)]
 pub struct PatchGroupRequest {
-    #[serde(default)]
-    #[ts(optional)]
     pub add_users: Option<Vec<Uuid>>,
-    #[serde(default)]
-    #[ts(optional)]
     pub remove_users: Option<Vec<Uuid>>,
-    #[serde(default)]
-    #[ts(optional)]
     pub name: Option<String>,
-    #[serde(default)]
-    #[ts(optional)]
     pub display_name: Option<String>,
-    #[serde(default)]
-    #[ts(optional)]
     pub avatar_url: Option<String>,
 }
 

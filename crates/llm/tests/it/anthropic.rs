@@ -155,18 +155,14 @@ async fn rate_limit_reads_retry_after() {
 
 #[tokio::test]
 async fn error_event_mid_stream_keeps_partial_text_and_usage() {
-    let parts = vec![
-        message_start(),
-        block_start(0, r#"{"type":"text","text":""}"#),
+    let parts = text_block([
         text(0, "Par"),
         event(
             "error",
             r#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}"#,
         ),
-    ];
-    let fake = Fake::start(Reply::Stream(parts), "").await;
-    let p = provider("anthropic", &fake.base);
-    let (completion, err) = expect_error(run(&*p, request("claude-sonnet-4-5")).await);
+    ]);
+    let (completion, err) = stream_error(parts).await;
     assert_eq!(completion.text, "Par");
     assert_eq!(completion.usage, Some(start_usage()));
     assert_eq!((err.kind(), err.status(), err.retryable()), ("upstream", Some(529), true));
@@ -175,16 +171,8 @@ async fn error_event_mid_stream_keeps_partial_text_and_usage() {
 
 #[tokio::test]
 async fn dropped_connection_keeps_text_and_input_usage() {
-    let parts = vec![
-        message_start(),
-        block_start(0, r#"{"type":"text","text":""}"#),
-        text(0, "Hello"),
-        text(0, " wor"),
-        Part::Drop,
-    ];
-    let fake = Fake::start(Reply::Stream(parts), "").await;
-    let p = provider("anthropic", &fake.base);
-    let (completion, err) = expect_error(run(&*p, request("claude-sonnet-4-5")).await);
+    let parts = text_block([text(0, "Hello"), text(0, " wor"), Part::Drop]);
+    let (completion, err) = stream_error(parts).await;
     assert_eq!(completion.text, "Hello wor");
     assert_eq!(completion.usage, Some(start_usage()));
     assert_eq!((err.kind(), err.retryable()), ("connection", true));
@@ -193,9 +181,7 @@ async fn dropped_connection_keeps_text_and_input_usage() {
 #[tokio::test]
 async fn clean_end_without_message_stop_is_an_error() {
     let parts = vec![message_start(), text(0, "Hi"), message_delta()];
-    let fake = Fake::start(Reply::Stream(parts), "").await;
-    let p = provider("anthropic", &fake.base);
-    let (completion, err) = expect_error(run(&*p, request("claude-sonnet-4-5")).await);
+    let (completion, err) = stream_error(parts).await;
     assert_eq!(completion.text, "Hi");
     assert_eq!(completion.usage.map(|u| u.output_tokens), Some(15));
     assert_eq!(err.kind(), "connection");
@@ -204,9 +190,7 @@ async fn clean_end_without_message_stop_is_an_error() {
 #[tokio::test]
 async fn garbage_is_protocol() {
     let parts = vec![message_start(), event("content_block_delta", "{\"type\":")];
-    let fake = Fake::start(Reply::Stream(parts), "").await;
-    let p = provider("anthropic", &fake.base);
-    let (completion, err) = expect_error(run(&*p, request("claude-sonnet-4-5")).await);
+    let (completion, err) = stream_error(parts).await;
     assert_eq!(completion.usage, Some(start_usage()));
     assert_eq!((err.kind(), err.retryable()), ("protocol", false));
 }
@@ -214,9 +198,21 @@ async fn garbage_is_protocol() {
 #[tokio::test]
 async fn hang_mid_stream_times_out() {
     let parts = vec![message_start(), ping(), text(0, "Wait"), Part::Hang];
-    let fake = Fake::start(Reply::Stream(parts), "").await;
-    let p = provider("anthropic", &fake.base);
-    let (completion, err) = expect_error(run(&*p, request("claude-sonnet-4-5")).await);
+    let (completion, err) = stream_error(parts).await;
     assert_eq!(completion.text, "Wait");
     assert_eq!(err.kind(), "timeout");
+}
+
+/// The message start with a text block opened (the start of most streamed answers), then `rest`.
+fn text_block(rest: impl IntoIterator<Item = Part>) -> Vec<Part> {
+    let mut parts = vec![message_start(), block_start(0, r#"{"type":"text","text":""}"#)];
+    parts.extend(rest);
+    parts
+}
+
+/// Streams `parts` from a fake upstream; the completion so far and the error it ended with.
+async fn stream_error(parts: Vec<Part>) -> (tollgate_llm::Completion, tollgate_llm::ProviderError) {
+    let fake = Fake::start(Reply::Stream(parts), "").await;
+    let p = provider("anthropic", &fake.base);
+    expect_error(run(&*p, request("claude-sonnet-4-5")).await)
 }

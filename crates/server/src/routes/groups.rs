@@ -10,7 +10,7 @@ use crate::{validate, wire};
 use axum::extract::State;
 use axum::http::StatusCode;
 use tollgate_api_types as api;
-use tollgate_store::{GroupPatch, NewGroup};
+use tollgate_store::{Group, GroupPatch, NewGroup};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -63,12 +63,7 @@ pub async fn get_group(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<api::Group>> {
-    let group = find_group(&state, &raw).await?;
-    authorize(
-        &caller.subject,
-        Action::Read,
-        Object::Group { organization: group.organization_id },
-    )?;
+    let group = group_for(&state, &caller, &raw, Action::Read).await?;
     Ok(Json(wire::group(&group)))
 }
 
@@ -81,9 +76,7 @@ pub async fn patch_group(
     Path(raw): Path<String>,
     Json(req): Json<api::PatchGroupRequest>,
 ) -> ApiResult<Json<api::Group>> {
-    let group = find_group(&state, &raw).await?;
-    let object = Object::Group { organization: group.organization_id };
-    authorize(&caller.subject, Action::Update, object)?;
+    let group = group_for(&state, &caller, &raw, Action::Update).await?;
     if let Some(name) = &req.name {
         validate::slug("name", name)?;
     }
@@ -111,17 +104,24 @@ pub async fn delete_group(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<api::Group>> {
-    let group = find_group(&state, &raw).await?;
-    authorize(
-        &caller.subject,
-        Action::Delete,
-        Object::Group { organization: group.organization_id },
-    )?;
+    let group = group_for(&state, &caller, &raw, Action::Delete).await?;
     if group.is_everyone() {
         return Err(ApiError::bad_request("The Everyone group cannot be deleted."));
     }
     state.store.delete_group(group.id).await?;
     Ok(Json(wire::group(&group)))
+}
+
+/// The group in the path, if the caller may do `action` to it.
+async fn group_for(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    action: Action,
+) -> ApiResult<Group> {
+    let group = find_group(state, raw).await?;
+    authorize(&caller.subject, action, Object::Group { organization: group.organization_id })?;
+    Ok(group)
 }
 
 /// This module's routes.

@@ -21,6 +21,12 @@ fn admin(caller: &Caller) -> ApiResult<()> {
     authorize(&caller.subject, Action::Update, Object::DeploymentConfig)
 }
 
+/// The id in the path of an admin-only route.
+fn admin_id(caller: &Caller, raw: &str) -> ApiResult<Uuid> {
+    admin(caller)?;
+    parse_uuid(raw)
+}
+
 fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
@@ -82,8 +88,7 @@ pub async fn update_provider(
     Path(raw): Path<String>,
     Json(req): Json<api::UpdateChatProviderConfigRequest>,
 ) -> ApiResult<Json<api::ChatProviderConfig>> {
-    admin(&caller)?;
-    let id = parse_uuid(&raw)?;
+    let id = admin_id(&caller, &raw)?;
     if let Some(name) = &req.display_name {
         validate::text("display_name", name, 128)?;
     }
@@ -109,9 +114,7 @@ pub async fn delete_provider(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    admin(&caller)?;
-    let id = parse_uuid(&raw)?;
-    state.store.delete_provider(id).await?;
+    state.store.delete_provider(admin_id(&caller, &raw)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -203,8 +206,7 @@ pub async fn update_model_config(
     Path(raw): Path<String>,
     Json(req): Json<api::UpdateChatModelConfigRequest>,
 ) -> ApiResult<Json<api::ChatModelConfig>> {
-    admin(&caller)?;
-    let id = parse_uuid(&raw)?;
+    let id = admin_id(&caller, &raw)?;
     if req.context_limit.is_some_and(|n| n <= 0) {
         return Err(ApiError::bad_request("Context limit is required.")
             .with_detail("context_limit must be a positive number of tokens."));
@@ -235,9 +237,7 @@ pub async fn delete_model_config(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    admin(&caller)?;
-    let id = parse_uuid(&raw)?;
-    state.store.delete_model_config(id).await?;
+    state.store.delete_model_config(admin_id(&caller, &raw)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -33,39 +33,46 @@ impl Arg {
 
     /// SQLite: uuids as canonical text, times as integer microseconds, JSON and lists as text.
     pub fn bind_sqlite(self, q: SqliteQuery<'_>) -> SqliteQuery<'_> {
-        match self {
-            Arg::Bool(v) => q.bind(v),
-            Arg::I32(v) => q.bind(v),
-            Arg::I64(v) => q.bind(v),
-            Arg::F64(v) => q.bind(v),
-            Arg::Text(v) => q.bind(v),
-            Arg::Bytes(v) => q.bind(v),
-            Arg::Uuid(v) => q.bind(v.map(|u| u.to_string())),
-            Arg::Time(v) => q.bind(v.map(|t| t.timestamp_micros())),
-            Arg::Json(v) => q.bind(v.map(|j| j.to_string())),
-            Arg::Uuids(ids) => {
-                let texts: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-                q.bind(serde_json::Value::from(texts).to_string())
-            }
-        }
+        bind_arg!(q, self, |v| {
+            uuid: v.map(|u| u.to_string()),
+            time: v.map(|t| t.timestamp_micros()),
+            json: v.map(|j| j.to_string()),
+            uuids: serde_json::Value::from(v.iter().map(Uuid::to_string).collect::<Vec<_>>()).to_string(),
+        })
     }
 
     /// PostgreSQL: native types; times truncated to microseconds as SQLite keeps them.
     pub fn bind_postgres(self, q: PgQuery<'_>) -> PgQuery<'_> {
-        match self {
-            Arg::Bool(v) => q.bind(v),
-            Arg::I32(v) => q.bind(v),
-            Arg::I64(v) => q.bind(v),
-            Arg::F64(v) => q.bind(v),
-            Arg::Text(v) => q.bind(v),
-            Arg::Bytes(v) => q.bind(v),
-            Arg::Uuid(v) => q.bind(v),
-            Arg::Time(v) => q.bind(v.map(trunc_micros)),
-            Arg::Json(v) => q.bind(v.map(sqlx::types::Json)),
-            Arg::Uuids(ids) => q.bind(ids),
-        }
+        bind_arg!(q, self, |v| {
+            uuid: v,
+            time: v.map(trunc_micros),
+            json: v.map(sqlx::types::Json),
+            uuids: v,
+        })
     }
 }
+
+/// Binds `$arg` to `$q`: the plain types alike on both backends, the four others encoded by the
+/// expressions given (each sees the value as `$v`).
+macro_rules! bind_arg {
+    ($q:ident, $arg:expr, |$v:ident| {
+        uuid: $uuid:expr, time: $time:expr, json: $json:expr, uuids: $uuids:expr $(,)?
+    }) => {
+        match $arg {
+            Arg::Bool(v) => $q.bind(v),
+            Arg::I32(v) => $q.bind(v),
+            Arg::I64(v) => $q.bind(v),
+            Arg::F64(v) => $q.bind(v),
+            Arg::Text(v) => $q.bind(v),
+            Arg::Bytes(v) => $q.bind(v),
+            Arg::Uuid($v) => $q.bind($uuid),
+            Arg::Time($v) => $q.bind($time),
+            Arg::Json($v) => $q.bind($json),
+            Arg::Uuids($v) => $q.bind($uuids),
+        }
+    };
+}
+use bind_arg;
 
 macro_rules! arg_from {
     ($($ty:ty => $variant:ident),* $(,)?) => {
