@@ -1,106 +1,51 @@
-//! The HTTP client the commands share, and the saved session it signs in with.
+//! The HTTP client the commands share: it signs in with the current profile and turns every
+//! failure into a sentence that says what to do.
 
+use crate::profiles::{self, Profile};
 use anyhow::{Context, Result, bail};
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::time::Duration;
 use tollgate_api_types::{Response, SESSION_TOKEN_HEADER};
-
-/// Where `login` saved the deployment URL and token.
-#[derive(Serialize, Deserialize)]
-pub struct Session {
-    pub url: String,
-    pub token: String,
-}
-
-fn config_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("TOLLGATE_CONFIG_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME") {
-        return Ok(PathBuf::from(dir).join("tollgate"));
-    }
-    let home = std::env::var_os("HOME")
-        .context("cannot find a config directory: set HOME or TOLLGATE_CONFIG_DIR")?;
-    Ok(PathBuf::from(home).join(".config").join("tollgate"))
-}
-
-fn session_path() -> Result<PathBuf> {
-    Ok(config_dir()?.join("session.json"))
-}
-
-impl Session {
-    /// `TOLLGATE_URL` + `TOLLGATE_TOKEN` win over the saved session.
-    pub fn load() -> Result<Session> {
-        if let (Ok(url), Ok(token)) =
-            (std::env::var("TOLLGATE_URL"), std::env::var("TOLLGATE_TOKEN"))
-        {
-            return Ok(Session { url, token });
-        }
-        let path = session_path()?;
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| "not signed in: run `tollgate login URL` first".to_string())?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is damaged: sign in again", path.display()))
-    }
-
-    /// Saves the session readable by its owner only: the token is a password.
-    pub fn save(&self) -> Result<PathBuf> {
-        let path = session_path()?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
-        }
-        let text = serde_json::to_string_pretty(self)?;
-        write_private(&path, text.as_bytes())
-            .with_context(|| format!("write {}", path.display()))?;
-        Ok(path)
-    }
-
-    pub fn forget() -> Result<()> {
-        match std::fs::remove_file(session_path()?) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
-        }
-    }
-}
-
-#[cfg(unix)]
-pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)
-}
-
-#[cfg(not(unix))]
-pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
-}
+use tollgate_core::Micros;
 
 pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// The profile the token came from (`None`: anonymous, or `TOLLGATE_URL`/`TOLLGATE_TOKEN`).
+    profile: Option<String>,
 }
 
 impl Client {
+    /// A client for `base`, an already normalized deployment URL (see [`deployment_url`]).
     pub fn new(base: &str, token: Option<String>) -> Client {
-        Client { http: reqwest::Client::new(), base: base.trim_end_matches('/').to_owned(), token }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Client { http, base: base.trim_end_matches('/').to_owned(), token, profile: None }
     }
 
+    /// Signed in with the current profile (or `TOLLGATE_URL` + `TOLLGATE_TOKEN`).
     pub fn from_session() -> Result<Client> {
-        let session = Session::load()?;
-        Ok(Client::new(&session.url, Some(session.token)))
+        let (profile, session): (Option<String>, Profile) = profiles::session()?;
+        let mut client = Client::new(&session.url, Some(session.token));
+        client.profile = profile;
+        Ok(client)
     }
 
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
@@ -127,6 +72,26 @@ impl Client {
         self.send::<(), serde_json::Value>(Method::DELETE, path, None).await.map(drop)
     }
 
+    /// The status and body of a request, with connection failures already explained.
+    pub async fn raw<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<(StatusCode, String)> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            req = req.header(SESSION_TOKEN_HEADER, token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(|e| unreachable(&self.base, &e))?;
+        let status = resp.status();
+        let text = resp.text().await.context("read the server's answer")?;
+        Ok((status, text))
+    }
+
     /// Sends a request and decodes the answer; a non-2xx answer becomes an error carrying the
     /// server's message, detail and validations.
     pub async fn send<B: Serialize, T: DeserializeOwned>(
@@ -135,16 +100,10 @@ impl Client {
         path: &str,
         body: Option<&B>,
     ) -> Result<T> {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(token) = &self.token {
-            req = req.header(SESSION_TOKEN_HEADER, token);
+        let (status, text) = self.raw(method, path, body).await?;
+        if status == StatusCode::UNAUTHORIZED && self.token.is_some() {
+            bail!("{}", self.expired(&text));
         }
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        let resp = req.send().await.with_context(|| format!("cannot reach {}", self.base))?;
-        let status = resp.status();
-        let text = resp.text().await.context("read the server's answer")?;
         if !status.is_success() {
             bail!("{}", failure(status, &text));
         }
@@ -152,15 +111,88 @@ impl Client {
         serde_json::from_str(text)
             .with_context(|| format!("unexpected answer from the server: {text}"))
     }
+
+    fn expired(&self, text: &str) -> String {
+        let said = failure(StatusCode::UNAUTHORIZED, text);
+        match &self.profile {
+            Some(p) => format!(
+                "{said}\nThe session of profile {p} is no longer valid: sign in again with \
+                 `tollgate login {} --profile {p}`.",
+                self.base
+            ),
+            None => format!("{said}\nTOLLGATE_TOKEN is not a valid session or API token."),
+        }
+    }
+}
+
+/// Why `base` could not be reached, and what to check.
+pub fn unreachable(base: &str, e: &reqwest::Error) -> anyhow::Error {
+    let cause = root_cause(e);
+    if e.is_connect() {
+        anyhow::anyhow!(
+            "cannot reach {base} ({cause}): is `tollgate serve` running there, and is the URL right?"
+        )
+    } else if e.is_timeout() {
+        anyhow::anyhow!("{base} did not answer in time ({cause})")
+    } else {
+        anyhow::anyhow!("request to {base} failed: {cause}")
+    }
+}
+
+/// The innermost error text (`connection refused`), without reqwest's wrappers.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    let text = last.to_string();
+    // `Connection refused (os error 111)` → `connection refused`.
+    let text = text.split(" (os error").next().unwrap_or(&text).to_owned();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// A deployment URL as people type it: `127.0.0.1:3000`, `localhost:3000`,
+/// `https://tollgate.example.com/`, or a URL copied with its API path
+/// (`http://127.0.0.1:3000/api/v2`). Without a scheme, loopback addresses get `http://` and
+/// everything else `https://`.
+pub fn deployment_url(input: &str) -> Result<String> {
+    let input = input.trim();
+    if input.is_empty() {
+        bail!("give the deployment URL, e.g. http://127.0.0.1:3000");
+    }
+    let with_scheme = if input.contains("://") {
+        input.to_owned()
+    } else {
+        let loopback = ["localhost", "127.", "[::1]"].iter().any(|p| input.starts_with(p));
+        format!("{}://{input}", if loopback { "http" } else { "https" })
+    };
+    let mut url = reqwest::Url::parse(&with_scheme)
+        .with_context(|| format!("{input:?} is not a URL: try http://127.0.0.1:3000"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        bail!("{input:?} is not an http:// or https:// URL: try http://127.0.0.1:3000");
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    let path = match path.find("/api/") {
+        Some(at) => path[..at].to_owned(),
+        None => path.strip_suffix("/api").unwrap_or(&path).to_owned(),
+    };
+    url.set_path(&path);
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// spend-limits §10: a 409 is a usage-limit refusal only with a non-empty message and a
 /// `resets_at` (other conflicts are 409s too).
 fn usage_limit_refusal(
-    status: reqwest::StatusCode,
+    status: StatusCode,
     text: &str,
 ) -> Option<tollgate_api_types::ChatUsageLimitExceededResponse> {
-    if status != reqwest::StatusCode::CONFLICT {
+    if status != StatusCode::CONFLICT {
         return None;
     }
     serde_json::from_str::<tollgate_api_types::ChatUsageLimitExceededResponse>(text)
@@ -168,13 +200,14 @@ fn usage_limit_refusal(
         .filter(|r| !r.message.is_empty())
 }
 
-fn failure(status: reqwest::StatusCode, text: &str) -> String {
+/// The server's answer for people: message, detail, then each validation on its own line.
+pub fn failure(status: StatusCode, text: &str) -> String {
     if let Some(over) = usage_limit_refusal(status, text) {
         return format!(
             "{} You've used {} of your {} limit. Resets {}.",
             over.message,
-            crate::commands::money(over.spent_micros),
-            crate::commands::money(over.limit_micros),
+            Micros::new(over.spent_micros),
+            Micros::new(over.limit_micros),
             over.resets_at.format("%Y-%m-%d %H:%M UTC")
         );
     }
@@ -194,11 +227,10 @@ fn failure(status: reqwest::StatusCode, text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::StatusCode;
 
     #[test]
     fn only_a_409_with_message_and_reset_is_a_usage_limit_refusal() {
-        let full = r#"{"message":"Chat usage limit exceeded.","spent_micros":5,"limit_micros":5,"resets_at":"2025-06-16T00:00:00Z"}"#;
+        let full = r#"{"message":"Chat usage limit exceeded.","spent_micros":2985,"limit_micros":2000,"resets_at":"2025-06-16T00:00:00Z"}"#;
         assert!(usage_limit_refusal(StatusCode::CONFLICT, full).is_some());
         assert!(usage_limit_refusal(StatusCode::BAD_REQUEST, full).is_none());
         let empty = r#"{"message":"","spent_micros":5,"limit_micros":5,"resets_at":"2025-06-16T00:00:00Z"}"#;
@@ -206,18 +238,32 @@ mod tests {
         assert!(
             usage_limit_refusal(StatusCode::CONFLICT, r#"{"message":"Group exists."}"#).is_none()
         );
-        assert!(failure(StatusCode::CONFLICT, full).contains(
-            "You've used $0.000005 of your $0.000005 limit. Resets 2025-06-16 00:00 UTC."
-        ));
+        assert_eq!(
+            failure(StatusCode::CONFLICT, full),
+            "Chat usage limit exceeded. You've used $0.002985 of your $0.002 limit. \
+             Resets 2025-06-16 00:00 UTC."
+        );
     }
 
     #[test]
-    fn sub_dollar_amounts_keep_their_digits() {
-        use crate::commands::money;
-        assert_eq!(money(0), "$0.00");
-        assert_eq!(money(1500), "$0.0015");
-        assert_eq!(money(2000), "$0.002");
-        assert_eq!(money(500_000), "$0.50");
-        assert_eq!(money(12_500_000), "$12.50");
+    fn deployment_urls_are_read_as_people_type_them() {
+        let table = [
+            ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("http://127.0.0.1:3000/", "http://127.0.0.1:3000"),
+            ("http://127.0.0.1:3000/api/v2", "http://127.0.0.1:3000"),
+            ("http://127.0.0.1:3000/api/v2/", "http://127.0.0.1:3000"),
+            ("http://127.0.0.1:3000/api", "http://127.0.0.1:3000"),
+            ("127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("localhost:3000", "http://localhost:3000"),
+            ("[::1]:3000", "http://[::1]:3000"),
+            ("tollgate.example.com", "https://tollgate.example.com"),
+            ("https://example.com/tollgate/api/v2/users", "https://example.com/tollgate"),
+        ];
+        for (input, want) in table {
+            assert_eq!(deployment_url(input).expect(input), want, "{input}");
+        }
+        for bad in ["", "ftp://example.com", "http://"] {
+            assert!(deployment_url(bad).is_err(), "{bad}");
+        }
     }
 }

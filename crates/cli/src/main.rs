@@ -2,46 +2,88 @@
 
 mod client;
 mod commands;
+mod output;
+mod profiles;
+mod prompt;
 mod serve;
 mod template;
 
-use clap::{Parser, Subcommand};
-use commands::{chat, identity, limits, models};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use commands::{chat, groups, limits, models, session, users, workspaces};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "tollgate", version, about = "LLM spend limits for AI coding agents")]
+#[command(
+    name = "tollgate",
+    version,
+    about = "LLM spend limits for AI coding agents",
+    after_help = "Amounts are dollars written as plain numbers (35, 12.50, 0.002), so a shell \
+                  never reads them as variables; '$35' (quoted) and 12500000micros work too.\n\
+                  Objects are named by name or by id.",
+    max_term_width = 100
+)]
 struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// The saved session to use (see `tollgate profiles`); default: the active profile.
+    #[arg(
+        long,
+        global = true,
+        env = "TOLLGATE_PROFILE",
+        value_name = "NAME",
+        help_heading = "Global options",
+        display_order = 900
+    )]
+    profile: Option<String>,
+    /// When to colour output.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        value_name = "WHEN",
+        help_heading = "Global options",
+        display_order = 901
+    )]
+    color: output::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server.
     Serve(serve::ServeArgs),
-    /// Sign in to a deployment (offers first-user setup on a new one).
-    Login(identity::LoginArgs),
-    /// Sign out and forget the saved session.
+    /// Sign in to a deployment (offers first-user setup on a new one) and save the session.
+    Login(session::LoginArgs),
+    /// Sign out and forget the current profile's session.
     Logout,
+    /// Show who the current profile is signed in as, and where.
+    Whoami {
+        #[command(flatten)]
+        out: output::OutputArgs,
+    },
+    /// List saved profiles, or choose the one used by default.
+    Profiles(session::ProfilesArgs),
     /// Manage users.
     #[command(subcommand)]
-    Users(identity::UsersCommand),
+    Users(users::UsersCommand),
     /// Manage organizations.
     #[command(subcommand)]
-    Orgs(identity::OrgsCommand),
+    Orgs(users::OrgsCommand),
     /// Manage groups.
     #[command(subcommand)]
-    Groups(identity::GroupsCommand),
-    /// Manage spend limits.
+    Groups(groups::GroupsCommand),
+    /// Manage spend limits: the default, group limits and per-user overrides.
     #[command(subcommand)]
     Limits(limits::LimitsCommand),
-    /// Show what you spent against your limit.
-    Usage {
-        /// Resolve group limits within this organization.
-        #[arg(long)]
-        org: Option<String>,
-    },
+    /// Show what you spent against your limit, and when it resets.
+    Usage(limits::UsageArgs),
     /// Chat with an agent: `tollgate chat "…"`, `chat send CHAT "…"`, `chat list`.
     Chat(chat::ChatArgs),
     /// Manage model configs and their prices.
@@ -50,61 +92,132 @@ enum Command {
     /// Manage LLM providers and their keys.
     #[command(subcommand)]
     Providers(models::ProvidersCommand),
-    /// Convert Terraform state or plans into workspace resources.
+    /// Store, list and show workspaces built from Terraform.
+    #[command(subcommand)]
+    Workspaces(workspaces::WorkspacesCommand),
+    /// Convert Terraform state or plans into workspace resources (offline).
     Template(template::TemplateArgs),
-    /// Print the OpenAPI document.
+    /// Print a shell completion script: `tollgate completions bash > /etc/bash_completion.d/tollgate`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the OpenAPI document of the HTTP API.
     Openapi,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Command::Template(args) = cli.command {
-        return template::run(args);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    output::set_color(cli.global.color);
+    profiles::select(cli.global.profile);
+    match cli.command {
+        Command::Template(args) => return template::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "tollgate", &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
     }
     init_logging(matches!(cli.command, Command::Serve(_)));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            eprintln!("{} cannot start the async runtime: {e}", output::error_label());
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(dispatch(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{} {e:#}", output::error_label());
             ExitCode::FAILURE
         }
     }
 }
 
+/// Prints clap's error; a missing amount gets the reason it most often goes missing.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    let missing_amount = e.kind() == clap::error::ErrorKind::MissingRequiredArgument
+        && e.to_string().contains("<AMOUNT>");
+    if missing_amount {
+        eprintln!("\n{} {}", output::hint_label(), commands::limits::SHELL_HINT);
+    }
+    if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS }
+}
+
 async fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve::run(args).await,
-        Command::Login(args) => identity::login(args).await,
-        Command::Logout => identity::logout().await,
-        Command::Users(cmd) => identity::users(cmd).await,
-        Command::Orgs(cmd) => identity::orgs(cmd).await,
-        Command::Groups(cmd) => identity::groups(cmd).await,
+        Command::Login(args) => session::login(args).await,
+        Command::Logout => session::logout().await,
+        Command::Whoami { out } => session::whoami(out).await,
+        Command::Profiles(args) => session::profiles(args),
+        Command::Users(cmd) => users::users(cmd).await,
+        Command::Orgs(cmd) => users::orgs(cmd).await,
+        Command::Groups(cmd) => groups::groups(cmd).await,
         Command::Limits(cmd) => limits::limits(cmd).await,
-        Command::Usage { org } => limits::usage(org).await,
+        Command::Usage(args) => limits::usage(args).await,
         Command::Chat(args) => chat::chat(args).await,
         Command::Models(cmd) => models::models(cmd).await,
         Command::Providers(cmd) => models::providers(cmd).await,
+        Command::Workspaces(cmd) => workspaces::workspaces(cmd).await,
         Command::Openapi => {
             println!("{}", tollgate_server::openapi_json());
             Ok(())
         }
-        Command::Template(_) => {
-            anyhow::bail!("template commands run before the async runtime starts")
+        Command::Template(_) | Command::Completions { .. } => {
+            anyhow::bail!("this command runs before the async runtime starts")
         }
     }
 }
 
-/// The server logs at `info` (override with `RUST_LOG`); client commands only warn.
+/// The server logs at `info` (override with `RUST_LOG`); client commands only warn. Colours
+/// only on a terminal: a piped or redirected log stays plain text.
 fn init_logging(server: bool) {
     let default = if server { "info,sqlx=warn,tower_http=info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(output::color_for(std::io::stderr().is_terminal()))
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command, option and positional says what it is for (`--help` and `-h` aside).
+    #[test]
+    fn every_command_and_argument_is_described() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.is_hide_set() || id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                if sub.get_name() != "help" && sub.get_about().is_none() {
+                    missing.push(name.clone());
+                }
+                walk(sub, &name, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "tollgate", &mut missing);
+        assert!(missing.is_empty(), "undescribed: {missing:#?}");
+        Cli::command().debug_assert();
+    }
 }

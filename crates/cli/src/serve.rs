@@ -8,14 +8,16 @@ use tollgate_core::{Clock, SystemClock};
 use tollgate_server::secrets::SecretBox;
 use tollgate_server::{AppState, LimitFailureMode, Settings};
 
+mod database;
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "TOLLGATE_LISTEN", default_value = "127.0.0.1:3000")]
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, env = "TOLLGATE_LISTEN", default_value = "127.0.0.1:3000", value_name = "ADDR")]
     pub listen: String,
-    /// `sqlite://PATH` or `postgres://…`. Default: an SQLite file in the data directory
-    /// (`$TOLLGATE_DATA_DIR`, else `~/.local/share/tollgate`).
-    #[arg(long, env = "TOLLGATE_DATABASE_URL", hide_env_values = true)]
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`. Default: an SQLite file in the
+    /// data directory (`$TOLLGATE_DATA_DIR`, else `~/.local/share/tollgate`), created 0600.
+    #[arg(long, env = "TOLLGATE_DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub database: Option<String>,
     /// What an admission point does when the spend-limit lookup itself fails: `open` allows
     /// (and counts it in a metric), `closed` answers 503.
@@ -23,29 +25,35 @@ pub struct ServeArgs {
     pub limit_failure_mode: FailureModeArg,
     /// 64 hex characters that encrypt provider API keys at rest. Replicas sharing a database
     /// must share it. Default: a key generated once into the data directory (`secret.key`).
-    #[arg(long, env = "TOLLGATE_SECRET_KEY", hide_env_values = true)]
+    #[arg(long, env = "TOLLGATE_SECRET_KEY", hide_env_values = true, value_name = "HEX")]
     pub secret_key: Option<String>,
     /// Largest workspace-creation body (a Terraform state or plan plus its graph), in MiB.
     /// Every other request is held to 1 MiB.
-    #[arg(long, env = "TOLLGATE_MAX_TERRAFORM_MIB", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, env = "TOLLGATE_MAX_TERRAFORM_MIB", default_value_t = 32, value_name = "MIB", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_terraform_mib: u16,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum FailureModeArg {
+    /// Allow the message, and count it in `tollgate_usage_limit_check_failures_total`.
     Open,
+    /// Refuse the message with 503.
     Closed,
 }
 
+/// `$TOLLGATE_DATA_DIR`, else `~/.local/share/tollgate`; created readable by its owner only
+/// (0700), since it holds the database and the key that seals provider keys.
 fn data_dir() -> Result<PathBuf> {
     let dir = match std::env::var_os("TOLLGATE_DATA_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => {
-            let home = std::env::var_os("HOME").context("set HOME or TOLLGATE_DATA_DIR")?;
+            let home =
+                std::env::var_os("HOME").context("set HOME, TOLLGATE_DATA_DIR or --database")?;
             PathBuf::from(home).join(".local/share/tollgate")
         }
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    crate::profiles::create_private_dir(&dir)
+        .with_context(|| format!("create {}", dir.display()))?;
     Ok(dir)
 }
 
@@ -56,7 +64,7 @@ fn secret_box(given: Option<String>) -> Result<SecretBox> {
     }
     let path = data_dir()?.join("secret.key");
     if !path.exists() {
-        crate::client::write_private(&path, SecretBox::generate_hex().as_bytes())
+        crate::profiles::write_private(&path, SecretBox::generate_hex().as_bytes())
             .with_context(|| format!("write {}", path.display()))?;
     }
     let hex = std::fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
@@ -64,16 +72,7 @@ fn secret_box(given: Option<String>) -> Result<SecretBox> {
 }
 
 fn default_database() -> Result<String> {
-    let dir = match std::env::var_os("TOLLGATE_DATA_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let home =
-                std::env::var_os("HOME").context("set HOME, TOLLGATE_DATA_DIR or --database")?;
-            PathBuf::from(home).join(".local/share/tollgate")
-        }
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
-    Ok(format!("sqlite://{}", dir.join("tollgate.db").display()))
+    Ok(format!("sqlite://{}", data_dir()?.join("tollgate.db").display()))
 }
 
 pub async fn run(args: ServeArgs) -> Result<()> {
@@ -82,10 +81,8 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         None => default_database()?,
     };
     let shown_url = tollgate_store::redact_url(&url);
-    let store = tollgate_store::Store::connect(&url)
-        .await
-        .map(Arc::new)
-        .with_context(|| format!("open the database {shown_url}"))?;
+    let store =
+        database::open(&url).await.with_context(|| format!("open the database {shown_url}"))?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("listen on {}", args.listen))?;

@@ -73,12 +73,7 @@ pub fn run(args: TemplateArgs) -> ExitCode {
 fn run_convert(args: &ConvertArgs) -> Result<String, String> {
     let (json, dot) = match (&args.dir, &args.file, &args.graph) {
         (Some(dir), _, _) => from_terraform(&args.terraform, dir)?,
-        (None, Some(file), Some(graph)) => {
-            if is_stdin(file) && is_stdin(graph) {
-                return Err("FILE.json and --graph cannot both be read from standard input".into());
-            }
-            (read_input(file)?, read_input(graph)?)
-        }
+        (None, Some(file), Some(graph)) => read_pair(file, graph)?,
         _ => return Err("give FILE.json with --graph FILE.dot, or --dir DIR".into()),
     };
     let conversion = tollgate_terraform::convert(&json, &dot).map_err(|e| match e.address() {
@@ -86,6 +81,33 @@ fn run_convert(args: &ConvertArgs) -> Result<String, String> {
         None => e.to_string(),
     })?;
     Ok(render(&conversion, args.format))
+}
+
+/// A state (or plan) file and its graph file; `-` is standard input (for one of them). A
+/// document without resources gets a warning: it was most likely taken before an apply.
+pub fn read_pair(file: &Path, graph: &Path) -> Result<(String, String), String> {
+    if is_stdin(file) && is_stdin(graph) {
+        return Err("the state and the graph cannot both be read from standard input".into());
+    }
+    let json = read_input(file)?;
+    if !has_resources_section(&json) {
+        crate::output::warn(&format!(
+            "{} has no `values` or `planned_values`: it holds no resources (was it taken before \
+             `terraform apply`?)",
+            file.display()
+        ));
+    }
+    Ok((json, read_input(graph)?))
+}
+
+/// Whether a `terraform show -json` document has a state's `values` or a plan's
+/// `planned_values`; before any apply Terraform prints only `{"format_version":"1.0"}`.
+fn has_resources_section(json: &str) -> bool {
+    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str::<serde_json::Value>(json) else {
+        // Not an object: the converter reports what is wrong with it.
+        return true;
+    };
+    doc.contains_key("values") || doc.contains_key("planned_values")
 }
 
 fn render(conversion: &Conversion, format: Format) -> String {
@@ -118,12 +140,21 @@ fn read_input(path: &Path) -> Result<String, String> {
 }
 
 /// `terraform show -json` and `terraform graph -type=plan` in an applied working directory
-/// (Coder uses the plan graph for states too on Terraform ≥ 1.7).
-fn from_terraform(terraform: &Path, dir: &Path) -> Result<(String, String), String> {
+/// (Coder uses the plan graph for states too on Terraform ≥ 1.7). A directory that was never
+/// applied is an error, not an empty workspace.
+pub fn from_terraform(terraform: &Path, dir: &Path) -> Result<(String, String), String> {
     if !dir.is_dir() {
         return Err(format!("--dir {}: not a directory", dir.display()));
     }
     let json = run_terraform(terraform, dir, &["show", "-json", "-no-color"])?;
+    if !has_resources_section(&json) {
+        return Err(format!(
+            "{} has no applied state: `terraform show -json` found no resources there. Run \
+             `terraform init` and `terraform apply` in it first, or convert a plan with \
+             FILE.json --graph FILE.dot",
+            dir.display()
+        ));
+    }
     let dot = run_terraform(terraform, dir, &["graph", "-type=plan"])?;
     Ok((json, dot))
 }

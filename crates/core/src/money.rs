@@ -14,14 +14,14 @@ pub enum MicrosError {
     #[error("amount is empty")]
     Empty,
     #[error(
-        "{0:?} is not an amount: use dollars like $12.50 or 12.5, or micros like 12500000micros"
+        "{0:?} is not an amount: use dollars like 12.50 or 0.002 (a `$` in front is optional), or micro-dollars like 12500000micros"
     )]
     Malformed(String),
     #[error(
         "{0:?} has more than six decimal places; the smallest unit is one micro-dollar ($0.000001)"
     )]
     TooPrecise(String),
-    #[error("amount is out of range (at most ${} )", i64::MAX / 1_000_000)]
+    #[error("amount is out of range (at most ${})", i64::MAX / 1_000_000)]
     Overflow,
 }
 
@@ -65,8 +65,9 @@ impl Micros {
     }
 }
 
-/// Parses `$12.50`, `12.5`, `12` (dollars) or `12500000micros` (micro-dollars). A leading `-`
-/// is accepted so callers can reject negatives with their own message.
+/// Parses `12.50`, `$12.50`, `12.5`, `12`, `0.002` (dollars, at most six decimals) or
+/// `12500000micros` (micro-dollars). A leading `-` is accepted so callers can reject negatives
+/// with their own message.
 impl FromStr for Micros {
     type Err = MicrosError;
 
@@ -115,13 +116,17 @@ fn parse_dollars(s: &str, input: &str) -> Result<i64, MicrosError> {
         .ok_or(MicrosError::Overflow)
 }
 
-/// `$12.50`: dollars with cents, rounded half away from zero to the cent (display only).
+/// Exact dollars: at least two decimals, more only when the amount needs them (`$12.50`,
+/// `$35.00`, `$0.002985`, `-$2.50`). Never rounded, so a sub-cent spend never reads `$0.00`,
+/// and the text parses back to the same amount.
 impl fmt::Display for Micros {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let micros = i128::from(self.0);
-        let cents = (micros.abs() + 5_000) / 10_000;
-        let sign = if micros < 0 && cents > 0 { "-" } else { "" };
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let magnitude = self.0.unsigned_abs();
+        let per_dollar = MICROS_PER_DOLLAR.unsigned_abs();
+        let fraction = format!("{:06}", magnitude % per_dollar);
+        let needed = fraction.trim_end_matches('0').len().max(2);
         // `pad` so callers can align amounts in tables (`{:>10}`).
-        f.pad(&format!("{sign}${}.{:02}", cents / 100, cents % 100))
+        f.pad(&format!("{sign}${}.{}", magnitude / per_dollar, &fraction[..needed]))
     }
 }

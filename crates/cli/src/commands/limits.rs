@@ -1,133 +1,221 @@
-//! `limits` (deployment spend limits and overrides) and `usage` (my own standing).
+//! `limits` (the deployment's spend limits and overrides) and `usage` (my own standing).
 
-use super::{group, user_id};
+use super::{group, user, wire_name};
 use crate::client::Client;
-use anyhow::{Result, bail};
-use clap::{Subcommand, ValueEnum};
+use crate::output::{Columns, OutputArgs, print_json, warn};
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+use std::str::FromStr;
 use tollgate_api_types as api;
-use tollgate_core::Micros;
+use tollgate_core::{Micros, MicrosError};
 
 const BASE: &str = "/api/experimental/chats/usage-limits";
 
+/// An amount of money as a person types it: `35`, `12.50`, `0.002`, `'$35'` or
+/// `12500000micros`; more than zero.
+#[derive(Debug, Clone, Copy)]
+pub struct Amount(pub Micros);
+
+pub const SHELL_HINT: &str = "in a shell an unquoted `$` reads the digit after it as a \
+    variable (`$50` arrives as `0`, `$5` as nothing): write the plain number (50), or quote it \
+    ('$50')";
+
+impl FromStr for Amount {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Amount, String> {
+        let hint = |e: String| format!("{e}\n  hint: {SHELL_HINT}");
+        match raw.parse::<Micros>() {
+            Ok(m) if m.is_positive() => Ok(Amount(m)),
+            Ok(_) => Err(hint(format!("{raw:?} is not more than $0.00"))),
+            Err(MicrosError::Empty) => Err(hint("the amount is empty".into())),
+            Err(e @ MicrosError::Malformed(_)) => Err(hint(e.to_string())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PeriodArg {
+    /// A UTC day.
     Day,
+    /// An ISO week, from Monday 00:00 UTC.
     Week,
+    /// A calendar month, from the 1st 00:00 UTC.
     Month,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PolicyArg {
+    /// The smallest of the user's group limits applies.
     Lowest,
+    /// The largest of the user's group limits applies.
     Highest,
+}
+
+#[derive(Debug, Args)]
+pub struct AmountArg {
+    /// Dollars per period: 35, 12.50, 0.002 — a plain number, so no shell quoting is needed
+    /// (`'$35'` and `12500000micros` work too).
+    #[arg(value_name = "AMOUNT")]
+    pub amount: Amount,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum LimitsCommand {
     /// Show the default limit, group limits and user overrides.
-    Show,
-    /// Enable limits with a default per user: `$12.50`, `12.5`, `12` or `12500000micros`.
+    Show {
+        #[command(flatten)]
+        out: OutputArgs,
+    },
+    /// Turn limits on with a default limit per user.
+    #[command(after_help = "Examples:
+  tollgate limits set 50 --period week     # $50.00 per user per week
+  tollgate limits set 12.50                # keeps the current period")]
     Set {
-        amount: String,
-        #[arg(long, value_enum, default_value = "month")]
-        period: PeriodArg,
-        /// How several group limits combine (default: keep the current policy).
+        #[command(flatten)]
+        amount: AmountArg,
+        /// The period a limit covers (default: keep the current one; a new deployment's is
+        /// month).
+        #[arg(long, value_enum)]
+        period: Option<PeriodArg>,
+        /// How the limits of a user's groups combine (default: keep the current policy).
         #[arg(long, value_enum)]
         group_policy: Option<PolicyArg>,
     },
-    /// Turn limits off (overrides are kept).
+    /// Turn limits off (group limits and overrides are kept for later).
     Disable,
-    /// Per-user overrides.
+    /// A user's own limit, which wins over group limits and the default.
     #[command(subcommand)]
     Override(OverrideCommand),
-    /// Per-group limits.
+    /// A group's limit, for its members without an override.
     #[command(subcommand)]
     Group(GroupLimitCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum OverrideCommand {
-    Set { user: String, amount: String },
-    Rm { user: String },
+    /// Set a user's own limit.
+    #[command(after_help = "Example:\n  tollgate limits override set bob 35")]
+    Set {
+        /// The user, by username or id.
+        user: String,
+        #[command(flatten)]
+        amount: AmountArg,
+    },
+    /// Remove a user's own limit.
+    Rm {
+        /// The user, by username or id.
+        user: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum GroupLimitCommand {
+    /// Set a group's limit.
+    #[command(after_help = "Example:\n  tollgate limits group set interns 20")]
     Set {
+        /// The group, by name or id.
         group: String,
-        amount: String,
-        #[arg(long)]
-        org: Option<String>,
+        #[command(flatten)]
+        amount: AmountArg,
+        #[command(flatten)]
+        org: super::groups::OrgArg,
     },
+    /// Remove a group's limit.
     Rm {
+        /// The group, by name or id.
         group: String,
-        #[arg(long)]
-        org: Option<String>,
+        #[command(flatten)]
+        org: super::groups::OrgArg,
     },
-}
-
-fn amount(raw: &str) -> Result<i64> {
-    let micros: Micros = raw.parse()?;
-    if !micros.is_positive() {
-        bail!("the amount must be greater than $0");
-    }
-    Ok(micros.get())
-}
-
-fn name_of<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 pub async fn limits(cmd: LimitsCommand) -> Result<()> {
     let client = Client::from_session()?;
     match cmd {
-        LimitsCommand::Show => show(&client).await?,
-        LimitsCommand::Set { amount: raw, period, group_policy } => {
-            let req = api::UpdateChatUsageLimitConfigRequest {
-                spend_limit_micros: Some(amount(&raw)?),
-                period: Some(name_of(&period_wire(period))),
-                group_policy: group_policy.map(|p| format!("{p:?}").to_lowercase()),
-            };
-            let c: api::ChatUsageLimitConfig = client.put(BASE, &req).await?;
-            println!(
-                "Limits enabled: {} per user per {}.",
-                Micros::new(c.spend_limit_micros.unwrap_or(0)),
-                name_of(&c.period)
-            );
+        LimitsCommand::Show { out } => show(&client, out).await,
+        LimitsCommand::Set { amount, period, group_policy } => {
+            set(&client, amount.amount.0, period, group_policy).await
         }
-        LimitsCommand::Disable => {
+        LimitsCommand::Disable => disable(&client).await,
+        LimitsCommand::Override(cmd) => overrides(&client, cmd).await,
+        LimitsCommand::Group(cmd) => group_limits(&client, cmd).await,
+    }
+}
+
+async fn set(
+    client: &Client,
+    amount: Micros,
+    period: Option<PeriodArg>,
+    policy: Option<PolicyArg>,
+) -> Result<()> {
+    // The API resets an absent period to `month`; keep the current one instead.
+    let period = match period {
+        Some(p) => wire_name(&period_wire(p)),
+        None => {
             let current: api::ChatUsageLimitConfigResponse = client.get(BASE).await?;
-            let req = api::UpdateChatUsageLimitConfigRequest {
-                spend_limit_micros: None,
-                period: Some(name_of(&current.config.period)),
-                group_policy: None,
-            };
-            let _: api::ChatUsageLimitConfig = client.put(BASE, &req).await?;
-            println!(
-                "Limits disabled. Overrides are kept and apply again when limits are enabled."
-            );
+            wire_name(&current.config.period)
         }
-        LimitsCommand::Override(OverrideCommand::Set { user, amount: raw }) => {
-            let id = user_id(&client, &user).await?;
-            let req =
-                api::UpsertChatUsageLimitOverrideRequest { spend_limit_micros: amount(&raw)? };
+    };
+    let req = api::UpdateChatUsageLimitConfigRequest {
+        spend_limit_micros: Some(amount.get()),
+        period: Some(period),
+        group_policy: policy.map(|p| format!("{p:?}").to_lowercase()),
+    };
+    let c: api::ChatUsageLimitConfig = client.put(BASE, &req).await?;
+    println!(
+        "Limits on: {} per user per {} (group policy: {}).",
+        Micros::new(c.spend_limit_micros.unwrap_or(0)),
+        wire_name(&c.period),
+        wire_name(&c.group_policy)
+    );
+    Ok(())
+}
+
+async fn disable(client: &Client) -> Result<()> {
+    let current: api::ChatUsageLimitConfigResponse = client.get(BASE).await?;
+    let req = api::UpdateChatUsageLimitConfigRequest {
+        spend_limit_micros: None,
+        period: Some(wire_name(&current.config.period)),
+        group_policy: None,
+    };
+    let _: api::ChatUsageLimitConfig = client.put(BASE, &req).await?;
+    println!("Limits off. Group limits and overrides are kept and apply again when limits are on.");
+    Ok(())
+}
+
+async fn overrides(client: &Client, cmd: OverrideCommand) -> Result<()> {
+    match cmd {
+        OverrideCommand::Set { user: who, amount } => {
+            let u = user(client, &who).await?;
+            let req = api::UpsertChatUsageLimitOverrideRequest {
+                spend_limit_micros: amount.amount.0.get(),
+            };
             let o: api::ChatUsageLimitOverride =
-                client.put(&format!("{BASE}/overrides/{id}"), &req).await?;
+                client.put(&format!("{BASE}/overrides/{}", u.id), &req).await?;
             println!(
                 "{} may spend {} per period.",
                 o.username,
                 Micros::new(o.spend_limit_micros.unwrap_or(0))
             );
         }
-        LimitsCommand::Override(OverrideCommand::Rm { user }) => {
-            let id = user_id(&client, &user).await?;
-            client.delete(&format!("{BASE}/overrides/{id}")).await?;
-            println!("Removed {user}'s override.");
+        OverrideCommand::Rm { user: who } => {
+            let u = user(client, &who).await?;
+            client.delete(&format!("{BASE}/overrides/{}", u.id)).await?;
+            println!("Removed {}'s override.", u.username);
         }
-        LimitsCommand::Group(GroupLimitCommand::Set { group: name, amount: raw, org }) => {
-            let g = group(&client, &name, org.as_deref()).await?;
-            let req =
-                api::UpsertChatUsageLimitGroupOverrideRequest { spend_limit_micros: amount(&raw)? };
+    }
+    Ok(())
+}
+
+async fn group_limits(client: &Client, cmd: GroupLimitCommand) -> Result<()> {
+    match cmd {
+        GroupLimitCommand::Set { group: name, amount, org } => {
+            let g = group(client, &name, org.org.as_deref()).await?;
+            let req = api::UpsertChatUsageLimitGroupOverrideRequest {
+                spend_limit_micros: amount.amount.0.get(),
+            };
             let o: api::ChatUsageLimitGroupOverride =
                 client.put(&format!("{BASE}/group-overrides/{}", g.id), &req).await?;
             println!(
@@ -136,8 +224,8 @@ pub async fn limits(cmd: LimitsCommand) -> Result<()> {
                 Micros::new(o.spend_limit_micros.unwrap_or(0))
             );
         }
-        LimitsCommand::Group(GroupLimitCommand::Rm { group: name, org }) => {
-            let g = group(&client, &name, org.as_deref()).await?;
+        GroupLimitCommand::Rm { group: name, org } => {
+            let g = group(client, &name, org.org.as_deref()).await?;
             client.delete(&format!("{BASE}/group-overrides/{}", g.id)).await?;
             println!("Removed the limit of group {}.", g.name);
         }
@@ -153,57 +241,95 @@ fn period_wire(p: PeriodArg) -> api::ChatUsageLimitPeriod {
     }
 }
 
-async fn show(client: &Client) -> Result<()> {
+fn limit(micros: Option<i64>) -> String {
+    micros.map(|m| Micros::new(m).to_string()).unwrap_or_else(|| "-".into())
+}
+
+async fn show(client: &Client, out: OutputArgs) -> Result<()> {
     let view: api::ChatUsageLimitConfigResponse = client.get(BASE).await?;
+    if out.json() {
+        return print_json(&view);
+    }
     match view.config.spend_limit_micros {
-        Some(limit) => println!(
+        Some(l) => println!(
             "Default limit: {} per user per {} (group policy: {}).",
-            Micros::new(limit),
-            name_of(&view.config.period),
-            name_of(&view.config.group_policy)
+            Micros::new(l),
+            wire_name(&view.config.period),
+            wire_name(&view.config.group_policy)
         ),
-        None => println!("Limits are disabled."),
+        None => println!("Limits are off (`tollgate limits set AMOUNT` turns them on)."),
     }
     if view.unpriced_model_count > 0 {
-        println!(
-            "Warning: {} enabled models do not have pricing configured. Usage of unpriced models cannot be tracked against the spend limit.",
+        warn(&format!(
+            "{} enabled models do not have pricing configured. Usage of unpriced models cannot \
+             be tracked against the spend limit.",
             view.unpriced_model_count
-        );
+        ));
     }
     if !view.group_overrides.is_empty() {
-        println!("\n{:<24} {:>8} {:>14}", "GROUP", "MEMBERS", "LIMIT");
+        println!();
+        let mut table = Columns::new(&["GROUP", "MEMBERS", "LIMIT"]).right(1).right(2);
         for g in &view.group_overrides {
-            println!(
-                "{:<24} {:>8} {:>14}",
-                g.group_name,
-                g.member_count,
-                Micros::new(g.spend_limit_micros.unwrap_or(0))
-            );
+            table.row([
+                g.group_name.clone(),
+                g.member_count.to_string(),
+                limit(g.spend_limit_micros),
+            ]);
         }
+        table.print();
     }
     if !view.overrides.is_empty() {
-        println!("\n{:<24} {:>14}", "USER", "LIMIT");
+        println!();
+        let mut table = Columns::new(&["USER", "LIMIT"]).right(1);
         for o in &view.overrides {
-            println!("{:<24} {:>14}", o.username, Micros::new(o.spend_limit_micros.unwrap_or(0)));
+            table.row([o.username.clone(), limit(o.spend_limit_micros)]);
         }
+        table.print();
     }
     Ok(())
 }
 
-pub async fn usage(org: Option<String>) -> Result<()> {
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// Resolve group limits within this organization (name or id).
+    #[arg(long, value_name = "ORG")]
+    pub org: Option<String>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+pub async fn usage(args: UsageArgs) -> Result<()> {
     let client = Client::from_session()?;
-    let query = match org {
+    let query = match args.org {
         Some(org) => {
             format!("?organization_id={}", super::organization(&client, Some(&org)).await?.id)
         }
         None => String::new(),
     };
     let s: api::ChatUsageLimitStatus = client.get(&format!("{BASE}/status{query}")).await?;
-    let (Some(limit), Some(end)) = (s.spend_limit_micros, s.period_end) else {
+    if args.out.json() {
+        return print_json(&s);
+    }
+    let (Some(l), Some(end)) = (s.spend_limit_micros, s.period_end) else {
         println!("No spend limit applies to you.");
         return Ok(());
     };
-    let source = match (s.limit_source, s.limit_group_id) {
+    let source = source(&client, &s).await;
+    let period = s.period.as_ref().map(wire_name).unwrap_or_default();
+    println!(
+        "Spent {} of {} this {period} (limit from {source}).",
+        Micros::new(s.current_spend),
+        Micros::new(l)
+    );
+    if s.current_spend >= l {
+        println!("Limit exceeded: new chats and messages are refused until the reset.");
+    }
+    println!("Resets {}.", end.format("%Y-%m-%d %H:%M UTC"));
+    Ok(())
+}
+
+async fn source(client: &Client, s: &api::ChatUsageLimitStatus) -> String {
+    match (s.limit_source, s.limit_group_id) {
         (Some(api::ChatUsageLimitSource::User), _) => "your own override".to_owned(),
         (Some(api::ChatUsageLimitSource::Group), Some(id)) => {
             match client.get::<api::Group>(&format!("/api/v2/groups/{id}")).await {
@@ -212,16 +338,35 @@ pub async fn usage(org: Option<String>) -> Result<()> {
             }
         }
         _ => "the deployment default".to_owned(),
-    };
-    let period = s.period.as_ref().map(name_of).unwrap_or_default();
-    println!(
-        "Spent {} of {} this {period} (limit from {source}).",
-        Micros::new(s.current_spend),
-        Micros::new(limit)
-    );
-    if s.current_spend >= limit {
-        println!("Limit exceeded: new chats and messages are refused until the reset.");
     }
-    println!("Resets {}.", end.format("%Y-%m-%d %H:%M UTC"));
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(raw: &str) -> Result<i64, String> {
+        raw.parse::<Amount>().map(|a| a.0.get())
+    }
+
+    #[test]
+    fn amounts_are_plain_numbers_with_or_without_a_dollar() {
+        assert_eq!(parsed("35"), Ok(35_000_000));
+        assert_eq!(parsed("$35"), Ok(35_000_000));
+        assert_eq!(parsed("12.50"), Ok(12_500_000));
+        assert_eq!(parsed("0.002"), Ok(2_000));
+        assert_eq!(parsed("12500000micros"), Ok(12_500_000));
+    }
+
+    #[test]
+    fn what_a_shell_leaves_of_a_dollar_amount_gets_a_hint() {
+        // `$50` unquoted arrives as `0`; `$5` as an empty argument.
+        for mangled in ["0", ""] {
+            let err = parsed(mangled).expect_err(mangled);
+            assert!(err.contains("hint: in a shell an unquoted `$`"), "{err}");
+        }
+        let err = parsed("0.0000001").expect_err("too precise");
+        assert!(err.contains("more than six decimal places"), "{err}");
+        assert!(!err.contains("hint"), "{err}");
+    }
 }

@@ -1,3 +1,9 @@
+mod amounts;
+mod errors;
+mod login;
+mod models;
+mod output;
+mod readme;
 mod replicas;
+mod support;
 mod template;
-mod walkthrough;

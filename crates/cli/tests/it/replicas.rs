@@ -1,7 +1,7 @@
 //! Two `tollgate serve` processes on one PostgreSQL database: their daemons share the pending
 //! chats and never run one chat twice.
 
-use crate::walkthrough::{run, serve};
+use crate::support::{Home, serve};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -25,17 +25,9 @@ fn two_replicas_never_run_one_chat_twice() {
     let Some(db) = runtime.block_on(tollgate_store::testing::postgres()) else { return };
     let a = serve(&db.url);
     let b = serve(&db.url);
-    let home = tempfile::tempdir().expect("home");
-    let pw = "correct-horse-battery";
-    run(
-        home.path(),
-        &["login", &a.url, "--username", "admin", "--email", "admin@example.com", "--password", pw],
-    );
-    let session: Value = serde_json::from_str(
-        &std::fs::read_to_string(home.path().join("session.json")).expect("session"),
-    )
-    .expect("json");
-    let token = session["token"].as_str().expect("token").to_owned();
+    let home = Home::new();
+    home.first_user(&a);
+    let token = home.token("default");
 
     runtime.block_on(async {
         let http = reqwest::Client::new();

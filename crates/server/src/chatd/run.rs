@@ -35,12 +35,21 @@ pub async fn run_chat(daemon: &Daemon, chat: Chat) {
     let model = model_of(daemon, &chat).await;
     let context = model.as_ref().map(|m| m.context_limit).unwrap_or(0);
     let (message, outcome, label) = match model {
-        Err(reason) => (None, RunOutcome::Failed { error: reason }, "failed"),
+        Err(reason) => failed_before_call(&chat, reason),
         Ok(model) => call_model(daemon, &chat, &model).await,
     };
     billing::count_billed(&daemon.metrics, message.as_ref().and_then(|m| m.total_cost));
     daemon.metrics.run(label);
     finish(daemon, &chat, message, outcome, context).await;
+}
+
+/// A run that could not call its provider: nothing was billed.
+fn failed_before_call(
+    chat: &Chat,
+    reason: String,
+) -> (Option<NewChatMessage>, RunOutcome, &'static str) {
+    tracing::warn!(chat_id = %chat.id, error = %reason, "chat run failed before the provider call");
+    (None, RunOutcome::Failed { error: reason }, "failed")
 }
 
 async fn model_of(daemon: &Daemon, chat: &Chat) -> Result<ModelConfig, String> {
@@ -72,7 +81,7 @@ async fn call_model(
     };
     let (provider, request) = match prepared {
         Ok(ready) => ready,
-        Err(reason) => return (None, RunOutcome::Failed { error: reason }, "failed"),
+        Err(reason) => return failed_before_call(chat, reason),
     };
     let mut completion = Completion::default();
     let stop = match provider.stream(request).await {
@@ -84,6 +93,8 @@ async fn call_model(
         None => (message, RunOutcome::Succeeded, "succeeded"),
         Some(Stop::LostChat) => (message, RunOutcome::Succeeded, "interrupted"),
         Some(Stop::Failed(e)) => {
+            tracing::warn!(chat_id = %chat.id, provider = %model.provider, model = %model.model,
+                kind = e.kind(), retryable = e.retryable(), error = %e, "provider call failed");
             publish_error(daemon, chat, model, &e);
             (message, RunOutcome::Failed { error: format!("{} error: {e}", e.kind()) }, "failed")
         }

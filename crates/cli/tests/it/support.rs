@@ -1,0 +1,183 @@
+//! A real `tollgate serve` process on a free port, and the real binary run against it with its
+//! own config directory (so its profiles are the test's alone).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+pub struct Server {
+    child: Child,
+    pub url: String,
+    _data: tempfile::TempDir,
+    /// Where the server's standard error (its log) goes.
+    pub log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// What the server has logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+pub fn tollgate() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    // Tests see what a person sees on a pipe, whatever the machine's environment says.
+    for var in ["TOLLGATE_URL", "TOLLGATE_TOKEN", "TOLLGATE_PROFILE", "NO_COLOR", "RUST_LOG"] {
+        cmd.env_remove(var);
+    }
+    cmd.env_remove("TOLLGATE_PASSWORD").env_remove("TOLLGATE_NEW_USER_PASSWORD");
+    cmd
+}
+
+/// A fresh SQLite file for one test.
+pub fn sqlite() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("tollgate.db").display());
+    (dir, url)
+}
+
+/// Starts `tollgate serve` on a free port and reads the address it prints. Every server gets
+/// the same secret key, as replicas sharing a database must.
+pub fn serve(database: &str) -> Server {
+    let data = tempfile::tempdir().expect("data dir");
+    let log = data.path().join("serve.log");
+    let log_file = std::fs::File::create(&log).expect("log file");
+    let mut child = tollgate()
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+        .env("TOLLGATE_DATA_DIR", data.path())
+        .env("TOLLGATE_SECRET_KEY", "11".repeat(32))
+        .stdout(Stdio::piped())
+        .stderr(log_file)
+        .spawn()
+        .expect("start tollgate serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut first = String::new();
+    reader.read_line(&mut first).expect("read the listen line");
+    // Keep draining: a closed pipe would make the server's later prints fail.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let url = first.split_whitespace().last().expect("an address").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
+    Server { child, url, _data: data, log }
+}
+
+/// One person's `tollgate`: a config directory of their own.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home { dir: tempfile::tempdir().expect("config dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = tollgate();
+        cmd.args(args).env("TOLLGATE_CONFIG_DIR", self.path()).stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn output(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run tollgate")
+    }
+
+    /// Runs a command that must succeed; returns its stdout and stderr together.
+    pub fn run(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        let text = both(&out);
+        assert!(out.status.success(), "tollgate {args:?} failed:\n{text}");
+        text
+    }
+
+    /// Runs a command that must fail; returns its stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        assert!(!out.status.success(), "tollgate {args:?} should fail:\n{}", both(&out));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Creates the first user `admin` on `server` (profile `default`).
+    pub fn first_user(&self, server: &Server) {
+        let args = ["login", &server.url, "--username", "admin", "--email", "admin@example.com"];
+        self.run(&[&args[..], &["--password", PASSWORD]].concat());
+    }
+
+    /// Creates `name` (as the admin profile) and signs them in as profile `name`.
+    pub fn user_with_profile(&self, server: &Server, name: &str) {
+        let email = format!("{name}@example.com");
+        self.run(&["users", "create", name, "--email", &email, "--password", PASSWORD]);
+        let login = ["login", &server.url, "--email", &email, "--password", PASSWORD];
+        self.run(&[&login[..], &["--profile", name]].concat());
+    }
+
+    /// The saved token of a profile.
+    pub fn token(&self, profile: &str) -> String {
+        let text = std::fs::read_to_string(self.path().join("profiles.json")).expect("profiles");
+        let all: serde_json::Value = serde_json::from_str(&text).expect("json");
+        all["profiles"][profile]["token"].as_str().expect("token").to_owned()
+    }
+}
+
+pub fn both(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// A GET on the API as `token`, decoded.
+pub fn api(url: &str, token: &str, path: &str) -> serde_json::Value {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    runtime.block_on(async {
+        let req =
+            reqwest::Client::new().get(format!("{url}{path}")).header("Coder-Session-Token", token);
+        req.send().await.expect("request").json().await.expect("json")
+    })
+}
+
+/// Output made stable for snapshots: ids, ports, times and temporary paths replaced.
+pub fn redact(text: &str, home: &Home) -> String {
+    let rules = [
+        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[uuid]"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "[time]"),
+        (r"\bchat [0-9a-f]{8}\b", "chat [short-id]"),
+        (r"(?m)^[0-9a-f]{8}  ", "[short-id]  "),
+    ];
+    let mut text = text.replace(&home.path().display().to_string(), "[config]");
+    for (pattern, with) in rules {
+        text = regex::Regex::new(pattern).expect("regex").replace_all(&text, with).into_owned();
+    }
+    text
+}
+
+/// Every `$…` amount in `text`, as micro-dollars (the display is exact and parses back).
+pub fn amounts(text: &str) -> Vec<i64> {
+    let re = regex::Regex::new(r"-?\$\d+\.\d+").expect("regex");
+    re.find_iter(text)
+        .map(|m| m.as_str().parse::<tollgate_core::Micros>().expect("an exact amount").get())
+        .collect()
+}
+
+/// Runs `line` through `sh -c` as a person's shell would, with `tollgate` on the PATH.
+pub fn shell(home: &Home, line: &str) -> Output {
+    let bin = Path::new(env!("CARGO_BIN_EXE_tollgate")).parent().expect("bin dir");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(line).env("PATH", path).env("TOLLGATE_CONFIG_DIR", home.path());
+    for var in ["TOLLGATE_URL", "TOLLGATE_TOKEN", "TOLLGATE_PROFILE", "TOLLGATE_PASSWORD"] {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null()).output().expect("run sh")
+}
