@@ -1,0 +1,5 @@
+//! Integration tests: the provider binary driven by the real `terraform`, offline.
+
+mod goldens;
+mod support;
+mod workspace;
