@@ -31,11 +31,14 @@ pub fn plan(schema: &Schema, prior: &Value, proposed: &Value) -> Planned {
     }
     let mut planned = block.normalize(proposed);
     block.apply_defaults(&mut planned);
-    zero_fill_blocks(block, &mut planned);
     if prior.is_null() {
+        // Nulls inside blocks stay null until apply: `coder_metadata` records them (`is_null`).
         block.mark_unknown_computed(&mut planned);
         return Planned { state: planned, requires_replace: Vec::new() };
     }
+    // The prior state holds zero values where the configuration has nulls; compare like with
+    // like, or every plan would show a change.
+    zero_fill_blocks(block, &mut planned);
     keep_prior_computed_blocks(block, prior, &mut planned);
     let requires_replace = block.force_new_changes(prior, &planned);
     Planned { state: planned, requires_replace }
@@ -148,10 +151,10 @@ fn zero_fill_blocks(block: &Block, value: &mut Value) {
         let Some(items) = value.get_mut(nested.name) else { continue };
         for item in items.items_mut() {
             for attr in nested.block.attrs.iter().filter(|a| a.mode != Mode::Computed) {
-                if item.get(attr.name).is_null() {
-                    if let Some(zero) = zero_of(&attr.ty) {
-                        item.set(attr.name, zero);
-                    }
+                if item.get(attr.name).is_null()
+                    && let Some(zero) = zero_of(&attr.ty)
+                {
+                    item.set(attr.name, zero);
                 }
             }
             zero_fill_blocks(&nested.block, item);

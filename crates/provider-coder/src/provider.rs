@@ -156,10 +156,10 @@ impl provider_server::Provider for CoderProvider {
     ) -> Answer<tf::validate_provider_config::Response> {
         let config = decode(request.get_ref().config.as_ref())?;
         let mut diags = Diags::new();
-        if let Some(url) = config.get("url").as_str() {
-            if let Err(e) = parse_url(url) {
-                diags.push_attr_error(&["url"], e);
-            }
+        if let Some(url) = config.get("url").as_str()
+            && let Err(e) = parse_url(url)
+        {
+            diags.push_attr_error(&["url"], e);
         }
         Ok(Response::new(tf::validate_provider_config::Response { diagnostics: diags.into_vec() }))
     }

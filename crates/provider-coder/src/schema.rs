@@ -232,10 +232,10 @@ impl Block {
     /// Fill every null attribute that has a default, here and in nested blocks.
     pub fn apply_defaults(&self, value: &mut Value) {
         for attr in &self.attrs {
-            if let Some(default) = &attr.default {
-                if value.get(attr.name).is_null() {
-                    value.set(attr.name, default.clone());
-                }
+            if let Some(default) = &attr.default
+                && value.get(attr.name).is_null()
+            {
+                value.set(attr.name, default.clone());
             }
         }
         for nested in &self.blocks {

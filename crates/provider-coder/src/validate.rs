@@ -12,37 +12,37 @@ fn go_list(options: &[&str]) -> String {
 
 /// `validation.StringInSlice`.
 pub fn one_of(diags: &mut Diags, value: &Value, path: &[&str], options: &[&str]) {
-    if let Some(s) = value.as_str() {
-        if !options.contains(&s) {
-            let name = path.last().copied().unwrap_or_default();
-            diags.push_attr_error(
-                path,
-                format!("expected {name} to be one of {}, got {s}", go_list(options)),
-            );
-        }
+    if let Some(s) = value.as_str()
+        && !options.contains(&s)
+    {
+        let name = path.last().copied().unwrap_or_default();
+        diags.push_attr_error(
+            path,
+            format!("expected {name} to be one of {}, got {s}", go_list(options)),
+        );
     }
 }
 
 /// `validation.IntAtLeast`.
 pub fn at_least(diags: &mut Diags, value: &Value, path: &[&str], min: i64) {
-    if let Some(n) = value.as_i64() {
-        if n < min {
-            let name = path.last().copied().unwrap_or_default();
-            diags.push_attr_error(path, format!("expected {name} to be at least ({min}), got {n}"));
-        }
+    if let Some(n) = value.as_i64()
+        && n < min
+    {
+        let name = path.last().copied().unwrap_or_default();
+        diags.push_attr_error(path, format!("expected {name} to be at least ({min}), got {n}"));
     }
 }
 
 /// `validation.IntBetween`.
 pub fn between(diags: &mut Diags, value: &Value, path: &[&str], min: i64, max: i64) {
-    if let Some(n) = value.as_i64() {
-        if n < min || n > max {
-            let name = path.last().copied().unwrap_or_default();
-            diags.push_attr_error(
-                path,
-                format!("expected {name} to be in the range ({min} - {max}), got {n}"),
-            );
-        }
+    if let Some(n) = value.as_i64()
+        && (n < min || n > max)
+    {
+        let name = path.last().copied().unwrap_or_default();
+        diags.push_attr_error(
+            path,
+            format!("expected {name} to be in the range ({min} - {max}), got {n}"),
+        );
     }
 }
 
@@ -63,11 +63,11 @@ pub fn max_len(diags: &mut Diags, value: &Value, path: &[&str], max: usize, mess
 
 /// `validation.IsUUID`.
 pub fn uuid(diags: &mut Diags, value: &Value, path: &[&str]) {
-    if let Some(s) = value.as_str() {
-        if uuid::Uuid::parse_str(s).is_err() {
-            let name = path.last().copied().unwrap_or_default();
-            diags.push_attr_error(path, format!("expected {name:?} to be a valid UUID, got {s}"));
-        }
+    if let Some(s) = value.as_str()
+        && uuid::Uuid::parse_str(s).is_err()
+    {
+        let name = path.last().copied().unwrap_or_default();
+        diags.push_attr_error(path, format!("expected {name:?} to be a valid UUID, got {s}"));
     }
 }
 

@@ -82,11 +82,11 @@ fn preset_parameters(config: &Value) -> Vec<(&String, &Value)> {
 
 /// 0 (never expire) or between one hour and one year.
 fn validate_ttl(ttl: &Value, diags: &mut Diags) {
-    if let Some(v) = ttl.as_i64() {
-        if v != 0 && !(3600..=31_536_000).contains(&v) {
-            diags
-                .push_error(format!("\"ttl\" must be 0 or between 3600 and 31536000, got {v}"), "");
-        }
+    if let Some(v) = ttl.as_i64()
+        && v != 0
+        && !(3600..=31_536_000).contains(&v)
+    {
+        diags.push_error(format!("\"ttl\" must be 0 or between 3600 and 31536000, got {v}"), "");
     }
 }
 

@@ -189,11 +189,14 @@ mod tests {
 
     #[test]
     fn p521_signatures_verify_and_tampering_fails() {
-        use p521::ecdsa::signature::Signer;
-        let signing = p521::ecdsa::SigningKey::from_slice(&[7u8; 66]).unwrap();
+        use p521::ecdsa::signature::RandomizedSigner;
+        let mut secret = [0u8; 66];
+        secret[65] = 7;
+        let signing = p521::ecdsa::SigningKey::from_slice(&secret).unwrap();
         let public = p521::ecdsa::VerifyingKey::from(&signing);
         let point = public.to_encoded_point(false);
-        let sig: p521::ecdsa::Signature = signing.sign(b"handshake");
+        let sig: p521::ecdsa::Signature =
+            signing.sign_with_rng(&mut rand::thread_rng(), b"handshake");
         let der = sig.to_der();
         let alg = EcdsaP521Sha512;
         assert!(alg.verify_signature(point.as_bytes(), b"handshake", der.as_bytes()).is_ok());

@@ -171,13 +171,15 @@ fn init_script(state: &Value, ctx: &Ctx<'_>) -> String {
 }
 
 fn warn_dir_not_home(dir: &Value, diags: &mut Diags) {
-    if let Some(d) = dir.as_str() {
-        if !d.is_empty() && d != "$HOME" && d != "~" {
-            diags.push_warning(
-                "\"dir\" is deprecated and will be removed in a future release.",
-                "Setting \"dir\" to a value other than $HOME will break Coder Desktop file sync.",
-            );
-        }
+    if let Some(d) = dir.as_str()
+        && !d.is_empty()
+        && d != "$HOME"
+        && d != "~"
+    {
+        diags.push_warning(
+            "\"dir\" is deprecated and will be removed in a future release.",
+            "Setting \"dir\" to a value other than $HOME will break Coder Desktop file sync.",
+        );
     }
 }
 

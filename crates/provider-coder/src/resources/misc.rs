@@ -107,7 +107,8 @@ impl Resource for Env {
             if !re.is_match(name) {
                 diags.push_attr_error(
                     &["name"],
-                    format!("invalid value for name (must be a valid environment variable name)"),
+                    "invalid value for name (must be a valid environment variable name)"
+                        .to_string(),
                 );
             }
         }
