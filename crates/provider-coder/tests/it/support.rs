@@ -62,8 +62,13 @@ pub struct Workdir {
 impl Workdir {
     pub fn new(bin: &str, template: &str) -> Self {
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/templates").join(template);
-        let dir = scratch(template);
-        copy_dir(&source, &dir);
+        Self::from_dir(bin, template, &source)
+    }
+
+    /// A template from anywhere.
+    pub fn from_dir(bin: &str, name: &str, source: &Path) -> Self {
+        let dir = scratch(name);
+        copy_dir(source, &dir);
         Workdir { dir, bin: bin.to_owned(), env: Vec::new() }
     }
 

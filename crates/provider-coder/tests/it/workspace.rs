@@ -231,3 +231,21 @@ fn stopping_removes_the_host_and_its_agent(work: &mut Workdir) {
         .collect();
     assert!(!names.contains(&"workspace".into()), "{names:?}");
 }
+
+/// The example template the README points at builds with this provider.
+#[test]
+fn the_example_template_applies() {
+    let Some(bin) = terraform() else { return };
+    let work = Workdir::from_dir(&bin, "starter", &examples_dir().join("starter"));
+    work.init();
+    work.apply();
+    let converted = work.converted();
+    let machine = &converted["Resources"][0];
+    assert_eq!(machine["name"], "machine", "{converted}");
+    assert_eq!(machine["agents"][0]["apps"][0]["slug"], "code", "{converted}");
+    assert_eq!(converted["Presets"][0]["name"], "Big machine", "{converted}");
+}
+
+fn examples_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/templates")
+}
