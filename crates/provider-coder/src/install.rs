@@ -71,10 +71,15 @@ pub fn install_mirror(
     let package = mirror_dir.join(SOURCE_ADDRESS).join(PROVIDER_VERSION).join(platform());
     std::fs::create_dir_all(&package)?;
     let installed = package.join(format!("{BINARY_STEM}_v{PROVIDER_VERSION}"));
-    // A copy, not a link: Terraform hashes the package's files, and a rebuilt binary must not
-    // change a package an initialised working directory already recorded.
-    let tmp = package.join(format!(".{BINARY_STEM}.tmp"));
-    std::fs::copy(provider_binary, &tmp)?;
+    // A hard link (free) or else a copy, never a symbolic link: Terraform hashes the package's
+    // files, and whatever later happens at the binary's own path must not change a package an
+    // initialised working directory already recorded. Placed under a temporary name and
+    // renamed, so a concurrent `terraform init` never sees half a file.
+    let tmp = package.join(format!(".{BINARY_STEM}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    if std::fs::hard_link(provider_binary, &tmp).is_err() {
+        std::fs::copy(provider_binary, &tmp)?;
+    }
     std::fs::rename(&tmp, &installed)?;
     if let Some(cache) = &options.plugin_cache_dir {
         std::fs::create_dir_all(cache)?;

@@ -48,7 +48,7 @@ pub fn plan(schema: &Schema, prior: &Value, proposed: &Value) -> Planned {
 /// filled in before (Terraform's proposed value only follows the configuration for blocks).
 fn keep_prior_computed_blocks(block: &Block, prior: &Value, planned: &mut Value) {
     for nested in block.blocks.iter().filter(|b| b.computed) {
-        if planned.get(nested.name).items().is_empty() {
+        if planned.get(nested.name) == &Value::List(Vec::new()) {
             planned.set(nested.name, prior.get(nested.name).clone());
         }
     }

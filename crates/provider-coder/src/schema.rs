@@ -264,18 +264,19 @@ impl Block {
     }
 
     /// Paths of force-new attributes and blocks whose planned value differs from the prior one.
-    /// Computed-only attributes are the provider's to set, so they never force a replacement.
+    /// A value that becomes unknown (say, the id of an agent being replaced) is a change, as in
+    /// the SDK. Computed-only attributes are the provider's to set and never force replacement.
     pub fn force_new_changes(&self, prior: &Value, planned: &Value) -> Vec<Vec<String>> {
         let mut paths = Vec::new();
         for attr in self.attrs.iter().filter(|a| a.force_new && a.mode != Mode::Computed) {
             let new = planned.get(attr.name);
-            if !new.is_unknown() && prior.get(attr.name) != new {
+            if !new.is_wholly_known() || prior.get(attr.name) != new {
                 paths.push(vec![attr.name.to_owned()]);
             }
         }
         for nested in self.blocks.iter().filter(|b| b.force_new) {
             let (old, new) = (prior.get(nested.name), planned.get(nested.name));
-            if !new.is_unknown() && !same_ignoring_computed(&nested.block, old, new) {
+            if !same_ignoring_computed(&nested.block, old, new) {
                 paths.push(vec![nested.name.to_owned()]);
             }
         }
@@ -300,11 +301,13 @@ impl Block {
 
 /// Inside blocks the SDK stores an unset attribute as its zero value, so null and zero are the
 /// same configuration there.
+/// A block that became unknown (a `dynamic` block over unknown values) is a change.
 fn same_ignoring_computed(block: &Block, old: &Value, new: &Value) -> bool {
     let strip = |v: &Value| -> Vec<Value> {
         v.items().iter().map(|i| zero_to_null(block.configured_part(i))).collect()
     };
-    strip(old) == strip(new)
+    let stripped = strip(new);
+    !new.is_unknown() && stripped.iter().all(Value::is_wholly_known) && strip(old) == stripped
 }
 
 fn zero_to_null(value: Value) -> Value {
@@ -406,5 +409,13 @@ mod tests {
         assert!(block.force_new_changes(&prior, &planned).is_empty());
         planned.set("os", "darwin");
         assert_eq!(block.force_new_changes(&prior, &planned), vec![vec!["os".to_owned()]]);
+        planned.set("os", Value::Unknown);
+        assert_eq!(block.force_new_changes(&prior, &planned), vec![vec!["os".to_owned()]]);
+        planned.set("os", "linux");
+        planned.set("display_apps", Value::Unknown);
+        assert_eq!(
+            block.force_new_changes(&prior, &planned),
+            vec![vec!["display_apps".to_owned()]]
+        );
     }
 }
