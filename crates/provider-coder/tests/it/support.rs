@@ -44,8 +44,9 @@ pub fn mirror() -> &'static CliConfig {
 pub fn scratch(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir()
-        .join(format!("tollgate-provider-it-{}", std::process::id()))
+    // Under cargo's per-target temporary directory, so `cargo clean` takes leftovers away.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("provider-it-{}", std::process::id()))
         .join(format!("{name}-{n}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create scratch dir");
