@@ -198,8 +198,8 @@ fn from_mp(mp: Mp) -> Result<Value, String> {
         },
         Mp::F32(f) => Value::Number(Number::from_f64(f64::from(f))),
         Mp::F64(f) => Value::Number(Number::from_f64(f)),
-        // cty sends numbers too large for msgpack's types as decimal strings; a string value
-        // is always a string here because we never ask for number-typed strings.
+        // cty sends a number that fits no msgpack number type as a decimal string; such a
+        // number (beyond 64 bits) reads as a string here, and no Coder attribute needs one.
         Mp::String(s) => Value::String(s.into_str().ok_or("invalid UTF-8 string in msgpack")?),
         Mp::Binary(_) => return Err("unexpected binary value in msgpack".into()),
         Mp::Array(items) => Value::List(items.into_iter().map(from_mp).collect::<Result<_, _>>()?),
