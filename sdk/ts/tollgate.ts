@@ -111,7 +111,12 @@ export type ChatUsageLimitExceededResponse = { message: string, spent_micros: nu
 
 export type ChatStatus = "waiting" | "pending" | "running" | "error";
 
-export type Chat = { id: string, owner_id: string, organization_id: string, workspace_id?: string, parent_chat_id?: string, root_chat_id?: string, last_model_config_id: string | null, title: string, status: ChatStatus, last_error: string | null, created_at: string, updated_at: string, archived: boolean, labels: Record<string, string>, };
+export type Chat = { id: string, owner_id: string, organization_id: string, workspace_id?: string, parent_chat_id?: string, root_chat_id?: string, last_model_config_id: string | null, title: string, status: ChatStatus, last_error: string | null, 
+/**
+ * tollgate: when the last run could not start because the spend limit could not pay for
+ * it (strict enforcement), the 409 body a request would have got.
+ */
+usage_limit_exceeded?: ChatUsageLimitExceededResponse, created_at: string, updated_at: string, archived: boolean, labels: Record<string, string>, };
 
 export type ChatInputPart = { type: string, text?: string, };
 

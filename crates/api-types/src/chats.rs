@@ -1,7 +1,7 @@
 //! Chats, their messages and stream events, providers, model configs and cost summaries
 //! (chats.md), with Coder's experimental API shapes.
 
-use crate::{ChatUsageLimitStatus, ExactDecimal};
+use crate::{ChatUsageLimitExceededResponse, ChatUsageLimitStatus, ExactDecimal};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -35,6 +35,11 @@ pub struct Chat {
     pub title: String,
     pub status: ChatStatus,
     pub last_error: Option<String>,
+    /// tollgate: when the last run could not start because the spend limit could not pay for
+    /// it (strict enforcement), the 409 body a request would have got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub usage_limit_exceeded: Option<ChatUsageLimitExceededResponse>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived: bool,

@@ -200,16 +200,21 @@ fn usage_limit_refusal(
         .filter(|r| !r.message.is_empty())
 }
 
+/// A spend-limit refusal in words (spend-limits §11): what was used of what, and when it resets.
+pub fn limit_sentence(over: &tollgate_api_types::ChatUsageLimitExceededResponse) -> String {
+    format!(
+        "{} You've used {} of your {} limit. Resets {}.",
+        over.message,
+        Micros::new(over.spent_micros),
+        Micros::new(over.limit_micros),
+        over.resets_at.format("%Y-%m-%d %H:%M UTC")
+    )
+}
+
 /// The server's answer for people: message, detail, then each validation on its own line.
 pub fn failure(status: StatusCode, text: &str) -> String {
     if let Some(over) = usage_limit_refusal(status, text) {
-        return format!(
-            "{} You've used {} of your {} limit. Resets {}.",
-            over.message,
-            Micros::new(over.spent_micros),
-            Micros::new(over.limit_micros),
-            over.resets_at.format("%Y-%m-%d %H:%M UTC")
-        );
+        return limit_sentence(&over);
     }
     let Ok(resp) = serde_json::from_str::<Response>(text) else {
         return format!("{status}: {text}");

@@ -17,13 +17,15 @@ mod role;
 mod rule;
 
 pub use accounting::{
-    Admission, Standing, admit, stored_amount, stored_limit, stored_tokens, total_from_parts,
+    Admission, Enforcement, Reservation, RunBound, Standing, Window, admit, admit_windows,
+    counter_after, day_of, days_of, input_tokens_bound, progress, reserve, settle, stored_amount,
+    stored_limit, stored_tokens, total_from_parts,
 };
 pub use chat::title_from_text;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use cost::{CostError, Price, PriceError, Prices, TokenUsage, message_cost};
 pub use identity::{UsernameError, validate_username};
-pub use lifecycle::{ChatStatus, MAX_QUEUED_MESSAGES, MessageRole, RunOutcome};
+pub use lifecycle::{ChatStatus, MAX_QUEUED_MESSAGES, MessageRole, RunOutcome, RunRef};
 pub use limits::{
     EffectiveLimit, GroupLimit, GroupPolicy, LimitConfig, LimitSource, SpendScope, resolve_limit,
 };

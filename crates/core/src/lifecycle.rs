@@ -101,6 +101,8 @@ pub struct ChatFacts {
     pub status: ChatStatus,
     /// The worker that owns a `running` chat.
     pub worker_id: Option<String>,
+    /// How many times the chat was claimed: the fencing token of its latest run.
+    pub generation: i64,
     /// A message was promoted into the history while a run was in flight.
     pub rerun_requested: bool,
     /// Messages waiting in the chat's queue.
@@ -219,6 +221,35 @@ pub fn interrupt() -> Transition {
     Transition::status(ChatStatus::Waiting)
 }
 
+/// A run that cannot be paid for does not start (accounting.md §3.2): the chat rests in `error`
+/// with the refusal; its queue stays as it is.
+pub fn refuse(message: &str) -> Transition {
+    Transition {
+        status: Some(StatusChange {
+            status: ChatStatus::Error,
+            last_error: Some(message.to_owned()),
+        }),
+        ..Transition::none()
+    }
+}
+
+/// A run as its worker knows it: the chat's claim it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRef {
+    pub worker: String,
+    /// The chat's generation when this run claimed it.
+    pub generation: i64,
+}
+
+impl RunRef {
+    /// Whether the run's claim is still the chat's latest (accounting.md §4): only then may it
+    /// save its answer or change the chat. A run whose chat was taken over after it stopped
+    /// heartbeating (a paused or cut-off replica) is stale.
+    pub fn is_current(&self, facts: &ChatFacts) -> bool {
+        facts.generation == self.generation
+    }
+}
+
 /// How a run ended, from the worker's point of view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunOutcome {
@@ -226,13 +257,18 @@ pub enum RunOutcome {
     Failed { error: String },
 }
 
-/// A run of `worker` ends (its message, if any, is saved whatever this says: its cost was billed).
-/// A run that still owns the chat, or whose chat was interrupted to `waiting`, hands over to the
-/// queue head (FIFO); otherwise an owned run leaves the chat `pending` when a promoted message
-/// awaits an answer, `waiting` when it succeeded and `error` when it failed, while an interrupted
-/// one leaves it resting. A chat taken by another worker, or `pending` after an edit, is left alone.
-pub fn finish(facts: &ChatFacts, worker: &str, outcome: &RunOutcome) -> Transition {
-    let owned = facts.status == ChatStatus::Running && facts.worker_id.as_deref() == Some(worker);
+/// A run ends (its cost is recorded whatever this says: it was billed). A stale run (its claim
+/// was taken over) changes nothing. A run that still owns the chat, or whose chat was
+/// interrupted to `waiting`, hands over to the queue head (FIFO); otherwise an owned run leaves
+/// the chat `pending` when a promoted message awaits an answer, `waiting` when it succeeded and
+/// `error` when it failed, while an interrupted one leaves it resting. A chat taken by another
+/// worker, or `pending` after an edit, is left alone.
+pub fn finish(facts: &ChatFacts, run: &RunRef, outcome: &RunOutcome) -> Transition {
+    if !run.is_current(facts) {
+        return Transition::none();
+    }
+    let owned = facts.status == ChatStatus::Running
+        && facts.worker_id.as_deref() == Some(run.worker.as_str());
     let interrupted = facts.status == ChatStatus::Waiting;
     if !(owned || interrupted) {
         return Transition::none();

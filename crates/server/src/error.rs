@@ -285,6 +285,7 @@ impl From<TitleError> for ApiError {
     fn from(err: TitleError) -> Self {
         match err {
             TitleError::Model(e) => e.into(),
+            TitleError::Refused(refused) => refused.into(),
             TitleError::Provider(reason) => {
                 ApiError::new(StatusCode::BAD_GATEWAY, "Title generation failed.")
                     .with_detail(reason)

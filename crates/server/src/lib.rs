@@ -73,6 +73,16 @@ pub async fn run(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stopped| *stopped).await;
     };
+    // tollgate_billed_micros_total starts at what the ledger holds, then grows with every row
+    // this process writes: on one replica it equals the ledger's sum.
+    match state.store.ledger_total().await {
+        Ok(total) => {
+            state.metrics.billed_micros.inc_by(u64::try_from(total.get()).unwrap_or(0));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the ledger's total for the billed metric")
+        }
+    }
     let daemon = state.settings.chat.run_daemon.then(|| {
         tokio::spawn(chatd::run_daemon(chatd::Daemon::new(&state), stopped(stop_rx.clone())))
     });

@@ -8,7 +8,7 @@ use crate::services::providers::Providers;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
-use tollgate_core::Clock;
+use tollgate_core::{Clock, Enforcement};
 use tollgate_store::Store;
 
 /// What an admission point does when the limit lookup itself fails.
@@ -31,6 +31,8 @@ pub struct Settings {
     /// Failed logins allowed per email per minute.
     pub login_attempts_per_minute: u32,
     pub limit_failure_mode: LimitFailureMode,
+    /// Strict (reserve before every call; the default) or Coder's check-then-write.
+    pub limit_enforcement: Enforcement,
     /// Encrypts provider API keys at rest.
     pub secret_box: SecretBox,
     pub chat: ChatSettings,
@@ -41,11 +43,14 @@ pub struct Settings {
 pub struct ChatSettings {
     /// Whether this server runs the daemon (it always serves the API).
     pub run_daemon: bool,
-    /// This replica's worker id (unique per process).
+    /// This replica's id: it holds the runs and reservations this replica makes, and a
+    /// restarted replica with the same id takes over what it left behind at once. Unique per
+    /// replica; stable across restarts when configured.
     pub worker_id: String,
     /// How often a running chat's heartbeat is refreshed (and interruption noticed).
     pub heartbeat_interval: Duration,
-    /// A running chat whose heartbeat is older than this is given back to `pending`.
+    /// A run whose heartbeat is older than this is taken over: its reservation is settled at
+    /// its recorded progress and its chat given back to `pending` (`--stale-run-timeout`).
     pub stale_after: Duration,
     /// How often the daemon looks for pending chats when not woken.
     pub poll_interval: Duration,
@@ -55,6 +60,12 @@ pub struct ChatSettings {
     pub provider_idle_timeout: Duration,
     /// At shutdown, how long to wait for runs in flight before cutting them off.
     pub drain_timeout: Duration,
+    /// The output cap of a model that sets none.
+    pub default_max_output_tokens: u32,
+    /// Where a finished run's result goes when the database cannot take it before shutdown; it is
+    /// replayed at the next start. `None`: no journal (the result is lost, its reservation is
+    /// settled at its recorded progress).
+    pub journal_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ChatSettings {
@@ -68,6 +79,8 @@ impl Default for ChatSettings {
             simulated_delta_delay: Duration::from_millis(10),
             provider_idle_timeout: Duration::from_secs(120),
             drain_timeout: Duration::from_secs(30),
+            default_max_output_tokens: 4096,
+            journal_dir: None,
         }
     }
 }
@@ -80,6 +93,7 @@ impl Settings {
             max_terraform_bytes: 32 * 1024 * 1024,
             login_attempts_per_minute: 10,
             limit_failure_mode: LimitFailureMode::Open,
+            limit_enforcement: Enforcement::Strict,
             secret_box,
             chat: ChatSettings::default(),
         }

@@ -201,7 +201,7 @@ async fn follow(client: &Client, chat: uuid::Uuid, after_id: i64) -> Result<()> 
             serde_json::from_value(frame["data"].clone()).unwrap_or_default();
         for event in events {
             if let Some(outcome) = answer.apply(event) {
-                return finish(client, outcome).await;
+                return finish(client, chat, outcome).await;
             }
         }
     }
@@ -247,9 +247,29 @@ impl Answer {
     }
 }
 
-async fn finish(client: &Client, outcome: Result<Option<i64>, String>) -> Result<()> {
+/// Why a run failed, in words: a run the spend limit could not pay for says so as a refused
+/// request would (strict enforcement refuses it when it is about to start).
+async fn run_failure(client: &Client, chat: uuid::Uuid, failed: String) -> anyhow::Error {
+    match client.get::<api::Chat>(&format!("{CHATS}/{chat}")).await {
+        Ok(c) => match (c.usage_limit_exceeded, c.last_error) {
+            (Some(over), _) => anyhow::anyhow!(crate::client::limit_sentence(&over)),
+            (None, Some(error)) => anyhow::anyhow!("{failed}: {error}"),
+            (None, None) => anyhow::anyhow!(failed),
+        },
+        Err(_) => anyhow::anyhow!(failed),
+    }
+}
+
+async fn finish(
+    client: &Client,
+    chat: uuid::Uuid,
+    outcome: Result<Option<i64>, String>,
+) -> Result<()> {
     println!();
-    let cost = outcome.map_err(anyhow::Error::msg)?;
+    let cost = match outcome {
+        Ok(cost) => cost,
+        Err(failed) => return Err(run_failure(client, chat, failed).await),
+    };
     let status: api::ChatUsageLimitStatus =
         client.get(&format!("{CHATS}/usage-limits/status")).await?;
     let cost =

@@ -68,3 +68,165 @@ fn standing_admits_like_admit() {
     let s = Standing { spent: Micros::new(9), ..s };
     assert_eq!(s.admission(), Admission::Allowed { spent: Micros::new(9), limit: Micros::new(10) });
 }
+
+mod reservations {
+    use chrono::{TimeZone, Utc};
+    use rust_decimal::Decimal;
+    use tollgate_core::{
+        Admission, Micros, Period, Reservation, RunBound, Window, admit_windows, day_of, days_of,
+        progress, reserve, settle,
+    };
+
+    fn window(limit: i64, spent: i64, reserved: i64) -> Window {
+        let now = Utc.with_ymd_and_hms(2025, 6, 15, 12, 0, 0).single().expect("time");
+        Window {
+            limit: Micros::new(limit),
+            spent: Micros::new(spent),
+            reserved: Micros::new(reserved),
+            bounds: Period::Day.bounds(&now),
+        }
+    }
+
+    /// Input bound 100 micros; output 10 micros per token; at most 50 tokens (ceiling 600).
+    fn bound() -> RunBound {
+        RunBound {
+            input: Micros::new(100),
+            output_price: Some(Decimal::from(10)),
+            max_output_tokens: 50,
+        }
+    }
+
+    fn reserve_of(amount: i64, tokens: u32) -> Reservation {
+        Reservation::Reserve { amount: Micros::new(amount), max_output_tokens: tokens }
+    }
+
+    #[test]
+    fn a_run_reserves_what_every_window_can_pay() {
+        let resets_at = window(0, 0, 0).bounds.end;
+        let refuse = |spent: i64, limit: i64| Reservation::Refuse {
+            spent: Micros::new(spent),
+            limit: Micros::new(limit),
+            resets_at,
+        };
+        let cases: Vec<(Vec<Window>, Reservation)> = vec![
+            // No limit: the run's ceiling.
+            (vec![], reserve_of(600, 50)),
+            // Plenty left: the ceiling.
+            (vec![window(10_000, 0, 0)], reserve_of(600, 50)),
+            (vec![window(1_000, 400, 0)], reserve_of(600, 50)),
+            // Less than the ceiling left: the output is cut to what the rest pays for.
+            (vec![window(1_000, 400, 100)], reserve_of(500, 40)),
+            (vec![window(1_000, 0, 845)], reserve_of(150, 5)),
+            // Exactly the input and one token: the smallest run.
+            (vec![window(1_000, 890, 0)], reserve_of(110, 1)),
+            // Less than that: refused, with what is used and promised.
+            (vec![window(1_000, 891, 0)], refuse(891, 1_000)),
+            (vec![window(1_000, 500, 500)], refuse(1_000, 1_000)),
+            (vec![window(1_000, 1_200, 0)], refuse(1_200, 1_000)),
+            // Several windows: the tightest decides.
+            (vec![window(10_000, 0, 0), window(1_000, 400, 100)], reserve_of(500, 40)),
+            (vec![window(1_000, 0, 0), window(100, 50, 0)], refuse(50, 100)),
+        ];
+        for (windows, want) in cases {
+            assert_eq!(reserve(&windows, &bound()), Ok(want), "{windows:?}");
+        }
+    }
+
+    #[test]
+    fn unpriced_and_free_runs_reserve_nothing_and_are_not_refused() {
+        let free = RunBound { input: Micros::ZERO, output_price: None, max_output_tokens: 64 };
+        assert_eq!(reserve(&[window(10, 10, 0)], &free), Ok(reserve_of(0, 64)));
+        let zero = RunBound { output_price: Some(Decimal::ZERO), ..free };
+        assert_eq!(reserve(&[window(10, 50, 0)], &zero), Ok(reserve_of(0, 64)));
+    }
+
+    #[test]
+    fn fractional_output_prices_round_the_cost_up() {
+        // 0.4 micros per token: 7 tokens cost 3 (2.8 rounded up).
+        let b = RunBound {
+            input: Micros::new(1),
+            output_price: Some(Decimal::new(4, 1)),
+            max_output_tokens: 100,
+        };
+        assert_eq!(b.ceiling(), Ok(Micros::new(41)));
+        // 4 left: 1 input, then 3 micros pay 7 tokens (ceil(7 × 0.4) = 3).
+        assert_eq!(reserve(&[window(4, 0, 0)], &b), Ok(reserve_of(4, 7)));
+    }
+
+    #[test]
+    fn the_bound_of_a_model() {
+        use tollgate_core::{Price, Prices};
+        let price = |s: &str| s.parse::<Price>().ok();
+        let prices = Prices {
+            input: price("3"),
+            output: price("15"),
+            cache_read: price("0.3"),
+            cache_write: price("3.75"),
+        };
+        let b = RunBound::new(Some(&prices), 1_000, 2_000).expect("bound");
+        // The dearest input price (a cache write) bounds the input.
+        assert_eq!(b.input, Micros::new(3_750));
+        assert_eq!(b.ceiling(), Ok(Micros::new(3_750 + 30_000)));
+        let unpriced = RunBound::new(None, 1_000, 2_000).expect("bound");
+        assert_eq!(unpriced.ceiling(), Ok(Micros::ZERO));
+    }
+
+    #[test]
+    fn progress_counts_a_token_per_byte_up_to_what_was_asked() {
+        let b = bound();
+        assert_eq!(progress(&b, 0, 50), Ok(Micros::new(100)));
+        assert_eq!(progress(&b, 7, 50), Ok(Micros::new(170)));
+        assert_eq!(progress(&b, 10_000, 50), Ok(Micros::new(600)));
+        assert_eq!(progress(&b, 10_000, 40), Ok(Micros::new(500)));
+    }
+
+    #[test]
+    fn settling_records_the_real_cost_and_flags_overruns() {
+        assert_eq!(
+            settle(Micros::new(500), Some(Micros::new(420))),
+            (Some(Micros::new(420)), false)
+        );
+        assert_eq!(
+            settle(Micros::new(500), Some(Micros::new(501))),
+            (Some(Micros::new(501)), true)
+        );
+        assert_eq!(settle(Micros::new(500), None), (None, false));
+    }
+
+    #[test]
+    fn fast_admission_counts_reservations() {
+        assert!(matches!(admit_windows(&[]), Ok(Admission::Unlimited)));
+        assert!(matches!(admit_windows(&[window(1_000, 500, 499)]), Ok(Admission::Allowed { .. })));
+        let blocked = admit_windows(&[window(1_000, 0, 0), window(1_000, 500, 500)]).expect("sum");
+        assert!(matches!(blocked, Admission::Blocked { spent, .. } if spent == Micros::new(1_000)));
+    }
+
+    #[test]
+    fn days_are_utc_and_windows_are_whole_days() {
+        let t = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("time");
+        assert_eq!(day_of(t(1970, 1, 1, 0)), 0);
+        assert_eq!(day_of(t(1970, 1, 1, 23)), 0);
+        assert_eq!(day_of(t(1969, 12, 31, 23)), -1);
+        let june = Period::Month.bounds(&t(2025, 6, 15, 12));
+        let (first, end) = days_of(june);
+        assert_eq!(end - first, 30);
+        assert_eq!(first, day_of(t(2025, 6, 1, 0)));
+    }
+}
+
+#[test]
+fn the_input_bound_covers_text_and_framing() {
+    use tollgate_core::input_tokens_bound;
+    assert_eq!(input_tokens_bound([]), 16);
+    assert_eq!(input_tokens_bound([100, 0]), 16 + 100 + 8 + 8);
+    assert_eq!(input_tokens_bound([usize::MAX]), u64::MAX, "saturates, never wraps");
+}
+
+#[test]
+fn enforcement_modes_read_as_text() {
+    use tollgate_core::Enforcement;
+    assert_eq!("strict".parse::<Enforcement>(), Ok(Enforcement::Strict));
+    assert_eq!("check".parse::<Enforcement>(), Ok(Enforcement::Check));
+    assert!("loose".parse::<Enforcement>().is_err());
+    assert_eq!(Enforcement::default(), Enforcement::Strict);
+}

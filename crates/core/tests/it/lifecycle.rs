@@ -2,14 +2,24 @@
 
 use tollgate_core::lifecycle::{
     ChatFacts, EditRefused, Placement, SendPlan, StatusChange, Transition, edit, finish, interrupt,
-    promote, send,
+    promote, refuse, send,
 };
-use tollgate_core::{ChatStatus, MAX_QUEUED_MESSAGES, MessageRole, Rule, RunOutcome};
+use tollgate_core::{ChatStatus, MAX_QUEUED_MESSAGES, MessageRole, Rule, RunOutcome, RunRef};
 
 use ChatStatus::{Error, Pending, Running, Waiting};
 
 fn facts(status: ChatStatus, worker: Option<&str>, rerun: bool, queued: i64) -> ChatFacts {
-    ChatFacts { status, worker_id: worker.map(str::to_owned), rerun_requested: rerun, queued }
+    ChatFacts {
+        status,
+        worker_id: worker.map(str::to_owned),
+        generation: 7,
+        rerun_requested: rerun,
+        queued,
+    }
+}
+
+fn run(generation: i64) -> RunRef {
+    RunRef { worker: "me".to_owned(), generation }
 }
 
 fn to(status: ChatStatus) -> Transition {
@@ -117,8 +127,32 @@ fn finish_hands_over_to_the_queue_or_rests() {
         (facts(Error, None, false, 3), &ok, Transition::none()),
     ];
     for (f, outcome, want) in cases {
-        assert_eq!(finish(&f, "me", outcome), want, "{f:?} {outcome:?}");
+        assert_eq!(finish(&f, &run(7), outcome), want, "{f:?} {outcome:?}");
     }
+}
+
+/// A run whose claim was taken over (a later generation) is fenced: whatever the chat looks
+/// like, it changes nothing, even when the same worker holds the new claim.
+#[test]
+fn a_stale_run_changes_nothing() {
+    for status in [Waiting, Pending, Running, Error] {
+        for queued in [0, 2] {
+            let f = facts(status, Some("me"), true, queued);
+            for outcome in [RunOutcome::Succeeded, RunOutcome::Failed { error: "x".into() }] {
+                assert_eq!(finish(&f, &run(6), &outcome), Transition::none(), "{f:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_refused_run_rests_the_chat_in_error() {
+    let t = refuse("Chat usage limit exceeded.");
+    assert_eq!(
+        t.status.map(|s| (s.status, s.last_error)),
+        Some((Error, Some("Chat usage limit exceeded.".to_owned())))
+    );
+    assert!(!t.promote_head && !t.request_rerun, "the queue stays");
 }
 
 #[test]

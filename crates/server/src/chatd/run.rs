@@ -1,15 +1,22 @@
-//! One run: the chat's history to the model, the answer streamed to subscribers, the assistant
-//! message saved with its usage and cost, then the next queued message promoted.
+//! One run: the claimed history to the model, the answer streamed to subscribers while a
+//! heartbeat beside the stream keeps the claim and records the run's progress, then the result
+//! saved (`save.rs`).
 
-use super::Daemon;
+use super::{Daemon, save};
 use crate::authz::{Action, Forbidden, Object};
 use crate::events;
 use crate::services::billing;
 use crate::wire::chats as chat_wire;
 use futures::StreamExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::watch;
 use tollgate_api_types as api;
+use tollgate_core::RunRef;
 use tollgate_llm::{Completion, CompletionRequest, Message, ProviderError, StreamEvent};
-use tollgate_store::{Chat, MessageRole, ModelConfig, NewChatMessage, RunOutcome, Store};
+use tollgate_store::{
+    Chat, ChatMessage, Claim, Grant, MessageRole, ModelConfig, NewChatMessage, RunOutcome, Store,
+};
 
 /// Why a run stopped before the model finished.
 enum Stop {
@@ -18,9 +25,12 @@ enum Stop {
     Failed(ProviderError),
 }
 
+/// What a run produced: the message to save, how it ended, the metric label.
+type Produced = (Option<NewChatMessage>, RunOutcome, &'static str);
+
 impl Daemon {
     /// The store for `action` on `chat`, as `chatd`.
-    fn on_chat(&self, action: Action, chat: &Chat) -> Result<&Store, Forbidden> {
+    pub(crate) fn on_chat(&self, action: Action, chat: &Chat) -> Result<&Store, Forbidden> {
         self.acting.may(action, Object::Chat { owner: chat.owner_id })
     }
 
@@ -30,64 +40,57 @@ impl Daemon {
     }
 }
 
-pub async fn run_chat(daemon: &Daemon, chat: Chat) {
+pub async fn run_chat(daemon: &Daemon, claim: Claim) {
+    let Claim { chat, run, history, model, grant } = claim;
     daemon.events.publish(events::status(chat.id, chat.status));
-    let model = model_of(daemon, &chat).await;
-    let context = model.as_ref().map(|m| m.context_limit).unwrap_or(0);
-    let (message, outcome, label) = match model {
-        Err(reason) => failed_before_call(&chat, reason),
-        Ok(model) => call_model(daemon, &chat, &model).await,
+    let context = model.as_ref().map_or(0, |m| m.context_limit);
+    let (message, outcome, label) = match &model {
+        None => failed_before_call(&chat, "The chat's model config no longer exists.".to_owned()),
+        Some(model) => call_model(daemon, &chat, &run, &history, model, grant).await,
     };
-    billing::count_billed(&daemon.metrics, message.as_ref().and_then(|m| m.total_cost));
     daemon.metrics.run(label);
-    finish(daemon, &chat, message, outcome, context).await;
+    let reservation = grant.map(|g| g.reservation_id);
+    save::finish(daemon, &chat, &run, reservation, message, outcome, context).await;
 }
 
 /// A run that could not call its provider: nothing was billed.
-fn failed_before_call(
-    chat: &Chat,
-    reason: String,
-) -> (Option<NewChatMessage>, RunOutcome, &'static str) {
+fn failed_before_call(chat: &Chat, reason: String) -> Produced {
     tracing::warn!(chat_id = %chat.id, error = %reason, "chat run failed before the provider call");
     (None, RunOutcome::Failed { error: reason }, "failed")
 }
 
-async fn model_of(daemon: &Daemon, chat: &Chat) -> Result<ModelConfig, String> {
-    let store = daemon.on_config().map_err(|e| e.to_string())?;
-    let found = match chat.last_model_config_id {
-        Some(id) => store.get_model_config(id).await,
-        None => store.default_model_config().await,
-    };
-    match found {
-        Ok(Some(model)) => Ok(model),
-        Ok(None) => Err("The chat's model config no longer exists.".to_owned()),
-        Err(e) => Err(format!("Could not read the model config: {e}")),
-    }
-}
-
-/// Calls the model and returns what to save, how the run ended and the metric label.
 async fn call_model(
     daemon: &Daemon,
     chat: &Chat,
+    run: &RunRef,
+    history: &[ChatMessage],
     model: &ModelConfig,
-) -> (Option<NewChatMessage>, RunOutcome, &'static str) {
+    grant: Option<Grant>,
+) -> Produced {
     let provider = match daemon.on_config() {
         Ok(store) => daemon.providers.provider_for(store, model).await,
         Err(e) => Err(e.to_string()),
     };
-    let prepared = match provider {
-        Ok(p) => history(daemon, chat, model).await.map(|request| (p, request)),
-        Err(reason) => Err(reason),
-    };
-    let (provider, request) = match prepared {
-        Ok(ready) => ready,
+    let provider = match provider {
+        Ok(p) => p,
         Err(reason) => return failed_before_call(chat, reason),
     };
+    let streamed = Arc::new(AtomicU64::new(0));
+    let (lost_tx, lost) = watch::channel(false);
+    let beat = tokio::spawn(heartbeat(
+        daemon.clone(),
+        chat.clone(),
+        run.clone(),
+        grant,
+        streamed.clone(),
+        lost_tx,
+    ));
     let mut completion = Completion::default();
-    let stop = match provider.stream(request).await {
-        Ok(stream) => consume(daemon, chat, stream, &mut completion).await,
+    let stop = match provider.stream(request(history, model, grant)).await {
+        Ok(stream) => consume(daemon, chat, stream, &mut completion, &streamed, lost).await,
         Err(e) => Some(Stop::Failed(e)),
     };
+    beat.abort();
     let message = assistant_message(daemon, chat, model, &completion);
     match stop {
         None => (message, RunOutcome::Succeeded, "succeeded"),
@@ -101,17 +104,13 @@ async fn call_model(
     }
 }
 
-async fn history(
-    daemon: &Daemon,
-    chat: &Chat,
+/// The model's request: the claimed history, and at most the output the reservation pays for.
+fn request(
+    history: &[ChatMessage],
     model: &ModelConfig,
-) -> Result<CompletionRequest, String> {
-    let store = daemon.on_chat(Action::Read, chat).map_err(|e| e.to_string())?;
-    let messages = store
-        .messages_after(chat.id, 0)
-        .await
-        .map_err(|e| format!("Could not read the chat history: {e}"))?;
-    let messages = messages
+    grant: Option<Grant>,
+) -> CompletionRequest {
+    let messages = history
         .iter()
         .filter_map(|m| {
             let text = chat_wire::text_of(&m.content);
@@ -123,35 +122,45 @@ async fn history(
             }
         })
         .collect();
-    Ok(CompletionRequest {
+    let model_cap = model.max_output_tokens.and_then(|n| u32::try_from(n).ok());
+    let max_output_tokens = match (model_cap, grant) {
+        (Some(cap), Some(g)) => Some(cap.min(g.max_output_tokens)),
+        (None, Some(g)) => Some(g.max_output_tokens),
+        (cap, None) => cap,
+    };
+    CompletionRequest {
         model: model.model.clone(),
         messages,
-        max_output_tokens: model.max_output_tokens.and_then(|n| u32::try_from(n).ok()),
+        max_output_tokens,
         temperature: model.temperature.map(|t| t as f32),
-    })
+    }
 }
 
-/// Streams the answer to subscribers while heartbeating; returns why it stopped early, if it did.
+/// Streams the answer to subscribers, counting its bytes for the heartbeat; returns why it
+/// stopped early, if it did.
 async fn consume(
     daemon: &Daemon,
     chat: &Chat,
     mut stream: tollgate_llm::CompletionStream,
     completion: &mut Completion,
+    streamed: &AtomicU64,
+    mut lost: watch::Receiver<bool>,
 ) -> Option<Stop> {
-    let mut beat = tokio::time::interval(daemon.settings.heartbeat_interval);
-    beat.tick().await;
     loop {
         tokio::select! {
             next = stream.next() => match next {
                 None => return None,
                 Some(Err(e)) => return Some(Stop::Failed(e)),
                 Some(Ok(event)) => {
+                    if let StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) = &event {
+                        streamed.fetch_add(t.len() as u64, Ordering::Relaxed);
+                    }
                     forward(daemon, chat, &event);
                     completion.apply(event);
                 }
             },
-            _ = beat.tick() => {
-                if !heartbeat(daemon, chat).await {
+            changed = lost.changed() => {
+                if changed.is_err() || *lost.borrow() {
                     return Some(Stop::LostChat);
                 }
             }
@@ -159,21 +168,41 @@ async fn consume(
     }
 }
 
-/// `false` when the run lost its chat. A missed beat is not fatal; a long outage ends in the
-/// stale-chat requeue.
-async fn heartbeat(daemon: &Daemon, chat: &Chat) -> bool {
-    let store = match daemon.on_chat(Action::Update, chat) {
-        Ok(store) => store,
-        Err(e) => {
-            tracing::error!(chat_id = %chat.id, error = %e, "the daemon may not heartbeat");
-            return false;
-        }
-    };
-    match store.heartbeat(chat.id, &daemon.settings.worker_id, daemon.clock.now()).await {
-        Ok(owned) => owned,
-        Err(e) => {
-            tracing::warn!(chat_id = %chat.id, error = %e, "heartbeat failed");
-            true
+/// Beside the stream (never blocking it): refreshes the claim and records the run's progress
+/// in its reservation; signals `lost` when the chat was taken from the run. A missed beat is
+/// not fatal: an outage long enough ends in a takeover, fenced.
+async fn heartbeat(
+    daemon: Daemon,
+    chat: Chat,
+    run: RunRef,
+    grant: Option<Grant>,
+    streamed: Arc<AtomicU64>,
+    lost: watch::Sender<bool>,
+) {
+    let mut beat = tokio::time::interval(daemon.settings.heartbeat_interval);
+    beat.tick().await;
+    loop {
+        beat.tick().await;
+        let store = match daemon.on_chat(Action::Update, &chat) {
+            Ok(store) => store,
+            Err(e) => {
+                tracing::error!(chat_id = %chat.id, error = %e, "the daemon may not heartbeat");
+                let _ = lost.send(true);
+                return;
+            }
+        };
+        let now = daemon.clock.now();
+        let progress = grant.map(|g| {
+            tollgate_core::progress(&g.bound, streamed.load(Ordering::Relaxed), g.max_output_tokens)
+                .unwrap_or(g.amount)
+        });
+        match store.heartbeat(chat.id, &run, now, now + daemon.stale_after(), progress).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = lost.send(true);
+                return;
+            }
+            Err(e) => tracing::warn!(chat_id = %chat.id, error = %e, "heartbeat failed"),
         }
     }
 }
@@ -226,47 +255,4 @@ fn assistant_message(
         total_cost: billing::cost(&daemon.metrics, model, usage.as_ref(), chat.id),
         created_at: daemon.clock.now(),
     })
-}
-
-async fn finish(
-    daemon: &Daemon,
-    chat: &Chat,
-    message: Option<NewChatMessage>,
-    outcome: RunOutcome,
-    context: i64,
-) {
-    let finished = match daemon.on_chat(Action::Update, chat) {
-        Ok(store) => {
-            store
-                .finish_run(
-                    chat.id,
-                    &daemon.settings.worker_id,
-                    message,
-                    outcome,
-                    daemon.clock.now(),
-                )
-                .await
-        }
-        Err(e) => {
-            return tracing::error!(chat_id = %chat.id, error = %e, "the daemon may not finish runs");
-        }
-    };
-    let finished = match finished {
-        Ok(f) => f,
-        Err(e) => {
-            // The chat stays `running` and the stale-chat requeue retries it.
-            tracing::error!(chat_id = %chat.id, error = %e, "could not save a finished run");
-            return;
-        }
-    };
-    for m in finished.message.iter().chain(finished.promoted.iter()) {
-        daemon.events.publish(events::message(chat.id, chat_wire::message(m, context)));
-    }
-    daemon.events.publish(events::status(chat.id, finished.chat.status));
-    if finished.promoted.is_some() {
-        if let Ok(store) = daemon.on_chat(Action::Read, chat) {
-            events::publish_queue(&daemon.events, store, chat.id).await;
-        }
-        daemon.wake.notify_one();
-    }
 }

@@ -11,7 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tollgate_api_types as api;
-use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period, Standing};
+use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period};
+use tollgate_store::LimitStanding;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -111,7 +112,7 @@ pub async fn status_for(
     user: Uuid,
     organization: Option<Uuid>,
 ) -> ApiResult<api::ChatUsageLimitStatus> {
-    let Some(Standing { limit, bounds, spent }) = standing(state, user, organization).await? else {
+    let Some(LimitStanding { limit, window }) = standing(state, user, organization).await? else {
         return Ok(api::ChatUsageLimitStatus {
             is_limited: false,
             period: None,
@@ -127,9 +128,9 @@ pub async fn status_for(
         is_limited: true,
         period: Some(wire::period(limit.period)),
         spend_limit_micros: limit.limit.map(|l| l.get()),
-        current_spend: spent.get(),
-        period_start: Some(bounds.start),
-        period_end: Some(bounds.end),
+        current_spend: window.spent.get(),
+        period_start: Some(window.bounds.start),
+        period_end: Some(window.bounds.end),
         limit_source: Some(wire::limit_source(limit.source)),
         limit_group_id: limit.group_id.filter(|_| limit.source == LimitSource::Group),
     })

@@ -2,15 +2,15 @@
 //! chat, send message, edit message, create a sub-agent chat, regenerate a title. Promoting an
 //! already-queued message is not an admission point: it was admitted when it was queued.
 //!
-//! Concurrency trade-off (documented as Coder documents it): the check reads the limit and the
-//! spend, then the caller writes. Two concurrent requests by one user can both pass before
-//! either run is billed, and a run that started is never interrupted by the limit, so a user
-//! can overspend by at most (cost of one run) × (number of concurrent admissions). Closing that
-//! window needs a reservation taken in the same transaction as the write (strict mode).
+//! The check reads the day counters and the live reservations (accounting.md §3.1): it is the
+//! user's fast answer and takes no reservation. In Coder's `check` mode that is all there is,
+//! with Coder's trade-off: concurrent requests can all pass before any run is billed, so a user
+//! can overspend by (cost of one run) × (concurrent admissions). In `strict` mode (the default)
+//! every run also reserves when it starts, in the daemon's claim, so no window is overspent.
 
 use crate::state::{AppState, LimitFailureMode};
-use tollgate_core::{Admission, Micros, Standing};
-use tollgate_store::{StoreError, Time};
+use tollgate_core::{Admission, Micros};
+use tollgate_store::{LimitStanding, StoreError, Time};
 use uuid::Uuid;
 
 /// Why new work may not start.
@@ -28,9 +28,10 @@ pub async fn check_admission(
     owner: Uuid,
     organization: Uuid,
 ) -> Result<(), AdmissionRefused> {
-    let decision = standing(state, owner, Some(organization))
-        .await
-        .map(|s| s.map_or(Admission::Unlimited, |s| s.admission()));
+    let decision = standing(state, owner, Some(organization)).await.and_then(|s| match s {
+        None => Ok(Admission::Unlimited),
+        Some(s) => s.window.admission().map_err(StoreError::from),
+    });
     match decision {
         Ok(Admission::Blocked { spent, limit, resets_at }) => {
             state.metrics.admission("blocked");
@@ -44,21 +45,15 @@ pub async fn check_admission(
     }
 }
 
-/// What a user may spend and has spent in the current period, within the spend scope of the
-/// limit that applies; `None` when no limit applies. The one reading of the ledger behind both
-/// the admission check and the status endpoint.
+/// The limit that applies to a user and where its window stands (settled spend from the day
+/// counters, live reservations); `None` when no limit applies. The one reading behind both the
+/// admission check and the status endpoint; its cost does not grow with the ledger.
 pub async fn standing(
     state: &AppState,
     user: Uuid,
     organization: Option<Uuid>,
-) -> Result<Option<Standing>, StoreError> {
-    let limit = state.store.resolve_limit(user, organization).await?;
-    if limit.limit.is_none() {
-        return Ok(None);
-    }
-    let bounds = limit.period.bounds(&state.clock.now());
-    let spent = state.store.spend(user, limit.spend_scope(organization), bounds).await?;
-    Ok(Some(Standing { limit, bounds, spent }))
+) -> Result<Option<LimitStanding>, StoreError> {
+    state.store.limit_standing(user, organization, state.clock.now()).await
 }
 
 fn lookup_failed(state: &AppState, owner: Uuid, err: &StoreError) -> Result<(), AdmissionRefused> {

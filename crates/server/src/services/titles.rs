@@ -1,18 +1,27 @@
-//! Title regeneration: one LLM call, billed like any other, its cost recorded in the ledger.
+//! Title regeneration: one LLM call, reserved for (strict mode) and billed like any other, its
+//! cost recorded in the ledger.
 
 use super::providers::{ModelChoiceError, model_for};
+use super::spend::AdmissionRefused;
 use crate::state::AppState;
 use crate::wire::chats as chat_wire;
 use tollgate_core::title_from_text;
 use tollgate_llm::{CompletionRequest, Message, collect};
-use tollgate_store::{Chat, MessageRole, NewChatMessage, StoreError};
+use tollgate_store::{
+    CallSpec, Chat, CostSource, Grant, MessageRole, ModelConfig, NewChatMessage, StoreError,
+};
 
 const INSTRUCTION: &str = "Write a title of at most six words for a conversation that starts with the message below. Answer with the title only.";
+
+/// The most a title may say.
+const TITLE_TOKENS: u32 = 32;
 
 /// Why a title could not be regenerated.
 #[derive(Debug)]
 pub enum TitleError {
     Model(ModelChoiceError),
+    /// The limit cannot pay for the call.
+    Refused(AdmissionRefused),
     /// The provider could not be called or failed; what it billed is recorded all the same.
     Provider(String),
     Store(StoreError),
@@ -36,14 +45,21 @@ pub async fn regenerate(state: &AppState, chat: &Chat) -> Result<Chat, TitleErro
         .into_iter()
         .find(|m| m.role == MessageRole::User);
     let opening = first.map(|m| chat_wire::text_of(&m.content)).unwrap_or_default();
+    let grant = reserve(state, chat, &model, INSTRUCTION.len() + opening.len()).await?;
     let request = CompletionRequest {
         model: model.model.clone(),
         messages: vec![Message::system(INSTRUCTION), Message::user(opening)],
-        max_output_tokens: Some(32),
+        max_output_tokens: Some(grant.max_output_tokens.min(TITLE_TOKENS)),
         temperature: None,
     };
-    let stream = provider.stream(request).await.map_err(|e| TitleError::Provider(e.to_string()))?;
-    let (completion, error) = collect(stream).await;
+    let (completion, error) = match provider.stream(request).await {
+        Ok(stream) => collect(stream).await,
+        Err(e) => {
+            // Refused before answering: nothing was billed, so the reservation settles at nothing.
+            state.store.release_call(grant.reservation_id).await?;
+            return Err(TitleError::Provider(e.to_string()));
+        }
+    };
     let usage = completion.usage.map(super::billing::token_usage);
     let call = NewChatMessage {
         chat_id: chat.id,
@@ -55,15 +71,51 @@ pub async fn regenerate(state: &AppState, chat: &Chat) -> Result<Chat, TitleErro
         total_cost: super::billing::cost(&state.metrics, &model, usage.as_ref(), chat.id),
         created_at: state.clock.now(),
     };
-    super::billing::count_billed(&state.metrics, call.total_cost);
-    // Whatever was billed is recorded, even when the call then failed.
+    // Whatever was billed is recorded (and the reservation settled), even when the call failed.
     let title = match error {
         Some(_) => chat.title.clone(),
         None => title_from_text(completion.text.trim().trim_matches('"')),
     };
-    let updated = state.store.record_title(chat.id, &title, call).await?;
+    let (updated, recorded) =
+        state.store.record_title(chat.id, &title, call, Some(grant.reservation_id)).await?;
+    super::billing::count_billed(&state.metrics, Some(recorded));
     match error {
         Some(e) => Err(TitleError::Provider(e.to_string())),
         None => Ok(updated),
     }
+}
+
+/// The call's reservation (in check mode, a hold that only tracks it), or the refusal.
+async fn reserve(
+    state: &AppState,
+    chat: &Chat,
+    model: &ModelConfig,
+    prompt_bytes: usize,
+) -> Result<Grant, TitleError> {
+    let now = state.clock.now();
+    let lease = chrono::Duration::from_std(state.settings.chat.stale_after)
+        .unwrap_or(chrono::Duration::seconds(30));
+    let spec = CallSpec {
+        user_id: chat.owner_id,
+        organization_id: chat.organization_id,
+        source: CostSource::Title,
+        chat_id: Some(chat.id),
+        api_key_id: None,
+        model_config_id: Some(model.id),
+        prices: model.prices,
+        input_tokens: tollgate_core::input_tokens_bound([prompt_bytes, 0]),
+        max_output_tokens: TITLE_TOKENS,
+        holder: state.settings.chat.worker_id.clone(),
+        lease_until: now + lease,
+        at: now,
+        enforcement: state.settings.limit_enforcement,
+    };
+    state.store.reserve_call(&spec).await?.map_err(|refusal| {
+        state.metrics.admission("blocked");
+        TitleError::Refused(AdmissionRefused::OverLimit {
+            spent: refusal.spent,
+            limit: refusal.limit,
+            resets_at: refusal.resets_at,
+        })
+    })
 }

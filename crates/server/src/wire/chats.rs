@@ -26,6 +26,12 @@ pub fn chat(c: &store::Chat) -> api::Chat {
         title: c.title.clone(),
         status: status(c.status),
         last_error: c.last_error.clone(),
+        usage_limit_exceeded: c.limit_refusal.map(|r| api::ChatUsageLimitExceededResponse {
+            message: c.last_error.clone().unwrap_or_default(),
+            spent_micros: r.spent.get(),
+            limit_micros: r.limit.get(),
+            resets_at: r.resets_at,
+        }),
         created_at: c.created_at,
         updated_at: c.updated_at,
         archived: c.archived,

@@ -57,6 +57,7 @@ on_both!(
     a_chat_runs_and_meters_its_cost,
     every_admission_point_blocks_at_the_limit,
     queued_messages_run_in_order_without_a_check,
+    strict_mode_checks_queued_messages_when_they_run,
     a_full_queue_is_429_and_writes_nothing,
     an_interrupted_run_keeps_its_cost,
     a_dead_workers_chat_is_resumed,
@@ -146,9 +147,15 @@ async fn every_admission_point_blocks_at_the_limit(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{sent}");
 }
 
+/// Coder's behaviour (check mode): a queued message was admitted when it was queued.
 async fn queued_messages_run_in_order_without_a_check(app: TestApp) {
     // No daemon yet: the first message waits `pending`, so every later send is queued.
-    let app = app.restart_with(|s| s.chat.run_daemon = false).await;
+    let app = app
+        .restart_with(|s| {
+            s.chat.run_daemon = false;
+            s.limit_enforcement = tollgate_core::Enforcement::Check;
+        })
+        .await;
     let (owner, _, _) = app.first_owner().await;
     app.offline_model().await;
     let id = app.new_chat(&owner, "first").await["id"].as_str().expect("id").to_owned();
@@ -161,7 +168,7 @@ async fn queued_messages_run_in_order_without_a_check(app: TestApp) {
     // After the first run the owner is over this limit; the queued messages were admitted when
     // they were queued and still run, in order.
     app.put(LIMITS, &owner, json!({"spend_limit_micros": 1, "period": "day"})).await;
-    let app = app.restart_with(|_| {}).await;
+    let app = app.restart_with(|s| s.limit_enforcement = tollgate_core::Enforcement::Check).await;
     for _ in 0..500 {
         let history = app.history(&owner, &id).await;
         if history.len() == 8 {
@@ -179,6 +186,42 @@ async fn queued_messages_run_in_order_without_a_check(app: TestApp) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("the queue was not drained: {:?}", app.history(&owner, &id).await);
+}
+
+/// Strict enforcement (accounting.md §3.2): queued work is checked when it runs. A run the limit
+/// cannot pay for does not start: the chat rests in `error` with the 409's figures, the queue
+/// stays, nothing is billed.
+async fn strict_mode_checks_queued_messages_when_they_run(app: TestApp) {
+    let app = app.restart_with(|s| s.chat.run_daemon = false).await;
+    let (owner, _, _) = app.first_owner().await;
+    app.offline_model().await;
+    let id = app.new_chat(&owner, "first").await["id"].as_str().expect("id").to_owned();
+    for n in ["second", "third"] {
+        let (status, resp) =
+            app.post(&format!("{CHATS}/{id}/messages"), &owner, json!({"content": text(n)})).await;
+        assert_eq!((status, resp["queued"].clone()), (StatusCode::OK, json!(true)), "{resp}");
+    }
+    app.put(LIMITS, &owner, json!({"spend_limit_micros": 1, "period": "day"})).await;
+    let app = app.restart_with(|_| {}).await;
+    let chat = app.settle(&owner, &id, "error").await;
+    assert_eq!(chat["last_error"], "Chat usage limit exceeded.");
+    let refusal = &chat["usage_limit_exceeded"];
+    assert_eq!(
+        (refusal["limit_micros"].clone(), refusal["spent_micros"].clone()),
+        (json!(1), json!(0)),
+        "{chat}"
+    );
+    assert!(refusal["resets_at"].is_string(), "{chat}");
+    let (_, page) = app.get(&format!("{CHATS}/{id}/messages"), &owner).await;
+    assert_eq!(
+        page["queued_messages"].as_array().map(Vec::len),
+        Some(2),
+        "the queue stays: {page}"
+    );
+    let history = app.history(&owner, &id).await;
+    assert!(history.iter().all(|m| m["role"] == "user"), "nothing ran: {history:?}");
+    let (_, status) = app.get(&format!("{LIMITS}/status"), &owner).await;
+    assert_eq!(status["current_spend"], 0, "nothing billed");
 }
 
 async fn a_full_queue_is_429_and_writes_nothing(app: TestApp) {
@@ -244,9 +287,15 @@ async fn a_dead_workers_chat_is_resumed(app: TestApp) {
     first.offline_model().await;
     let id = first.new_chat(&owner, "are you there").await["id"].as_str().expect("id").to_owned();
     let an_hour_ago = first.now() - chrono::Duration::hours(1);
-    let claimed =
-        store.claim_chat("dead-worker", an_hour_ago).await.expect("claim").expect("a pending chat");
-    assert_eq!(claimed.id.to_string(), id);
+    let policy = tollgate_store::ClaimPolicy {
+        enforcement: tollgate_core::Enforcement::Strict,
+        default_max_output_tokens: 1_000,
+        lease: chrono::Duration::seconds(60),
+        refusal_message: "Chat usage limit exceeded.".to_owned(),
+    };
+    let claimed = store.claim_chat("dead-worker", an_hour_ago, &policy).await.expect("claim");
+    let Some(tollgate_store::Claimed::Run(claimed)) = claimed else { panic!("a pending chat") };
+    assert_eq!(claimed.chat.id.to_string(), id);
     // A live replica with a short stale timeout takes it over.
     let live = first.restart_with(|s| s.chat.stale_after = Duration::from_secs(60)).await;
     live.settle(&owner, &id, "waiting").await;

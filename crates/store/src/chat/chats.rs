@@ -13,9 +13,10 @@ use crate::common::limit_or_all;
 use crate::db::{Arg, Tx, sql};
 use crate::identity::{require_org, require_user};
 use crate::{
-    Chat, ChatMessage, ChatStatus, Entity, NewChat, NewChatMessage, QueuedMessage, Rule, Store,
-    StoreError, StoreResult, Time, UserMessage,
+    Chat, ChatMessage, ChatStatus, CostSource, Entity, LedgerEntry, MessageRole, NewChat,
+    NewChatMessage, QueuedMessage, Rule, Store, StoreError, StoreResult, Time, UserMessage,
 };
+use tollgate_core::Micros;
 use uuid::Uuid;
 
 /// Visible messages: the history, not the title calls, not what an edit soft-deleted.
@@ -60,6 +61,31 @@ async fn insert_chat(tx: &mut Tx, chat: &NewChat, status: ChatStatus) -> StoreRe
     .map(drop)
 }
 
+/// The ledger row of a message recorded in `chat`.
+fn ledger_entry(
+    chat: &Chat,
+    m: &NewChatMessage,
+    source: CostSource,
+    message_id: Option<i64>,
+    reservation: Option<Uuid>,
+) -> LedgerEntry {
+    LedgerEntry {
+        user_id: chat.owner_id,
+        organization_id: chat.organization_id,
+        source,
+        chat_id: Some(chat.id),
+        message_id,
+        api_key_id: None,
+        model_config_id: m.model_config_id,
+        usage: m.usage,
+        cost: m.total_cost,
+        estimated: false,
+        overrun: false,
+        reservation_id: reservation,
+        created_at: m.created_at,
+    }
+}
+
 impl Store {
     /// Inserts the chat as `pending` with its first user message, in one transaction.
     /// `NotFound(User)` / `NotFound(Organization)` / `NotFound(Chat)` (parent);
@@ -85,13 +111,22 @@ impl Store {
         tx.commit().await
     }
 
-    /// Appends a message to the ledger as it is. Returns its id (increasing). `NotFound(Chat)`.
+    /// Appends a message to the chat as it is (for tests and imports); a costed message, or an
+    /// assistant answer, is recorded in the ledger and its day's counter too. Returns its id
+    /// (increasing). `NotFound(Chat)`.
     pub async fn append_chat_message(&self, message: NewChatMessage) -> StoreResult<i64> {
         let mut tx = self.db.begin().await?;
-        if fetch_chat(&mut tx, message.chat_id).await?.is_none() {
-            return Err(StoreError::NotFound(Entity::Chat));
-        }
+        let chat = fetch_chat(&mut tx, message.chat_id)
+            .await?
+            .ok_or(StoreError::NotFound(Entity::Chat))?;
         let saved = insert_message(&mut tx, &message, KIND_MESSAGE).await?;
+        if message.total_cost.is_some() || message.role == MessageRole::Assistant {
+            crate::spend::settle_call(
+                &mut tx,
+                ledger_entry(&chat, &message, CostSource::ChatMessage, Some(saved.id), None),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(saved.id)
     }
@@ -197,19 +232,23 @@ impl Store {
         rows.iter().map(queued_from_row).collect()
     }
 
-    /// Records the (costed, hidden) title-generation call and sets the title; `updated_at` becomes
-    /// the call's `created_at`. `NotFound(Chat)`; `Rejected(MessageOfAnotherChat)` when
-    /// `call.chat_id != chat`.
+    /// Records the (costed, hidden) title-generation call, in the ledger too (settling its
+    /// `reservation`, if any), and sets the title; `updated_at` becomes the call's `created_at`.
+    /// Returns the chat and what the call added to the ledger. `NotFound(Chat)`;
+    /// `Rejected(MessageOfAnotherChat)` when `call.chat_id != chat`.
     pub async fn record_title(
         &self,
         chat: Uuid,
         title: &str,
         call: NewChatMessage,
-    ) -> StoreResult<Chat> {
+        reservation: Option<Uuid>,
+    ) -> StoreResult<(Chat, Micros)> {
         same_chat(chat, &call)?;
         let mut tx = self.db.begin().await?;
-        lock_chat(&mut tx, chat).await?;
-        insert_message(&mut tx, &call, KIND_TITLE).await?;
+        let current = lock_chat(&mut tx, chat).await?;
+        let saved = insert_message(&mut tx, &call, KIND_TITLE).await?;
+        let entry = ledger_entry(&current, &call, CostSource::Title, Some(saved.id), reservation);
+        let recorded = crate::spend::settle_call(&mut tx, entry).await?;
         sql("UPDATE chats SET title = $2, updated_at = $3 WHERE id = $1")
             .bind(chat)
             .bind(title)
@@ -218,6 +257,6 @@ impl Store {
             .await?;
         let saved = lock_chat(&mut tx, chat).await?;
         tx.commit().await?;
-        Ok(saved)
+        Ok((saved, recorded))
     }
 }

@@ -1,64 +1,271 @@
-//! The chat daemon's side (chats.md §3): claim a pending chat, heartbeat while running, requeue
-//! the chats of a crashed worker, and finish a run.
+//! The chat daemon's side (chats.md §3, accounting.md §3–§5): claim a pending chat (reserving
+//! for its run, in strict mode, in the same transaction), heartbeat while running, settle the
+//! runs of a worker that stopped, and finish a run.
 
-use super::rows::{KIND_MESSAGE, chat_from_row, same_chat};
-use super::state::{CHAT_COLUMNS, apply, insert_message, lock_chat, lock_facts};
-use crate::db::sql;
-use crate::{Chat, FinishedRun, NewChatMessage, RunOutcome, Store, StoreResult, Time};
-use tollgate_core::lifecycle;
+use super::rows::{KIND_MESSAGE, message_from_row, refusal_json, same_chat};
+use super::state::{MESSAGE_COLUMNS, apply, insert_message, lock_chat, lock_facts};
+use crate::db::{Arg, Tx, sql};
+use crate::spend::{Held, NewHold, expired, held_by, hold, settle_abandoned, settle_call};
+use crate::{
+    Chat, ChatMessage, Claim, ClaimPolicy, Claimed, CostSource, FinishedRun, LedgerEntry,
+    ModelConfig, NewChatMessage, RunOutcome, Store, StoreResult, Sweep, Time,
+};
+use tollgate_core::lifecycle::{self, ChatFacts};
+use tollgate_core::{Enforcement, Micros, RunBound, RunRef, input_tokens_bound};
 use uuid::Uuid;
 
+/// The oldest pending chat, locked (on PostgreSQL skipping those another replica holds).
+async fn next_pending(tx: &mut Tx) -> StoreResult<Option<Uuid>> {
+    let row = sql("SELECT id FROM chats WHERE status = 'pending' ORDER BY updated_at, id LIMIT 1 {SKIP_LOCKED}")
+        .fetch_optional(tx)
+        .await?;
+    row.map(|r| r.uuid("id")).transpose()
+}
+
+async fn history(tx: &mut Tx, chat: Uuid) -> StoreResult<Vec<ChatMessage>> {
+    let rows = sql(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM chat_messages
+         WHERE chat_id = $1 AND kind = 'message' AND NOT deleted ORDER BY id"
+    ))
+    .bind(chat)
+    .fetch_all(tx)
+    .await?;
+    rows.iter().map(message_from_row).collect()
+}
+
+async fn model_of(tx: &mut Tx, chat: &Chat) -> StoreResult<Option<ModelConfig>> {
+    let filter = match chat.last_model_config_id {
+        Some(_) => "id = $1",
+        None => "is_default AND enabled AND $1 IS NULL",
+    };
+    let row = sql(format!("{} WHERE {filter}", super::models::MODEL_SELECT))
+        .bind(chat.last_model_config_id)
+        .fetch_optional(tx)
+        .await?;
+    row.as_ref().map(super::rows::model_from_row).transpose()
+}
+
+/// The run's bound: its history's size and the model's prices and output cap.
+fn bound_of(
+    history: &[ChatMessage],
+    model: &ModelConfig,
+    policy: &ClaimPolicy,
+) -> StoreResult<RunBound> {
+    let input = input_tokens_bound(history.iter().map(|m| m.content.to_string().len()));
+    let max_output = model
+        .max_output_tokens
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(policy.default_max_output_tokens);
+    RunBound::new(model.prices.as_ref(), input, max_output).map_err(|_| crate::StoreError::Overflow)
+}
+
+/// Settles a reservation whose holder stopped, and gives its chat back to `pending` when the
+/// reservation was for the chat's latest claim and the chat still runs it.
+async fn abandon(tx: &mut Tx, held: &Held, at: Time) -> StoreResult<(bool, Micros)> {
+    let facts = match held.chat_id {
+        Some(chat) => Some(lock_facts(tx, chat).await?.1),
+        None => None,
+    };
+    let recorded = settle_abandoned(tx, held, at).await?;
+    let still_running = facts.is_some_and(|f: ChatFacts| {
+        Some(f.generation) == held.generation && f.status == tollgate_core::ChatStatus::Running
+    });
+    if let (true, Some(chat)) = (still_running, held.chat_id) {
+        requeue(tx, chat, at).await?;
+    }
+    Ok((still_running, recorded))
+}
+
+/// Gives a chat whose run was taken over back to `pending`. Its generation grows, so the old
+/// claim is void at once, before anyone claims the chat again.
+async fn requeue(tx: &mut Tx, chat: Uuid, at: Time) -> StoreResult<()> {
+    sql("UPDATE chats SET status = 'pending', worker_id = NULL, heartbeat_at = NULL,
+             generation = generation + 1, updated_at = $2
+         WHERE id = $1")
+    .bind(chat)
+    .bind(at)
+    .execute(tx)
+    .await
+    .map(drop)
+}
+
 impl Store {
-    /// Claims the oldest `pending` chat for `worker`: `running`, `worker_id`, `heartbeat_at`.
-    /// On PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two replicas never claim one chat; on
-    /// SQLite one `UPDATE … RETURNING` is atomic under the write lock.
-    pub async fn claim_chat(&self, worker: &str, at: Time) -> StoreResult<Option<Chat>> {
-        let row = sql(format!(
-            "UPDATE chats SET status = 'running', worker_id = $1, heartbeat_at = $2,
-                 last_error = NULL, rerun_requested = FALSE, updated_at = $2
-             WHERE status = 'pending'
-               AND id = (SELECT id FROM chats WHERE status = 'pending'
-                         ORDER BY updated_at, id LIMIT 1 {{SKIP_LOCKED}})
-             RETURNING {CHAT_COLUMNS}"
-        ))
+    /// Claims the oldest `pending` chat for `worker`: its generation grows by one (the new
+    /// run's fencing token; a takeover grows it too, voiding the old claim) and it becomes
+    /// `running`. In strict mode the run's reservation is
+    /// taken in the same transaction, under the owner's spend lock; a run the limit cannot pay
+    /// for does not start (`Refused`: the chat rests in `error`, its queue untouched). On
+    /// PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two replicas never claim one chat.
+    pub async fn claim_chat(
+        &self,
+        worker: &str,
+        at: Time,
+        policy: &ClaimPolicy,
+    ) -> StoreResult<Option<Claimed>> {
+        let mut tx = self.db.begin().await?;
+        let Some(id) = next_pending(&mut tx).await? else { return Ok(None) };
+        let chat = lock_chat(&mut tx, id).await?;
+        let run = RunRef { worker: worker.to_owned(), generation: chat.generation + 1 };
+        let history = history(&mut tx, id).await?;
+        let model = model_of(&mut tx, &chat).await?;
+        let grant = match &model {
+            Some(model) => {
+                let limit =
+                    crate::spend::resolve_in(&mut tx, chat.owner_id, Some(chat.organization_id))
+                        .await?;
+                let new = NewHold {
+                    user_id: chat.owner_id,
+                    organization_id: chat.organization_id,
+                    source: CostSource::ChatMessage,
+                    chat_id: Some(id),
+                    generation: Some(run.generation),
+                    model_config_id: Some(model.id),
+                    api_key_id: None,
+                    holder: worker,
+                    lease_until: at + policy.lease,
+                    at,
+                };
+                let enforce = policy.enforcement == Enforcement::Strict;
+                match hold(&mut tx, &new, &limit, bound_of(&history, model, policy)?, enforce)
+                    .await?
+                {
+                    Ok(grant) => Some(grant),
+                    Err(refusal) => {
+                        apply(&mut tx, id, &lifecycle::refuse(&policy.refusal_message), at).await?;
+                        sql("UPDATE chats SET last_error_detail = $2 WHERE id = $1")
+                            .bind(id)
+                            .bind(Arg::json(&refusal_json(&refusal)))
+                            .execute(&mut tx)
+                            .await?;
+                        let refused = lock_chat(&mut tx, id).await?;
+                        tx.commit().await?;
+                        return Ok(Some(Claimed::Refused(Box::new(refused))));
+                    }
+                }
+            }
+            None => None,
+        };
+        sql("UPDATE chats SET status = 'running', worker_id = $2, heartbeat_at = $3, last_error = NULL,
+                 last_error_detail = NULL, rerun_requested = FALSE, generation = $4, updated_at = $3
+             WHERE id = $1")
+        .bind(id)
         .bind(worker)
         .bind(at)
-        .fetch_optional(&self.db)
+        .bind(run.generation)
+        .execute(&mut tx)
         .await?;
-        row.as_ref().map(chat_from_row).transpose()
+        let chat = lock_chat(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(Some(Claimed::Run(Box::new(Claim { chat, run, history, model, grant }))))
     }
 
-    /// Refreshes the heartbeat; `false` when the chat is no longer `running` for `worker`
-    /// (interrupted, edited, or taken over after a timeout): the worker must stop.
-    pub async fn heartbeat(&self, chat: Uuid, worker: &str, at: Time) -> StoreResult<bool> {
-        let beaten = sql("UPDATE chats SET heartbeat_at = $3
-                          WHERE id = $1 AND status = 'running' AND worker_id = $2")
+    /// Refreshes the run's heartbeat and extends its reservation's lease to `lease_until`,
+    /// recording `progress` (what the run has cost at most so far) when given. `false` when the
+    /// chat is no longer `running` for this run (interrupted, edited, or taken over after its
+    /// lease ended): the worker must stop.
+    pub async fn heartbeat(
+        &self,
+        chat: Uuid,
+        run: &RunRef,
+        at: Time,
+        lease_until: Time,
+        progress: Option<Micros>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.db.begin().await?;
+        let beaten = sql("UPDATE chats SET heartbeat_at = $4
+                          WHERE id = $1 AND status = 'running' AND worker_id = $2 AND generation = $3")
         .bind(chat)
-        .bind(worker)
+        .bind(run.worker.as_str())
+        .bind(run.generation)
         .bind(at)
-        .execute(&self.db)
+        .execute(&mut tx)
         .await?;
+        sql("UPDATE spend_reservations
+             SET lease_expires_at = $3,
+                 progress_micros = CASE WHEN $4 IS NULL OR progress_micros > $4 THEN progress_micros ELSE $4 END
+             WHERE chat_id = $1 AND generation = $2")
+        .bind(chat)
+        .bind(run.generation)
+        .bind(lease_until)
+        .bind(progress.map(Micros::get))
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await?;
         Ok(beaten == 1)
     }
 
-    /// Chats `running` with a heartbeat older than `stale_before` go back to `pending`.
-    /// Returns how many.
-    pub async fn requeue_stale_chats(&self, stale_before: Time, at: Time) -> StoreResult<u64> {
-        sql("UPDATE chats SET status = 'pending', worker_id = NULL, heartbeat_at = NULL, updated_at = $2
-             WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1)")
+    /// Settles every reservation whose lease ended before `now` (except those `except` holds:
+    /// its own runs in flight), at its recorded progress, and gives their chats back to
+    /// `pending`; then gives back chats `running` without a reservation (runs claimed before
+    /// reservations existed) whose heartbeat is older than `stale_before`.
+    pub async fn sweep(
+        &self,
+        now: Time,
+        stale_before: Time,
+        except: Option<&str>,
+    ) -> StoreResult<Sweep> {
+        let mut sweep = Sweep::default();
+        for held in expired(self, now, except).await? {
+            let mut tx = self.db.begin().await?;
+            let (requeued, recorded) = abandon(&mut tx, &held, now).await?;
+            tx.commit().await?;
+            sweep.count(requeued, recorded)?;
+        }
+        sweep.requeued += self.requeue_unreserved(stale_before, now, except).await?;
+        Ok(sweep)
+    }
+
+    /// A restarted replica's leftovers: every reservation `holder` holds is settled at its
+    /// recorded progress and every chat it was running goes back to `pending`, without waiting
+    /// for the stale timeout.
+    pub async fn take_over(&self, holder: &str, at: Time) -> StoreResult<Sweep> {
+        let mut sweep = Sweep::default();
+        for held in held_by(self, holder).await? {
+            let mut tx = self.db.begin().await?;
+            let (requeued, recorded) = abandon(&mut tx, &held, at).await?;
+            tx.commit().await?;
+            sweep.count(requeued, recorded)?;
+        }
+        sweep.requeued +=
+            sql("UPDATE chats SET status = 'pending', worker_id = NULL, heartbeat_at = NULL,
+                                   generation = generation + 1, updated_at = $2
+                               WHERE status = 'running' AND worker_id = $1")
+            .bind(holder)
+            .bind(at)
+            .execute(&self.db)
+            .await?;
+        Ok(sweep)
+    }
+
+    async fn requeue_unreserved(
+        &self,
+        stale_before: Time,
+        at: Time,
+        except: Option<&str>,
+    ) -> StoreResult<u64> {
+        sql("UPDATE chats SET status = 'pending', worker_id = NULL, heartbeat_at = NULL,
+                 generation = generation + 1, updated_at = $2
+             WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1)
+               AND ($3 IS NULL OR worker_id IS NULL OR worker_id <> $3)
+               AND NOT EXISTS (SELECT 1 FROM spend_reservations r
+                               WHERE r.chat_id = chats.id AND r.generation = chats.generation)")
         .bind(stale_before)
         .bind(at)
+        .bind(except)
         .execute(&self.db)
         .await
     }
 
-    /// In one transaction: saves `message` (always — its cost was billed, even when the worker
-    /// lost the chat meanwhile), then applies what [`lifecycle::finish`] decides for `worker`'s
-    /// run. `Rejected(MessageOfAnotherChat)` when `message.chat_id != chat` (nothing is written).
+    /// In one transaction: records what the run cost (always — it was billed; settling its
+    /// reservation, if it had one), saves `message` if the run is still the chat's latest claim,
+    /// then applies what [`lifecycle::finish`] decides and voids the claim. A stale run's answer
+    /// is not saved and it changes nothing else, so finishing twice records and saves once.
+    /// `Rejected(MessageOfAnotherChat)` when `message.chat_id != chat`.
     pub async fn finish_run(
         &self,
         chat: Uuid,
-        worker: &str,
+        run: &RunRef,
+        reservation: Option<Uuid>,
         message: Option<NewChatMessage>,
         outcome: RunOutcome,
         at: Time,
@@ -67,15 +274,68 @@ impl Store {
             same_chat(chat, m)?;
         }
         let mut tx = self.db.begin().await?;
-        let (_, facts) = lock_facts(&mut tx, chat).await?;
+        let (current, facts) = lock_facts(&mut tx, chat).await?;
         let saved = match &message {
-            Some(m) => Some(insert_message(&mut tx, m, KIND_MESSAGE).await?),
-            None => None,
+            Some(m) if run.is_current(&facts) => {
+                Some(insert_message(&mut tx, m, KIND_MESSAGE).await?)
+            }
+            _ => None,
         };
-        let promoted =
-            apply(&mut tx, chat, &lifecycle::finish(&facts, worker, &outcome), at).await?;
+        let recorded = match &message {
+            Some(m) => {
+                settle_call(&mut tx, run_entry(&current, m, saved.as_ref(), reservation)).await?
+            }
+            None => release_unbilled(&mut tx, reservation).await.map(|()| Micros::ZERO)?,
+        };
+        let promoted = apply(&mut tx, chat, &lifecycle::finish(&facts, run, &outcome), at).await?;
+        // A claim is used once: finishing voids it, so a repeated finish changes nothing.
+        sql("UPDATE chats SET generation = generation + 1 WHERE id = $1 AND generation = $2")
+            .bind(chat)
+            .bind(run.generation)
+            .execute(&mut tx)
+            .await?;
         let after = lock_chat(&mut tx, chat).await?;
         tx.commit().await?;
-        Ok(FinishedRun { message: saved, promoted, chat: after })
+        Ok(FinishedRun { message: saved, promoted, chat: after, recorded })
+    }
+}
+
+/// The ledger row of a finished run's answer (saved or, for a stale run, not).
+fn run_entry(
+    chat: &Chat,
+    m: &NewChatMessage,
+    saved: Option<&ChatMessage>,
+    reservation: Option<Uuid>,
+) -> LedgerEntry {
+    LedgerEntry {
+        user_id: chat.owner_id,
+        organization_id: chat.organization_id,
+        source: CostSource::ChatMessage,
+        chat_id: Some(chat.id),
+        message_id: saved.map(|s| s.id),
+        api_key_id: None,
+        model_config_id: m.model_config_id,
+        usage: m.usage,
+        cost: m.total_cost,
+        estimated: false,
+        overrun: false,
+        reservation_id: reservation,
+        created_at: m.created_at,
+    }
+}
+
+/// A run that produced nothing billable (the provider failed before answering): its reservation
+/// is settled at nothing, which is what it cost.
+async fn release_unbilled(tx: &mut Tx, reservation: Option<Uuid>) -> StoreResult<()> {
+    let Some(id) = reservation else { return Ok(()) };
+    sql("DELETE FROM spend_reservations WHERE id = $1").bind(id).execute(tx).await.map(drop)
+}
+
+impl Sweep {
+    fn count(&mut self, requeued: bool, recorded: Micros) -> StoreResult<()> {
+        self.settled += 1;
+        self.requeued += u64::from(requeued);
+        self.recorded = self.recorded.checked_add(recorded)?;
+        Ok(())
     }
 }

@@ -8,7 +8,8 @@ use crate::{
 };
 use uuid::Uuid;
 
-const MODEL_SELECT: &str = "SELECT id, provider, model, display_name, enabled, is_default,
+pub(crate) const MODEL_SELECT: &str =
+    "SELECT id, provider, model, display_name, enabled, is_default,
     context_limit, max_output_tokens, temperature, input_price, output_price, cache_read_price,
     cache_write_price, created_at, updated_at FROM chat_model_configs";
 

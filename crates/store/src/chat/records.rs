@@ -1,7 +1,7 @@
 //! Rows of the chat daemon: providers, model configs, chats, messages, the queue, cost roll-ups.
 
-use crate::Time;
-use tollgate_core::{ChatStatus, MessageRole, Micros, Prices, TokenUsage};
+use crate::{Grant, Refusal, Time};
+use tollgate_core::{ChatStatus, Enforcement, MessageRole, Micros, Prices, RunRef, TokenUsage};
 use uuid::Uuid;
 
 /// An LLM provider. The key is stored encrypted by the caller; the store only holds bytes.
@@ -81,6 +81,10 @@ pub struct Chat {
     pub last_error: Option<String>,
     pub worker_id: Option<String>,
     pub heartbeat_at: Option<Time>,
+    /// How many times the chat was claimed (the fencing token of its latest run).
+    pub generation: i64,
+    /// Why the last run could not start, when the limit refused it (`last_error` says so too).
+    pub limit_refusal: Option<Refusal>,
     pub archived: bool,
     /// A JSON object, never null.
     pub labels: serde_json::Value,
@@ -140,12 +144,15 @@ pub enum SendOutcome {
 /// What `finish_run` did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinishedRun {
-    /// The assistant message saved (always saved: its cost was billed).
+    /// The assistant message saved: `None` when there was none, or when the run was stale (its
+    /// cost is recorded all the same).
     pub message: Option<ChatMessage>,
     /// The queued message promoted into the history, if any.
     pub promoted: Option<ChatMessage>,
     /// The chat after the run.
     pub chat: Chat,
+    /// What the run's cost added to the ledger.
+    pub recorded: Micros,
 }
 
 /// Per-model or per-chat totals of a cost summary.
@@ -218,4 +225,36 @@ pub struct NewModelConfig {
     pub context_limit: i64,
     pub prices: Option<Prices>,
     pub created_at: Time,
+}
+
+/// How the daemon claims (accounting.md §2–§3).
+#[derive(Debug, Clone)]
+pub struct ClaimPolicy {
+    pub enforcement: Enforcement,
+    /// The output cap of a model that sets none.
+    pub default_max_output_tokens: u32,
+    /// How long a reservation is held without a heartbeat.
+    pub lease: chrono::Duration,
+    /// What `last_error` says when the limit refuses a run.
+    pub refusal_message: String,
+}
+
+/// A claimed run: the chat, the claim (its generation), the history it answers, its model and,
+/// in strict mode, its reservation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub chat: Chat,
+    pub run: RunRef,
+    pub history: Vec<ChatMessage>,
+    /// `None` when the chat's model config no longer exists (the run fails).
+    pub model: Option<ModelConfig>,
+    pub grant: Option<Grant>,
+}
+
+/// What claiming the oldest pending chat did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claimed {
+    Run(Box<Claim>),
+    /// The limit could not pay for the run: the chat rests in `error` with the refusal.
+    Refused(Box<Chat>),
 }

@@ -5,9 +5,11 @@ use crate::common::{parse, price_text};
 use crate::db::Row;
 use crate::{
     Chat, ChatMessage, CostSummary, CostTotals, ModelConfig, NewChatMessage, Provider,
-    QueuedMessage, Rule, StoreError, StoreResult, UserCost,
+    QueuedMessage, Refusal, Rule, StoreError, StoreResult, UserCost,
 };
-use tollgate_core::{Price, Prices, TokenUsage, stored_amount, stored_tokens, total_from_parts};
+use tollgate_core::{
+    Micros, Price, Prices, TokenUsage, stored_amount, stored_tokens, total_from_parts,
+};
 use uuid::Uuid;
 
 /// `kind` of a visible message row.
@@ -138,6 +140,8 @@ pub(crate) fn chat_from_row(row: &Row) -> StoreResult<Chat> {
         last_error: row.opt_text("last_error")?,
         worker_id: row.opt_text("worker_id")?,
         heartbeat_at: row.opt_time("heartbeat_at")?,
+        generation: row.bigint("generation")?,
+        limit_refusal: row.opt_json("last_error_detail")?.map(refusal_from_json).transpose()?,
         archived: row.flag("archived")?,
         labels: row.json("labels")?,
         created_at: row.time("created_at")?,
@@ -249,5 +253,28 @@ pub(crate) fn user_cost_from_row(row: &Row) -> StoreResult<UserCost> {
         name: row.text("name")?,
         avatar_url: row.text("avatar_url")?,
         totals: totals_from_row(row)?,
+    })
+}
+
+/// A refusal as kept in `last_error_detail`.
+pub(crate) fn refusal_json(r: &Refusal) -> serde_json::Value {
+    serde_json::json!({
+        "spent_micros": r.spent.get(),
+        "limit_micros": r.limit.get(),
+        "resets_at": r.resets_at.timestamp_micros(),
+    })
+}
+
+fn refusal_from_json(v: serde_json::Value) -> StoreResult<Refusal> {
+    let int = |key: &str| v.get(key).and_then(serde_json::Value::as_i64);
+    let (Some(spent), Some(limit), Some(resets)) =
+        (int("spent_micros"), int("limit_micros"), int("resets_at"))
+    else {
+        return Err(StoreError::Database("stored limit refusal is not valid".to_owned()));
+    };
+    Ok(Refusal {
+        spent: Micros::new(spent),
+        limit: Micros::new(limit),
+        resets_at: crate::common::from_micros(resets)?,
     })
 }

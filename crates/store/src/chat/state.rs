@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 pub(crate) const CHAT_COLUMNS: &str = "id, owner_id, organization_id, workspace_id,
     parent_chat_id, root_chat_id, last_model_config_id, title, status, last_error, worker_id,
-    heartbeat_at, archived, labels, created_at, updated_at";
+    heartbeat_at, generation, last_error_detail, archived, labels, created_at, updated_at";
 
 pub(crate) const MESSAGE_COLUMNS: &str = "id, chat_id, created_by, model_config_id, role,
     content, input_tokens, output_tokens, reasoning_tokens, cache_read_tokens,
@@ -53,6 +53,7 @@ pub(crate) async fn lock_facts(tx: &mut Tx, chat: Uuid) -> StoreResult<(Chat, Ch
     let facts = ChatFacts {
         status: current.status,
         worker_id: current.worker_id.clone(),
+        generation: current.generation,
         rerun_requested: row.flag("rerun_requested")?,
         queued: row.bigint("queued")?,
     };
@@ -71,8 +72,8 @@ pub(crate) async fn apply(
         promoted = take_queued(tx, chat, None, at).await?;
     }
     if let Some(change) = &transition.status {
-        sql("UPDATE chats SET status = $2, last_error = $3, worker_id = NULL, heartbeat_at = NULL,
-                 rerun_requested = FALSE, updated_at = $4
+        sql("UPDATE chats SET status = $2, last_error = $3, last_error_detail = NULL, worker_id = NULL,
+                 heartbeat_at = NULL, rerun_requested = FALSE, updated_at = $4
              WHERE id = $1")
         .bind(chat)
         .bind(change.status.as_str())

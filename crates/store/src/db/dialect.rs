@@ -7,6 +7,7 @@
 //! | `{SKIP_LOCKED}` | `FOR UPDATE SKIP LOCKED` (replicas claim different rows) | nothing |
 //! | `{C}` | `COLLATE "C"` (byte order whatever the locale) | nothing: SQLite compares bytes |
 //! | `{ANY $n}` | `= ANY($n)` over a uuid array | `IN (SELECT value FROM json_each($n))` over a JSON array |
+//! | `{DAY created_at}` | the UTC day (days since 1970-01-01) of a `timestamptz` column | of an integer-microseconds column |
 //!
 //! Every other part of a statement is written once.
 
@@ -47,6 +48,14 @@ fn marker(name: &str, backend: Backend) -> Option<String> {
         "FOR_SHARE" => fixed("FOR SHARE"),
         "SKIP_LOCKED" => fixed("FOR UPDATE SKIP LOCKED"),
         "C" => fixed("COLLATE \"C\""),
+        _ if name.starts_with("DAY ") => {
+            let column = name.strip_prefix("DAY ")?;
+            Some(if pg {
+                format!("CAST(floor(extract(epoch FROM {column}) / 86400) AS BIGINT)")
+            } else {
+                format!("({column} / 86400000000)")
+            })
+        }
         _ => {
             let param = name.strip_prefix("ANY ")?;
             Some(if pg {

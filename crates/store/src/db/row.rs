@@ -80,16 +80,23 @@ impl Row {
 
     /// A JSON column: text on SQLite, `jsonb` on PostgreSQL.
     pub fn json(&self, col: &str) -> StoreResult<serde_json::Value> {
+        self.opt_json(col)?.ok_or_else(|| null(col))
+    }
+
+    pub fn opt_json(&self, col: &str) -> StoreResult<Option<serde_json::Value>> {
         match self {
             Row::Sqlite(row) => {
-                let text: String = row.try_get(col).map_err(map_error)?;
-                serde_json::from_str(&text)
-                    .map_err(|_| StoreError::Database(format!("stored {col} is not JSON")))
+                let text: Option<String> = row.try_get(col).map_err(map_error)?;
+                text.map(|t| {
+                    serde_json::from_str(&t)
+                        .map_err(|_| StoreError::Database(format!("stored {col} is not JSON")))
+                })
+                .transpose()
             }
             Row::Postgres(row) => {
-                let value: sqlx::types::Json<serde_json::Value> =
+                let value: Option<sqlx::types::Json<serde_json::Value>> =
                     row.try_get(col).map_err(map_error)?;
-                Ok(value.0)
+                Ok(value.map(|v| v.0))
             }
         }
     }

@@ -1,8 +1,13 @@
-//! What the ledger (the costed chat messages) says a user spent (spend-limits §5).
+//! The ledger and what is derived from it: every billed call is a row, written with the day
+//! counter it adds to, under the user's spend lock; a window's spend is read from ≤ 31 counters
+//! and the live reservations, so its cost does not grow with the ledger (accounting.md §7).
 
-use crate::db::sql;
-use crate::{Store, StoreResult};
-use tollgate_core::{Micros, PeriodBounds, SpendScope, total_from_parts};
+use crate::db::{Ex, Tx, sql};
+use crate::{LedgerEntry, Store, StoreResult};
+use tollgate_core::{
+    Micros, PeriodBounds, SpendScope, Window, counter_after, day_of, days_of, stored_amount,
+    stored_tokens, total_from_parts,
+};
 use uuid::Uuid;
 
 /// The sum in two halves that cannot overflow before the total does (see
@@ -11,31 +16,175 @@ pub(crate) const MONEY_PARTS: &str =
     "CAST(coalesce(sum(m.total_cost_micros / 1000000), 0) AS BIGINT) AS dollars,
      CAST(coalesce(sum(m.total_cost_micros % 1000000), 0) AS BIGINT) AS micros";
 
-const SPEND_SQL: &str = "FROM chats c JOIN chat_messages m ON m.chat_id = c.id
+/// Coder's spend: the messages' costs, summed over the raw history.
+const CODER_SPEND_SQL: &str = "FROM chats c JOIN chat_messages m ON m.chat_id = c.id
     WHERE c.owner_id = $1 AND ($2 IS NULL OR c.organization_id = $2)
       AND m.created_at >= $3 AND m.created_at < $4";
 
+/// Settled (counters of the window's days) and reserved (live reservations), each summed in two
+/// halves. `$1` user, `$2` organization or NULL, `$3`/`$4` the window's days.
+const WINDOW_SQL: &str = "
+WITH c AS (
+    SELECT CAST(coalesce(sum(spent_micros / 1000000), 0) AS BIGINT) AS d,
+           CAST(coalesce(sum(spent_micros % 1000000), 0) AS BIGINT) AS m
+    FROM spend_counters
+    WHERE user_id = $1 AND ($2 IS NULL OR organization_id = $2) AND day >= $3 AND day < $4
+), r AS (
+    SELECT CAST(coalesce(sum(amount_micros / 1000000), 0) AS BIGINT) AS d,
+           CAST(coalesce(sum(amount_micros % 1000000), 0) AS BIGINT) AS m
+    FROM spend_reservations
+    WHERE user_id = $1 AND ($2 IS NULL OR organization_id = $2)
+)
+SELECT c.d AS spent_dollars, c.m AS spent_micros, r.d AS reserved_dollars, r.m AS reserved_micros
+FROM c, r";
+
+fn scope_org(scope: SpendScope) -> Option<Uuid> {
+    match scope {
+        SpendScope::AllOrganizations => None,
+        SpendScope::Organization(org) => Some(org),
+    }
+}
+
+/// A window of `limit` as it stands: counters of its days and live reservations, in `scope`.
+pub(crate) async fn window<'a>(
+    ex: impl Into<Ex<'a>>,
+    user: Uuid,
+    scope: SpendScope,
+    limit: Micros,
+    bounds: PeriodBounds,
+) -> StoreResult<Window> {
+    let (first, end) = days_of(bounds);
+    let row = sql(WINDOW_SQL)
+        .bind(user)
+        .bind(scope_org(scope))
+        .bind(first)
+        .bind(end)
+        .fetch_one(ex)
+        .await?;
+    Ok(Window {
+        limit,
+        spent: total_from_parts(row.bigint("spent_dollars")?, row.bigint("spent_micros")?)?,
+        reserved: total_from_parts(
+            row.bigint("reserved_dollars")?,
+            row.bigint("reserved_micros")?,
+        )?,
+        bounds,
+    })
+}
+
+/// Takes the user's spend lock until the transaction ends: reservations and settlements of one
+/// user apply one after the other, so a standing read under it is exact.
+pub(crate) async fn lock_spend(tx: &mut Tx, user: Uuid) -> StoreResult<()> {
+    sql("INSERT INTO spend_locks (user_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    sql("SELECT user_id FROM spend_locks WHERE user_id = $1 {FOR_UPDATE}")
+        .bind(user)
+        .fetch_one(tx)
+        .await?;
+    Ok(())
+}
+
+/// Appends `entry` to the ledger and adds its cost to its day's counter. The caller holds the
+/// user's spend lock, so the counter's read-add-write is exact (and checked, never wrapped).
+pub(crate) async fn record(tx: &mut Tx, entry: &LedgerEntry) -> StoreResult<()> {
+    let cost = entry.cost.map(stored_amount).transpose()?;
+    let usage = entry.usage.map(|u| [u.input, u.output, u.reasoning, u.cache_read, u.cache_write]);
+    let tokens = |i: usize| usage.map(|u| stored_tokens(u[i])).transpose();
+    sql("INSERT INTO spend_ledger (user_id, organization_id, source, chat_id, message_id, api_key_id,
+             model_config_id, input_tokens, output_tokens, reasoning_tokens, cache_read_tokens,
+             cache_creation_tokens, cost_micros, estimated, overrun, reservation_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)")
+    .bind(entry.user_id)
+    .bind(entry.organization_id)
+    .bind(entry.source.as_str())
+    .bind(entry.chat_id)
+    .bind(entry.message_id)
+    .bind(entry.api_key_id.as_deref())
+    .bind(entry.model_config_id)
+    .bind(tokens(0)?)
+    .bind(tokens(1)?)
+    .bind(tokens(2)?)
+    .bind(tokens(3)?)
+    .bind(tokens(4)?)
+    .bind(cost)
+    .bind(entry.estimated)
+    .bind(entry.overrun)
+    .bind(entry.reservation_id)
+    .bind(entry.created_at)
+    .execute(&mut *tx)
+    .await?;
+    match entry.cost {
+        Some(cost) if cost.is_positive() => add_to_counter(tx, entry, cost).await,
+        _ => Ok(()),
+    }
+}
+
+async fn add_to_counter(tx: &mut Tx, entry: &LedgerEntry, cost: Micros) -> StoreResult<()> {
+    let day = day_of(entry.created_at);
+    let current = sql("SELECT spent_micros FROM spend_counters
+                       WHERE user_id = $1 AND organization_id = $2 AND day = $3")
+    .bind(entry.user_id)
+    .bind(entry.organization_id)
+    .bind(day)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|row| row.bigint("spent_micros"))
+    .transpose()?
+    .map_or(Micros::ZERO, Micros::new);
+    let next = counter_after(current, cost)?;
+    sql("INSERT INTO spend_counters (user_id, organization_id, day, spent_micros) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, organization_id, day) DO UPDATE SET spent_micros = excluded.spent_micros")
+    .bind(entry.user_id)
+    .bind(entry.organization_id)
+    .bind(day)
+    .bind(next.get())
+    .execute(tx)
+    .await
+    .map(drop)
+}
+
 impl Store {
-    /// Sum of the non-null `total_cost_micros` of messages created in `[start, end)` in chats
-    /// the user owns (archived, sub-agent and soft-deleted messages included), within `scope`.
-    /// `Overflow` beyond the money range.
+    /// Coder's spend (spend-limits §5): the non-null `total_cost_micros` of messages created in
+    /// `[start, end)` in chats the user owns (archived, sub-agent and soft-deleted messages
+    /// included), within `scope`, summed over the raw history. tollgate reads counters instead
+    /// ([`Store::window_spend`]); this is the reference they are checked against and the query
+    /// the admission benchmark compares with. `Overflow` beyond the money range.
     pub async fn spend(
         &self,
         user: Uuid,
         scope: SpendScope,
         bounds: PeriodBounds,
     ) -> StoreResult<Micros> {
-        let org = match scope {
-            SpendScope::AllOrganizations => None,
-            SpendScope::Organization(org) => Some(org),
-        };
-        let row = sql(format!("SELECT {MONEY_PARTS} {SPEND_SQL}"))
+        let row = sql(format!("SELECT {MONEY_PARTS} {CODER_SPEND_SQL}"))
             .bind(user)
-            .bind(org)
+            .bind(scope_org(scope))
             .bind(bounds.start)
             .bind(bounds.end)
             .fetch_one(&self.db)
             .await?;
+        Ok(total_from_parts(row.bigint("dollars")?, row.bigint("micros")?)?)
+    }
+
+    /// What the counters say `user` spent in the whole days of `bounds`, within `scope`.
+    pub async fn window_spend(
+        &self,
+        user: Uuid,
+        scope: SpendScope,
+        bounds: PeriodBounds,
+    ) -> StoreResult<Micros> {
+        Ok(window(&self.db, user, scope, Micros::ZERO, bounds).await?.spent)
+    }
+
+    /// Everything the ledger records as billed: the starting value of
+    /// `tollgate_billed_micros_total`, which then grows with every row this process writes.
+    pub async fn ledger_total(&self) -> StoreResult<Micros> {
+        let row = sql("SELECT CAST(coalesce(sum(cost_micros / 1000000), 0) AS BIGINT) AS dollars,
+                              CAST(coalesce(sum(cost_micros % 1000000), 0) AS BIGINT) AS micros
+                       FROM spend_ledger")
+        .fetch_one(&self.db)
+        .await?;
         Ok(total_from_parts(row.bigint("dollars")?, row.bigint("micros")?)?)
     }
 

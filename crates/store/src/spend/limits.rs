@@ -1,12 +1,14 @@
 //! Spend-limit configuration, overrides and their resolution (spend-limits §2, §3).
 
+use super::ledger::window;
 use super::rows::{
     effective_from_row, group_limit_from_row, limit_config_from_row, user_limit_from_row,
 };
 use crate::db::{Ex, sql};
 use crate::identity::require_user;
 use crate::{
-    Entity, GroupLimitRecord, LimitConfigRecord, Store, StoreError, StoreResult, Time, UserLimit,
+    Entity, GroupLimitRecord, LimitConfigRecord, LimitStanding, Store, StoreError, StoreResult,
+    Time, UserLimit,
 };
 use tollgate_core::{EffectiveLimit, LimitConfig, Micros, stored_amount, stored_limit};
 use uuid::Uuid;
@@ -52,6 +54,16 @@ SELECT
 FROM cfg
 LEFT JOIN chat_usage_limit_overrides o ON o.user_id = $1
 LEFT JOIN win ON TRUE";
+
+/// spend-limits §3 on any executor (a transaction that reserves resolves under its lock).
+pub(crate) async fn resolve_in<'a>(
+    ex: impl Into<Ex<'a>>,
+    user: Uuid,
+    organization: Option<Uuid>,
+) -> StoreResult<EffectiveLimit> {
+    let row = sql(RESOLVE_SQL).bind(user).bind(organization).fetch_one(ex).await?;
+    effective_from_row(&row)
+}
 
 async fn fetch_config<'a>(ex: impl Into<Ex<'a>>) -> StoreResult<LimitConfigRecord> {
     let row = sql("SELECT enabled, default_limit_micros, period, group_policy, updated_at
@@ -207,7 +219,23 @@ impl Store {
         user: Uuid,
         organization: Option<Uuid>,
     ) -> StoreResult<EffectiveLimit> {
-        let row = sql(RESOLVE_SQL).bind(user).bind(organization).fetch_one(&self.db).await?;
-        effective_from_row(&row)
+        resolve_in(&self.db, user, organization).await
+    }
+
+    /// The limit that applies to `user` (in `organization`, when given) and where its window
+    /// stands at `now`: settled spend from the day counters, plus live reservations. `None` when
+    /// no limit applies. Its cost does not grow with the ledger.
+    pub async fn limit_standing(
+        &self,
+        user: Uuid,
+        organization: Option<Uuid>,
+        now: Time,
+    ) -> StoreResult<Option<LimitStanding>> {
+        let limit = resolve_in(&self.db, user, organization).await?;
+        let Some(amount) = limit.limit else { return Ok(None) };
+        let bounds = limit.period.bounds(&now);
+        let window =
+            window(&self.db, user, limit.spend_scope(organization), amount, bounds).await?;
+        Ok(Some(LimitStanding { limit, window }))
     }
 }

@@ -4,6 +4,12 @@
 mod ledger;
 mod limits;
 pub mod records;
+mod reservations;
 mod rows;
+mod verify;
 
 pub(crate) use ledger::MONEY_PARTS;
+pub(crate) use limits::resolve_in;
+pub(crate) use reservations::{
+    Held, NewHold, expired, held_by, hold, settle_abandoned, settle_call,
+};

@@ -14,7 +14,17 @@ async fn titled_chat(store: &Store, owner: Uuid, org: Uuid, title: &str) -> Uuid
 
 /// An assistant row of `chat` costing `micros`, on `model`, in June.
 async fn cost(store: &Store, chat: Uuid, model: Option<Uuid>, micros: Option<i64>) -> i64 {
-    let msg = NewChatMessage { model_config_id: model, ..answer(chat, micros, june(10)) };
+    cost_on(store, chat, model, micros, 10).await
+}
+
+async fn cost_on(
+    store: &Store,
+    chat: Uuid,
+    model: Option<Uuid>,
+    micros: Option<i64>,
+    day: u32,
+) -> i64 {
+    let msg = NewChatMessage { model_config_id: model, ..answer(chat, micros, june(day)) };
     store.append_chat_message(msg).await.unwrap()
 }
 
@@ -55,7 +65,7 @@ async fn costs(store: &Store) -> Costs {
         NewChatMessage { model_config_id: Some(m1), usage: None, ..answer(alpha, None, june(11)) };
     store.append_chat_message(unpriced).await.unwrap();
     let call = NewChatMessage { model_config_id: Some(m2), ..answer(alpha, Some(50), june(12)) };
-    store.record_title(alpha, "Alpha", call).await.unwrap();
+    store.record_title(alpha, "Alpha", call, None).await.unwrap();
     cost(store, alpha, None, Some(5)).await;
     let asked = NewChatMessage { role: MessageRole::User, ..answer(alpha, Some(1), june(12)) };
     store.append_chat_message(asked).await.unwrap();
@@ -157,8 +167,9 @@ async fn cost_overflow_is_invalid(store: &Store) {
     let ann = user(store, "ann", &[org]).await;
     let half = i64::MAX / 2 + 1;
     let (a, b) = (titled_chat(store, ann, org, "a").await, titled_chat(store, ann, org, "b").await);
-    cost(store, a, None, Some(half)).await;
-    cost(store, b, None, Some(half)).await;
+    // On different days, so that each day's counter stays in range.
+    cost_on(store, a, None, Some(half), 10).await;
+    cost_on(store, b, None, Some(half), 11).await;
     let june = june_bounds();
     // Each chat fits; the grand total does not.
     let err = store.cost_summary(ann, june.start, june.end).await;
@@ -166,9 +177,15 @@ async fn cost_overflow_is_invalid(store: &Store) {
     // One user's sum does not fit.
     let err = store.cost_by_user(june.start, june.end, None, 50, 0).await;
     assert!(matches!(err, Err(StoreError::Overflow)), "{err:?}");
-    cost(store, a, None, Some(half)).await;
+    cost_on(store, a, None, Some(half), 12).await;
     let err = store.cost_summary(ann, june.start, june.end).await;
     assert!(matches!(err, Err(StoreError::Overflow)), "one chat's sum: {err:?}");
+    // A cost that would take a day's counter beyond the range is refused, not wrapped: nothing
+    // of it is written.
+    let msg = answer(a, Some(half), crate::fixtures::june(12));
+    let err = store.append_chat_message(msg).await;
+    assert!(matches!(err, Err(StoreError::Overflow)), "{err:?}");
+    assert_eq!(store.messages_after(a, 0).await.unwrap().len(), 2);
 }
 
 conformance!(cost_summary, deleted_model_is_unknown, cost_by_user, cost_overflow_is_invalid);

@@ -74,13 +74,53 @@ pub async fn pending_chat(store: &Store, w: &World, first: &str, at: Time) -> Ch
 /// A chat that a run answered: `waiting`, history [user, assistant].
 pub async fn answered_chat(store: &Store, w: &World, at: Time) -> Chat {
     let chat = pending_chat(store, w, "hello", at).await;
-    let claimed = store.claim_chat("w1", at).await.unwrap().expect("a pending chat");
-    assert_eq!(claimed.id, chat.id);
+    let claimed = claim(store, "w1", at).await.expect("a pending chat");
+    assert_eq!(claimed.chat.id, chat.id);
     let reply = NewChatMessage {
-        model_config_id: claimed.last_model_config_id,
+        model_config_id: claimed.chat.last_model_config_id,
         ..answer(chat.id, Some(7), at)
     };
-    store.finish_run(chat.id, "w1", Some(reply), RunOutcome::Succeeded, at).await.unwrap().chat
+    finish(store, &claimed, Some(reply), RunOutcome::Succeeded, at).await.unwrap().chat
+}
+
+/// How these tests claim: check mode (no reservations; the strict path has its own tests).
+pub fn check_policy() -> ClaimPolicy {
+    ClaimPolicy {
+        enforcement: tollgate_core::Enforcement::Check,
+        default_max_output_tokens: 1_000,
+        lease: chrono::Duration::seconds(30),
+        refusal_message: "Chat usage limit exceeded.".to_owned(),
+    }
+}
+
+/// The run `worker` claims (the oldest pending chat), if any.
+pub async fn claim(store: &Store, worker: &str, at: Time) -> Option<Claim> {
+    claim_with(store, worker, at, &check_policy()).await
+}
+
+pub async fn claim_with(
+    store: &Store,
+    worker: &str,
+    at: Time,
+    policy: &ClaimPolicy,
+) -> Option<Claim> {
+    match store.claim_chat(worker, at, policy).await.unwrap() {
+        None => None,
+        Some(Claimed::Run(claim)) => Some(*claim),
+        Some(Claimed::Refused(chat)) => panic!("the limit refused chat {}", chat.id),
+    }
+}
+
+/// Finishes a claimed run.
+pub async fn finish(
+    store: &Store,
+    claim: &Claim,
+    message: Option<NewChatMessage>,
+    outcome: RunOutcome,
+    at: Time,
+) -> StoreResult<FinishedRun> {
+    let reservation = claim.grant.map(|g| g.reservation_id);
+    store.finish_run(claim.chat.id, &claim.run, reservation, message, outcome, at).await
 }
 
 /// An assistant answer costing `micros` (unpriced when `None`).

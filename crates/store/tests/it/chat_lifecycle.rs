@@ -123,7 +123,9 @@ async fn title_calls_are_hidden_but_spent(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "hello", june(2)).await;
     let call = answer(chat.id, Some(1_500), june(3));
-    let titled = store.record_title(chat.id, "A better title", call).await.unwrap();
+    let (titled, recorded) =
+        store.record_title(chat.id, "A better title", call, None).await.unwrap();
+    assert_eq!(recorded, tollgate_core::Micros::new(1_500), "the call is in the ledger");
     assert_eq!((titled.title.as_str(), titled.updated_at), ("A better title", june(3)));
     assert_eq!(titled.status, ChatStatus::Pending, "status untouched");
     assert_eq!(history(store, chat.id).await, ["hello"], "the call is not in the history");
@@ -131,10 +133,10 @@ async fn title_calls_are_hidden_but_spent(store: &Store) {
     assert_eq!(page.len(), 1);
     let spent = store.spend(w.user, tollgate_core::SpendScope::AllOrganizations, june_bounds());
     assert_eq!(spent.await.unwrap(), tollgate_core::Micros::new(1_500), "its cost is spend");
-    let err = store.record_title(Uuid::new_v4(), "x", answer(chat.id, None, june(3))).await;
+    let err = store.record_title(Uuid::new_v4(), "x", answer(chat.id, None, june(3)), None).await;
     assert!(matches!(err, Err(StoreError::Rejected(Rule::MessageOfAnotherChat))), "{err:?}");
     let missing = Uuid::new_v4();
-    let err = store.record_title(missing, "x", answer(missing, None, june(3))).await;
+    let err = store.record_title(missing, "x", answer(missing, None, june(3)), None).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::Chat))), "{err:?}");
 }
 

@@ -26,9 +26,9 @@ async fn send_to_idle_chat_is_sent(store: &Store) {
     assert_eq!(status(store, chat.id).await, ChatStatus::Pending);
     assert_eq!(history(store, chat.id).await, ["hello", "an answer", "next"]);
     // From `error` too, and the error is cleared.
-    store.claim_chat("w1", minute(2)).await.unwrap();
+    let run = claim(store, "w1", minute(2)).await.expect("claimed");
     let failed = RunOutcome::Failed { error: "provider down".into() };
-    let done = store.finish_run(chat.id, "w1", None, failed, minute(2)).await.unwrap();
+    let done = finish(store, &run, None, failed, minute(2)).await.unwrap();
     assert_eq!(
         (done.chat.status, done.chat.last_error.as_deref()),
         (ChatStatus::Error, Some("provider down"))
@@ -50,7 +50,7 @@ async fn send_to_busy_chat_is_queued(store: &Store) {
         (q.chat_id, q.created_by, q.model_config_id),
         (chat.id, Some(w.user), Some(w.model.id))
     );
-    store.claim_chat("w1", minute(2)).await.unwrap();
+    claim(store, "w1", minute(2)).await.expect("claimed");
     assert!(matches!(send(store, &w, chat.id, "while running").await, SendOutcome::Queued(_)));
     assert_eq!(queue_texts(store, chat.id).await, ["while pending", "while running"]);
     assert_eq!(history(store, chat.id).await, ["first"]);
@@ -97,7 +97,7 @@ async fn edit_soft_deletes_the_rest(store: &Store) {
     let w = world(store).await;
     let chat = answered_chat(store, &w, june(10)).await;
     send(store, &w, chat.id, "second").await;
-    store.claim_chat("w1", minute(2)).await.unwrap();
+    let run = claim(store, "w1", minute(2)).await.expect("claimed");
     send(store, &w, chat.id, "queued").await;
     let scope = SpendScope::AllOrganizations;
     let spent = store.spend(w.user, scope, june_bounds()).await.unwrap();
@@ -112,7 +112,10 @@ async fn edit_soft_deletes_the_rest(store: &Store) {
         (after.status, after.worker_id, after.heartbeat_at),
         (ChatStatus::Pending, None, None)
     );
-    assert!(!store.heartbeat(chat.id, "w1", minute(4)).await.unwrap(), "the worker was released");
+    assert!(
+        !store.heartbeat(chat.id, &run.run, minute(4), minute(5), None).await.unwrap(),
+        "the worker was released"
+    );
     assert_eq!(
         store.spend(w.user, scope, june_bounds()).await.unwrap(),
         spent,
@@ -166,30 +169,32 @@ async fn promote_and_delete_queued(store: &Store) {
 async fn promote_while_running_runs_again(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "first", june(10)).await;
-    store.claim_chat("w1", minute(1)).await.unwrap();
+    let run = claim(store, "w1", minute(1)).await.expect("claimed");
     let SendOutcome::Queued(q) = send(store, &w, chat.id, "now").await else { panic!("queued") };
     store.promote_queued(chat.id, q.id, minute(2)).await.unwrap();
     assert_eq!(status(store, chat.id).await, ChatStatus::Running, "the run is not stopped");
-    assert!(store.heartbeat(chat.id, "w1", minute(2)).await.unwrap());
+    assert!(store.heartbeat(chat.id, &run.run, minute(2), minute(3), None).await.unwrap());
     let reply = Some(answer(chat.id, Some(1), minute(3)));
-    let done = store.finish_run(chat.id, "w1", reply, RunOutcome::Succeeded, minute(3)).await;
-    let done = done.unwrap();
+    let done = finish(store, &run, reply, RunOutcome::Succeeded, minute(3)).await.unwrap();
     assert_eq!(done.promoted, None);
     assert_eq!(done.chat.status, ChatStatus::Pending, "the promoted message still needs an answer");
-    let again = store.claim_chat("w2", minute(4)).await.unwrap().expect("pending again");
+    let again = claim(store, "w2", minute(4)).await.expect("pending again");
     let reply = Some(answer(chat.id, Some(1), minute(5)));
-    let done = store.finish_run(again.id, "w2", reply, RunOutcome::Succeeded, minute(5)).await;
+    let done = finish(store, &again, reply, RunOutcome::Succeeded, minute(5)).await;
     assert_eq!(done.unwrap().chat.status, ChatStatus::Waiting, "and only once");
 }
 
 async fn interrupt(store: &Store) {
     let w = world(store).await;
     let chat = pending_chat(store, &w, "first", june(10)).await;
-    store.claim_chat("w1", minute(1)).await.unwrap();
+    let run = claim(store, "w1", minute(1)).await.expect("claimed");
     let chat = store.interrupt_chat(chat.id, minute(2)).await.unwrap();
     assert_eq!((chat.status, chat.worker_id, chat.heartbeat_at), (ChatStatus::Waiting, None, None));
     assert_eq!(chat.updated_at, minute(2));
-    assert!(!store.heartbeat(chat.id, "w1", minute(3)).await.unwrap(), "the worker stops");
+    assert!(
+        !store.heartbeat(chat.id, &run.run, minute(3), minute(4), None).await.unwrap(),
+        "the worker stops"
+    );
     let again = store.interrupt_chat(chat.id, minute(3)).await.unwrap();
     assert_eq!(again.status, ChatStatus::Waiting, "idempotent");
     let err = store.interrupt_chat(Uuid::new_v4(), minute(3)).await;

@@ -53,6 +53,7 @@ mod fixtures;
 mod groups;
 mod limits;
 mod orgs;
+mod reservations;
 mod resolve;
 mod resolve_random;
 mod spend;

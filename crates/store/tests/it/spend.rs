@@ -184,11 +184,15 @@ async fn spend_overflow_is_an_error(store: &Store) {
     let u = user(store, "ann", &[org]).await;
     let chat = chat(store, u, org).await;
     let half = Micros::new(i64::MAX / 2 + 1);
-    for _ in 0..2 {
-        store.append_chat_message(message(chat, Some(half), june(3))).await.unwrap();
+    for day in [3, 4] {
+        store.append_chat_message(message(chat, Some(half), june(day))).await.unwrap();
     }
     let err = store.spend(u, SpendScope::AllOrganizations, june_bounds()).await;
     assert!(matches!(err, Err(StoreError::Overflow)), "{err:?}");
+    let err = store.window_spend(u, SpendScope::AllOrganizations, june_bounds()).await;
+    assert!(matches!(err, Err(StoreError::Overflow)), "the counters' sum too: {err:?}");
+    let err = store.append_chat_message(message(chat, Some(half), june(4))).await;
+    assert!(matches!(err, Err(StoreError::Overflow)), "a day's counter never wraps: {err:?}");
 }
 
 async fn negative_cost_is_rejected(store: &Store) {

@@ -1,0 +1,139 @@
+//! `tollgate admin verify-ledger` (accounting.md §7): every counter recomputed from the ledger,
+//! every reservation checked against the call it belongs to; with repair, counters are set to
+//! what the ledger says and orphan reservations are settled as abandoned (never released).
+
+use super::reservations::{Held, find, settle_abandoned};
+use crate::db::{Row, sql};
+use crate::{CounterMismatch, LedgerReport, OrphanReservation, Store, StoreResult, Time};
+use std::collections::BTreeMap;
+use tollgate_core::{Micros, total_from_parts};
+use uuid::Uuid;
+
+type Key = (Uuid, Uuid, i64);
+
+const LEDGER_BY_DAY: &str = "SELECT user_id, organization_id, {DAY created_at} AS day,
+    CAST(sum(cost_micros / 1000000) AS BIGINT) AS dollars,
+    CAST(sum(cost_micros % 1000000) AS BIGINT) AS micros
+    FROM spend_ledger WHERE cost_micros > 0
+    GROUP BY user_id, organization_id, {DAY created_at}";
+
+/// Reservations that belong to no live call: their lease ran out, or the chat run they were
+/// taken for is no longer the chat's latest claim.
+const ORPHANS: &str = "SELECT r.id, r.user_id, r.organization_id, r.chat_id, r.generation,
+    r.model_config_id, r.api_key_id, r.amount_micros, r.progress_micros,
+    CASE WHEN r.lease_expires_at < $1 THEN 'lease expired'
+         ELSE 'taken over' END AS why
+    FROM spend_reservations r LEFT JOIN chats c ON c.id = r.chat_id
+    WHERE r.lease_expires_at < $1
+       OR (r.chat_id IS NOT NULL AND (c.id IS NULL OR c.generation <> r.generation))
+    ORDER BY r.created_at, r.id";
+
+fn key(row: &Row) -> StoreResult<Key> {
+    Ok((row.uuid("user_id")?, row.uuid("organization_id")?, row.bigint("day")?))
+}
+
+impl Store {
+    /// Recomputes every counter from the ledger and checks every reservation against live runs
+    /// at `now`; with `repair`, fixes what it found (in one transaction).
+    pub async fn verify_ledger(&self, repair: bool, now: Time) -> StoreResult<LedgerReport> {
+        let mut report = LedgerReport::default();
+        let expected = self.ledger_by_day().await?;
+        let counters = self.counters().await?;
+        report.counters_checked = u64::try_from(counters.len()).unwrap_or(u64::MAX);
+        report.counter_mismatches = mismatches(&expected, &counters);
+        let orphans = self.orphans(now).await?;
+        report.orphan_reservations = orphans
+            .iter()
+            .map(|(held, why)| OrphanReservation {
+                id: held.id,
+                user_id: held.user_id,
+                amount: held.amount,
+                why,
+            })
+            .collect();
+        if repair && !report.is_consistent() {
+            self.repair(&report.counter_mismatches, &orphans, now).await?;
+            report.repaired = true;
+        }
+        Ok(report)
+    }
+
+    async fn ledger_by_day(&self) -> StoreResult<BTreeMap<Key, Micros>> {
+        let rows = sql(LEDGER_BY_DAY).fetch_all(&self.db).await?;
+        rows.iter()
+            .map(|row| {
+                Ok((key(row)?, total_from_parts(row.bigint("dollars")?, row.bigint("micros")?)?))
+            })
+            .collect()
+    }
+
+    async fn counters(&self) -> StoreResult<BTreeMap<Key, Micros>> {
+        let rows = sql("SELECT user_id, organization_id, day, spent_micros FROM spend_counters")
+            .fetch_all(&self.db)
+            .await?;
+        rows.iter().map(|row| Ok((key(row)?, Micros::new(row.bigint("spent_micros")?)))).collect()
+    }
+
+    async fn orphans(&self, now: Time) -> StoreResult<Vec<(Held, &'static str)>> {
+        let rows = sql(ORPHANS).bind(now).fetch_all(&self.db).await?;
+        rows.iter()
+            .map(|row| {
+                let why = if row.text("why")? == "lease expired" {
+                    "lease expired"
+                } else {
+                    "taken over"
+                };
+                Ok((super::reservations::held_from_row(row)?, why))
+            })
+            .collect()
+    }
+
+    async fn repair(
+        &self,
+        counters: &[CounterMismatch],
+        orphans: &[(Held, &'static str)],
+        now: Time,
+    ) -> StoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        for m in counters {
+            sql("INSERT INTO spend_counters (user_id, organization_id, day, spent_micros) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (user_id, organization_id, day) DO UPDATE SET spent_micros = excluded.spent_micros")
+            .bind(m.user_id)
+            .bind(m.organization_id)
+            .bind(m.day)
+            .bind(m.ledger.get())
+            .execute(&mut tx)
+            .await?;
+        }
+        for (held, _) in orphans {
+            if find(&mut tx, held.id).await?.is_some() {
+                settle_abandoned(&mut tx, held, now).await?;
+            }
+        }
+        tx.commit().await
+    }
+}
+
+/// Every (user, organization, day) where the counter and the ledger disagree; a missing side
+/// counts as zero.
+fn mismatches(
+    ledger: &BTreeMap<Key, Micros>,
+    counters: &BTreeMap<Key, Micros>,
+) -> Vec<CounterMismatch> {
+    let keys: std::collections::BTreeSet<&Key> = ledger.keys().chain(counters.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (l, c) = (
+                ledger.get(k).copied().unwrap_or_default(),
+                counters.get(k).copied().unwrap_or_default(),
+            );
+            (l != c).then_some(CounterMismatch {
+                user_id: k.0,
+                organization_id: k.1,
+                day: k.2,
+                counter: c,
+                ledger: l,
+            })
+        })
+        .collect()
+}
