@@ -1,5 +1,6 @@
 //! The `tollgate` binary. Thin: it parses flags and hands over to the server or the HTTP API.
 
+mod admin;
 mod client;
 mod commands;
 mod output;
@@ -105,6 +106,9 @@ enum Command {
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+    /// Operator commands on the database itself.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
 }
 
 fn main() -> ExitCode {
@@ -131,7 +135,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(dispatch(cli.command)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("{} {e:#}", output::error_label());
             ExitCode::FAILURE
@@ -143,15 +147,18 @@ fn main() -> ExitCode {
 fn usage_error(e: &clap::Error) -> ExitCode {
     let _ = e.print();
     let missing_amount = e.kind() == clap::error::ErrorKind::MissingRequiredArgument
-        && e.to_string().contains("<AMOUNT>");
+        && matches!(
+            e.get(clap::error::ContextKind::InvalidArg),
+            Some(clap::error::ContextValue::Strings(args)) if args.iter().any(|a| a == "<AMOUNT>")
+        );
     if missing_amount {
         eprintln!("\n{} {}", output::hint_label(), commands::limits::SHELL_HINT);
     }
     if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS }
 }
 
-async fn dispatch(command: Command) -> anyhow::Result<()> {
-    match command {
+async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    let done = match command {
         Command::Serve(args) => serve::run(args).await,
         Command::Login(args) => session::login(args).await,
         Command::Logout => session::logout().await,
@@ -170,10 +177,12 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             println!("{}", tollgate_server::openapi_json());
             Ok(())
         }
+        Command::Admin(cmd) => return admin::run(cmd).await,
         Command::Template(_) | Command::Completions { .. } => {
             anyhow::bail!("this command runs before the async runtime starts")
         }
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 /// The server logs at `info` (override with `RUST_LOG`); client commands only warn. Colours

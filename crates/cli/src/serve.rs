@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tollgate_core::{Clock, SystemClock};
+use tollgate_core::{Clock, Enforcement, SystemClock};
 use tollgate_server::secrets::SecretBox;
 use tollgate_server::{AppState, LimitFailureMode, Settings};
 
@@ -31,6 +31,27 @@ pub struct ServeArgs {
     /// Every other request is held to 1 MiB.
     #[arg(long, env = "TOLLGATE_MAX_TERRAFORM_MIB", default_value_t = 32, value_name = "MIB", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_terraform_mib: u16,
+    /// `strict` (the default): every run reserves what it may cost before it calls the model, so
+    /// no window is ever overspent. `check`: Coder's check-then-write.
+    #[arg(long, env = "TOLLGATE_LIMIT_ENFORCEMENT", value_enum, default_value = "strict")]
+    pub limit_enforcement: EnforcementArg,
+    /// Seconds without a heartbeat after which another replica takes a run over (its cost is
+    /// settled at its recorded progress and the chat runs again).
+    #[arg(long, env = "TOLLGATE_STALE_RUN_TIMEOUT", default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(2..=3600))]
+    pub stale_run_timeout: u64,
+    /// This replica's id, stable across its restarts (a restarted replica takes over what it
+    /// left running at once). Default: one generated into the data directory (`replica-id`):
+    /// replicas must not share a data directory.
+    #[arg(long, env = "TOLLGATE_REPLICA_ID", value_name = "ID")]
+    pub replica_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum EnforcementArg {
+    /// Reserve before every call: limits hold under any concurrency (accounting.md).
+    Strict,
+    /// Check, then write (Coder's behaviour): concurrent work can pass the limit.
+    Check,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -71,7 +92,22 @@ fn secret_box(given: Option<String>) -> Result<SecretBox> {
     SecretBox::from_hex(&hex).with_context(|| format!("the key in {}", path.display()))
 }
 
-fn default_database() -> Result<String> {
+/// The given id, else the data directory's, generated on first start.
+fn replica_id(given: Option<String>) -> Result<String> {
+    if let Some(id) = given.filter(|id| !id.trim().is_empty()) {
+        return Ok(id.trim().to_owned());
+    }
+    let path = data_dir()?.join("replica-id");
+    if !path.exists() {
+        let id = format!("replica-{}", uuid::Uuid::new_v4().simple());
+        crate::profiles::write_private(&path, id.as_bytes())
+            .with_context(|| format!("write {}", path.display()))?;
+    }
+    let id = std::fs::read_to_string(&path).with_context(|| format!("read {}", path.display()))?;
+    Ok(id.trim().to_owned())
+}
+
+pub(crate) fn default_database() -> Result<String> {
     Ok(format!("sqlite://{}", data_dir()?.join("tollgate.db").display()))
 }
 
@@ -98,6 +134,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         FailureModeArg::Open => LimitFailureMode::Open,
         FailureModeArg::Closed => LimitFailureMode::Closed,
     };
+    settings.limit_enforcement = match args.limit_enforcement {
+        EnforcementArg::Strict => Enforcement::Strict,
+        EnforcementArg::Check => Enforcement::Check,
+    };
+    settings.chat.stale_after = std::time::Duration::from_secs(args.stale_run_timeout);
+    settings.chat.worker_id = replica_id(args.replica_id)?;
+    settings.chat.journal_dir = Some(data_dir()?);
     let state = AppState::new(store, clock, settings);
     println!("tollgate {} listening on http://{addr}", env!("CARGO_PKG_VERSION"));
     println!("database: {shown_url}");

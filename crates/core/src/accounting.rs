@@ -186,13 +186,19 @@ pub enum Reservation {
     /// Set aside `amount` and ask the provider for at most `max_output_tokens`: then no window
     /// can be overspent even if the run uses everything it may.
     Reserve { amount: Micros, max_output_tokens: u32 },
-    /// The remaining budget cannot pay for the input and one output token: the run does not
-    /// start. `spent` counts what is settled and reserved in the refusing window.
+    /// The budget left after what is settled could pay, but what runs in flight hold leaves too
+    /// little: the run waits for them to settle (most settle below what they reserved). The
+    /// figures are the tightest window's, for a caller that cannot wait.
+    Wait { spent: Micros, limit: Micros, resets_at: DateTime<Utc> },
+    /// Even with nothing in flight the budget cannot pay for the input and one output token:
+    /// the run does not start. `spent` counts what is settled and reserved in the refusing
+    /// window.
     Refuse { spent: Micros, limit: Micros, resets_at: DateTime<Utc> },
 }
 
 /// accounting.md §3.2–§3.4: the reservation is the smaller of the run's ceiling and what every
-/// window has left, and the output budget is what remains of it after the input bound.
+/// window has left, and the output budget is what remains of it after the input bound. A run
+/// that only in-flight reservations keep from starting waits for them instead of failing.
 pub fn reserve(windows: &[Window], bound: &RunBound) -> Result<Reservation, CostError> {
     let ceiling = bound.ceiling()?;
     let Some(tightest) = tightest(windows)? else {
@@ -204,12 +210,7 @@ pub fn reserve(windows: &[Window], bound: &RunBound) -> Result<Reservation, Cost
     let remaining = tightest.remaining().map_err(|_| CostError)?;
     let smallest_run = bound.input.checked_add(bound.output_cost(1)?).map_err(|_| CostError)?;
     if remaining < smallest_run {
-        let spent = tightest.committed().map_err(|_| CostError)?;
-        return Ok(Reservation::Refuse {
-            spent,
-            limit: tightest.limit,
-            resets_at: tightest.bounds.end,
-        });
+        return refuse_or_wait(windows, tightest, smallest_run);
     }
     if remaining >= ceiling {
         return Ok(Reservation::Reserve {
@@ -222,6 +223,24 @@ pub fn reserve(windows: &[Window], bound: &RunBound) -> Result<Reservation, Cost
     let amount =
         bound.input.checked_add(bound.output_cost(max_output_tokens)?).map_err(|_| CostError)?;
     Ok(Reservation::Reserve { amount, max_output_tokens })
+}
+
+/// A run that cannot start now: it waits when every window could pay for it once what is in
+/// flight settles, and is refused by the first window that could not even then.
+fn refuse_or_wait(
+    windows: &[Window],
+    tightest: &Window,
+    smallest_run: Micros,
+) -> Result<Reservation, CostError> {
+    for w in windows {
+        let settled_left = w.limit.checked_sub(w.spent).map_err(|_| CostError)?;
+        if settled_left < smallest_run {
+            let spent = w.committed().map_err(|_| CostError)?;
+            return Ok(Reservation::Refuse { spent, limit: w.limit, resets_at: w.bounds.end });
+        }
+    }
+    let spent = tightest.committed().map_err(|_| CostError)?;
+    Ok(Reservation::Wait { spent, limit: tightest.limit, resets_at: tightest.bounds.end })
 }
 
 /// The window with the least left, if any applies.

@@ -108,6 +108,11 @@ mod reservations {
             limit: Micros::new(limit),
             resets_at,
         };
+        let wait = |spent: i64, limit: i64| Reservation::Wait {
+            spent: Micros::new(spent),
+            limit: Micros::new(limit),
+            resets_at,
+        };
         let cases: Vec<(Vec<Window>, Reservation)> = vec![
             // No limit: the run's ceiling.
             (vec![], reserve_of(600, 50)),
@@ -119,13 +124,17 @@ mod reservations {
             (vec![window(1_000, 0, 845)], reserve_of(150, 5)),
             // Exactly the input and one token: the smallest run.
             (vec![window(1_000, 890, 0)], reserve_of(110, 1)),
-            // Less than that: refused, with what is used and promised.
+            // Less than that, settled: refused, with what is used and promised.
             (vec![window(1_000, 891, 0)], refuse(891, 1_000)),
-            (vec![window(1_000, 500, 500)], refuse(1_000, 1_000)),
+            (vec![window(1_000, 891, 100)], refuse(991, 1_000)),
             (vec![window(1_000, 1_200, 0)], refuse(1_200, 1_000)),
+            // Less than that only while runs in flight hold the rest: wait for them.
+            (vec![window(1_000, 500, 500)], wait(1_000, 1_000)),
+            (vec![window(1_000, 0, 995)], wait(995, 1_000)),
             // Several windows: the tightest decides.
             (vec![window(10_000, 0, 0), window(1_000, 400, 100)], reserve_of(500, 40)),
             (vec![window(1_000, 0, 0), window(100, 50, 0)], refuse(50, 100)),
+            (vec![window(1_000, 0, 950), window(10_000, 0, 0)], wait(950, 1_000)),
         ];
         for (windows, want) in cases {
             assert_eq!(reserve(&windows, &bound()), Ok(want), "{windows:?}");

@@ -77,20 +77,23 @@ async fn call_model(
     };
     let streamed = Arc::new(AtomicU64::new(0));
     let (lost_tx, lost) = watch::channel(false);
+    let (done, done_rx) = watch::channel(false);
     let beat = tokio::spawn(heartbeat(
         daemon.clone(),
         chat.clone(),
         run.clone(),
         grant,
         streamed.clone(),
-        lost_tx,
+        (lost_tx, done_rx),
     ));
     let mut completion = Completion::default();
     let stop = match provider.stream(request(history, model, grant)).await {
         Ok(stream) => consume(daemon, chat, stream, &mut completion, &streamed, lost).await,
         Err(e) => Some(Stop::Failed(e)),
     };
-    beat.abort();
+    // Stopped between beats, never cancelled inside one of its database writes.
+    let _ = done.send(true);
+    let _ = beat.await;
     let message = assistant_message(daemon, chat, model, &completion);
     match stop {
         None => (message, RunOutcome::Succeeded, "succeeded"),
@@ -169,20 +172,23 @@ async fn consume(
 }
 
 /// Beside the stream (never blocking it): refreshes the claim and records the run's progress
-/// in its reservation; signals `lost` when the chat was taken from the run. A missed beat is
-/// not fatal: an outage long enough ends in a takeover, fenced.
+/// in its reservation; signals `lost` when the chat was taken from the run, and returns when
+/// `done`. A missed beat is not fatal: an outage long enough ends in a takeover, fenced.
 async fn heartbeat(
     daemon: Daemon,
     chat: Chat,
     run: RunRef,
     grant: Option<Grant>,
     streamed: Arc<AtomicU64>,
-    lost: watch::Sender<bool>,
+    (lost, mut done): (watch::Sender<bool>, watch::Receiver<bool>),
 ) {
     let mut beat = tokio::time::interval(daemon.settings.heartbeat_interval);
     beat.tick().await;
     loop {
-        beat.tick().await;
+        tokio::select! {
+            _ = beat.tick() => {}
+            _ = done.changed() => return,
+        }
         let store = match daemon.on_chat(Action::Update, &chat) {
             Ok(store) => store,
             Err(e) => {

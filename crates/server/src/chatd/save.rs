@@ -31,12 +31,13 @@ pub async fn finish(
         daemon.events.publish(events::message(chat.id, chat_wire::message(m, context)));
     }
     daemon.events.publish(events::status(chat.id, finished.chat.status));
-    if finished.promoted.is_some() {
-        if let Ok(store) = daemon.on_chat(Action::Read, chat) {
-            events::publish_queue(&daemon.events, store, chat.id).await;
-        }
-        daemon.wake.notify_one();
+    if finished.promoted.is_some()
+        && let Ok(store) = daemon.on_chat(Action::Read, chat)
+    {
+        events::publish_queue(&daemon.events, store, chat.id).await;
     }
+    // What the run did not spend is free again: runs waiting for it may start.
+    daemon.wake.notify_one();
 }
 
 /// Retries until the database takes the result; `None` when it never did (journaled, or a

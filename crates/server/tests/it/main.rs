@@ -4,6 +4,7 @@
 mod support;
 
 mod admission;
+mod attacks;
 mod authz_chats;
 mod authz_matrix;
 mod bad_input;

@@ -78,7 +78,7 @@ async fn anthropic_cache_read_and_write_are_priced(app: TestApp) {
 }
 
 async fn upstream_failures_end_in_error_and_keep_cost(app: TestApp) {
-    let logs = crate::secrets::logs();
+    let logs = crate::support::logs();
     let prices = json!({"input_price_per_million_tokens": "2.5", "output_price_per_million_tokens": "10", "cache_read_price_per_million_tokens": "1.25"});
     let (owner, _, _) = app.first_owner().await;
     let cases = [

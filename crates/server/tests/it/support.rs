@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::oneshot;
 use tollgate_core::{FixedClock, Micros};
 use tollgate_server::secrets::SecretBox;
@@ -56,6 +56,9 @@ impl TestApp {
 
     /// Starts with test settings (fast daemon loops), adjusted by `tweak`.
     pub async fn start_with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Self {
+        if std::env::var_os("TOLLGATE_TEST_LOG").is_some() {
+            logs();
+        }
         let clock = Arc::new(FixedClock::new(Utc::now()));
         let mut settings = test_settings();
         tweak(&mut settings);
@@ -235,6 +238,69 @@ impl TestApp {
     pub fn now(&self) -> DateTime<Utc> {
         use tollgate_core::Clock;
         self.clock.now()
+    }
+
+    /// A second replica: its own pool on the same database, its own daemon (`worker_id`), its
+    /// own port and metrics, the same clock.
+    pub async fn replica(&self, worker_id: &str) -> Replica {
+        let store = Arc::new(Store::connect(&self.db.url).await.expect("second replica"));
+        let mut settings = test_settings();
+        settings.chat.worker_id = worker_id.to_owned();
+        let state = AppState::new(store, self.clock.clone(), settings);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let base = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(tollgate_server::run(listener, state, async {
+            let _ = rx.await;
+        }));
+        Replica { base, shutdown: tx, server }
+    }
+}
+
+/// Another server on a `TestApp`'s database.
+pub struct Replica {
+    pub base: String,
+    shutdown: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Replica {
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.server.await;
+    }
+}
+
+/// Every log line of this test binary, at the most verbose level; with
+/// `TOLLGATE_TEST_LOG=<filter>` the lines it passes are also printed (all tests' interleaved).
+pub fn logs() -> &'static Captured {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer, filter::LevelFilter, fmt};
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let capture =
+            fmt::layer().with_writer(move || writer.clone()).with_filter(LevelFilter::TRACE);
+        let print = std::env::var("TOLLGATE_TEST_LOG")
+            .ok()
+            .map(|f| fmt::layer().with_test_writer().with_filter(EnvFilter::new(f)));
+        tracing_subscriber::registry().with(capture).with(print).init();
+        captured
+    })
+}
+
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

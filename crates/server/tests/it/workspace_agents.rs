@@ -62,7 +62,7 @@ async fn wrong_tokens_are_401(app: TestApp) {
 }
 
 async fn agent_tokens_never_leak(app: TestApp) {
-    let logs = crate::secrets::logs();
+    let logs = crate::support::logs();
     let (owner, _, _) = app.first_owner().await;
     let (ann, _) = app.user(&owner, "ann", &[], &[]).await;
     let mut bodies = Vec::new();

@@ -5,21 +5,100 @@
 use super::rows::{KIND_MESSAGE, message_from_row, refusal_json, same_chat};
 use super::state::{MESSAGE_COLUMNS, apply, insert_message, lock_chat, lock_facts};
 use crate::db::{Arg, Tx, sql};
-use crate::spend::{Held, NewHold, expired, held_by, hold, settle_abandoned, settle_call};
+use crate::spend::{Held, Hold, NewHold, expired, held_by, hold, settle_abandoned, settle_call};
 use crate::{
     Chat, ChatMessage, Claim, ClaimPolicy, Claimed, CostSource, FinishedRun, LedgerEntry,
-    ModelConfig, NewChatMessage, RunOutcome, Store, StoreResult, Sweep, Time,
+    ModelConfig, NewChatMessage, Refusal, RunOutcome, Store, StoreResult, Sweep, Time,
 };
 use tollgate_core::lifecycle::{self, ChatFacts};
 use tollgate_core::{Enforcement, Micros, RunBound, RunRef, input_tokens_bound};
 use uuid::Uuid;
 
-/// The oldest pending chat, locked (on PostgreSQL skipping those another replica holds).
-async fn next_pending(tx: &mut Tx) -> StoreResult<Option<Uuid>> {
-    let row = sql("SELECT id FROM chats WHERE status = 'pending' ORDER BY updated_at, id LIMIT 1 {SKIP_LOCKED}")
-        .fetch_optional(tx)
-        .await?;
+/// How many pending chats one claim looks at before it gives up (those before it wait for the
+/// runs in flight of their owners to settle).
+const CANDIDATES: usize = 16;
+
+/// The oldest pending chat not among `waiting`, locked (on PostgreSQL skipping those another
+/// replica holds).
+async fn next_pending(tx: &mut Tx, waiting: &[Uuid]) -> StoreResult<Option<Uuid>> {
+    let row = sql("SELECT id FROM chats WHERE status = 'pending' AND NOT (id {ANY $1})
+         ORDER BY updated_at, id LIMIT 1 {SKIP_LOCKED}")
+    .bind(waiting)
+    .fetch_optional(tx)
+    .await?;
     row.map(|r| r.uuid("id")).transpose()
+}
+
+/// Claims chat `id` (locked), or refuses its run; `None` when the run waits for others.
+async fn attempt(
+    tx: &mut Tx,
+    id: Uuid,
+    worker: &str,
+    at: Time,
+    policy: &ClaimPolicy,
+) -> StoreResult<Option<Claimed>> {
+    let chat = lock_chat(tx, id).await?;
+    let run = RunRef { worker: worker.to_owned(), generation: chat.generation + 1 };
+    let history = history(tx, id).await?;
+    let model = model_of(tx, &chat).await?;
+    let grant = match &model {
+        None => None,
+        Some(model) => {
+            let limit =
+                crate::spend::resolve_in(&mut *tx, chat.owner_id, Some(chat.organization_id))
+                    .await?;
+            let new = NewHold {
+                user_id: chat.owner_id,
+                organization_id: chat.organization_id,
+                source: CostSource::ChatMessage,
+                chat_id: Some(id),
+                generation: Some(run.generation),
+                model_config_id: Some(model.id),
+                api_key_id: None,
+                holder: worker,
+                lease_until: at + policy.lease,
+                at,
+            };
+            let enforce = policy.enforcement == Enforcement::Strict;
+            match hold(tx, &new, &limit, bound_of(&history, model, policy)?, enforce).await? {
+                Hold::Granted(grant) => Some(grant),
+                Hold::Wait(_) => return Ok(None),
+                Hold::Refused(refusal) => {
+                    return refuse(tx, id, &refusal, at, policy).await.map(Some);
+                }
+            }
+        }
+    };
+    sql(
+        "UPDATE chats SET status = 'running', worker_id = $2, heartbeat_at = $3, last_error = NULL,
+             last_error_detail = NULL, rerun_requested = FALSE, generation = $4, updated_at = $3
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(worker)
+    .bind(at)
+    .bind(run.generation)
+    .execute(&mut *tx)
+    .await?;
+    let chat = lock_chat(tx, id).await?;
+    Ok(Some(Claimed::Run(Box::new(Claim { chat, run, history, model, grant }))))
+}
+
+/// A run the limit cannot pay for: the chat rests in `error` with the refusal's figures.
+async fn refuse(
+    tx: &mut Tx,
+    id: Uuid,
+    refusal: &Refusal,
+    at: Time,
+    policy: &ClaimPolicy,
+) -> StoreResult<Claimed> {
+    apply(tx, id, &lifecycle::refuse(&policy.refusal_message), at).await?;
+    sql("UPDATE chats SET last_error_detail = $2 WHERE id = $1")
+        .bind(id)
+        .bind(Arg::json(&refusal_json(refusal)))
+        .execute(&mut *tx)
+        .await?;
+    Ok(Claimed::Refused(Box::new(lock_chat(tx, id).await?)))
 }
 
 async fn history(tx: &mut Tx, chat: Uuid) -> StoreResult<Vec<ChatMessage>> {
@@ -90,12 +169,14 @@ async fn requeue(tx: &mut Tx, chat: Uuid, at: Time) -> StoreResult<()> {
 }
 
 impl Store {
-    /// Claims the oldest `pending` chat for `worker`: its generation grows by one (the new
-    /// run's fencing token; a takeover grows it too, voiding the old claim) and it becomes
-    /// `running`. In strict mode the run's reservation is
-    /// taken in the same transaction, under the owner's spend lock; a run the limit cannot pay
-    /// for does not start (`Refused`: the chat rests in `error`, its queue untouched). On
-    /// PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two replicas never claim one chat.
+    /// Claims the oldest `pending` chat for `worker` that can run: its generation grows by one
+    /// (the new run's fencing token; a takeover grows it too, voiding the old claim) and it
+    /// becomes `running`. The run's reservation (strict mode; in check mode a hold that only
+    /// tracks the run) is taken in the same transaction, under the owner's spend lock. A run the
+    /// limit cannot pay for does not start (`Refused`: the chat rests in `error`, its queue
+    /// untouched); one that only runs in flight keep from starting stays `pending` and the next
+    /// chat is tried. On PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two replicas never claim
+    /// one chat. `None` when nothing can run now.
     pub async fn claim_chat(
         &self,
         worker: &str,
@@ -103,60 +184,19 @@ impl Store {
         policy: &ClaimPolicy,
     ) -> StoreResult<Option<Claimed>> {
         let mut tx = self.db.begin().await?;
-        let Some(id) = next_pending(&mut tx).await? else { return Ok(None) };
-        let chat = lock_chat(&mut tx, id).await?;
-        let run = RunRef { worker: worker.to_owned(), generation: chat.generation + 1 };
-        let history = history(&mut tx, id).await?;
-        let model = model_of(&mut tx, &chat).await?;
-        let grant = match &model {
-            Some(model) => {
-                let limit =
-                    crate::spend::resolve_in(&mut tx, chat.owner_id, Some(chat.organization_id))
-                        .await?;
-                let new = NewHold {
-                    user_id: chat.owner_id,
-                    organization_id: chat.organization_id,
-                    source: CostSource::ChatMessage,
-                    chat_id: Some(id),
-                    generation: Some(run.generation),
-                    model_config_id: Some(model.id),
-                    api_key_id: None,
-                    holder: worker,
-                    lease_until: at + policy.lease,
-                    at,
-                };
-                let enforce = policy.enforcement == Enforcement::Strict;
-                match hold(&mut tx, &new, &limit, bound_of(&history, model, policy)?, enforce)
-                    .await?
-                {
-                    Ok(grant) => Some(grant),
-                    Err(refusal) => {
-                        apply(&mut tx, id, &lifecycle::refuse(&policy.refusal_message), at).await?;
-                        sql("UPDATE chats SET last_error_detail = $2 WHERE id = $1")
-                            .bind(id)
-                            .bind(Arg::json(&refusal_json(&refusal)))
-                            .execute(&mut tx)
-                            .await?;
-                        let refused = lock_chat(&mut tx, id).await?;
-                        tx.commit().await?;
-                        return Ok(Some(Claimed::Refused(Box::new(refused))));
-                    }
+        let mut waiting = Vec::new();
+        while waiting.len() < CANDIDATES {
+            let Some(id) = next_pending(&mut tx, &waiting).await? else { break };
+            match attempt(&mut tx, id, worker, at, policy).await? {
+                Some(claimed) => {
+                    tx.commit().await?;
+                    return Ok(Some(claimed));
                 }
+                None => waiting.push(id),
             }
-            None => None,
-        };
-        sql("UPDATE chats SET status = 'running', worker_id = $2, heartbeat_at = $3, last_error = NULL,
-                 last_error_detail = NULL, rerun_requested = FALSE, generation = $4, updated_at = $3
-             WHERE id = $1")
-        .bind(id)
-        .bind(worker)
-        .bind(at)
-        .bind(run.generation)
-        .execute(&mut tx)
-        .await?;
-        let chat = lock_chat(&mut tx, id).await?;
+        }
         tx.commit().await?;
-        Ok(Some(Claimed::Run(Box::new(Claim { chat, run, history, model, grant }))))
+        Ok(None)
     }
 
     /// Refreshes the run's heartbeat and extends its reservation's lease to `lease_until`,

@@ -18,24 +18,33 @@ pub(crate) use arg::Arg;
 pub(crate) use query::sql;
 pub(crate) use row::Row;
 
-use crate::{Backend, StoreResult};
+use crate::{Backend, StoreError, StoreResult};
 use error::map_error;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A pool of connections to one database, SQLite or PostgreSQL.
+/// A pool of connections to one database, SQLite or PostgreSQL. SQLite's writers also queue,
+/// in order, on `Writer` (see [`Db::begin`]).
 #[derive(Debug, Clone)]
 pub(crate) enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, Writer),
     Postgres(PgPool),
 }
 
-/// A transaction on a [`Db`]. Dropping it without [`Tx::commit`] rolls it back.
+/// How long a SQLite writer waits for its turn before the database counts as unavailable.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The right to write to a SQLite database, held by one transaction of this process at a time.
+pub(crate) type Writer = Arc<tokio::sync::Mutex<()>>;
+
+/// A transaction on a [`Db`]. Dropping it without [`Tx::commit`] rolls it back. (Fields drop in
+/// order: a SQLite transaction's rollback is queued before its writer's turn passes on.)
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -64,7 +73,7 @@ impl Db {
             .map_err(map_error)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(Duration::from_secs(5))
+            .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         // An in-memory database lives as long as one of its connections: keep exactly one.
@@ -77,9 +86,10 @@ impl Db {
         } else {
             SqlitePoolOptions::new().max_connections(8)
         };
+        let pool = pool.after_release(|conn, _| Box::pin(close_abandoned_transaction(conn)));
         let pool = pool.connect_with(options).await.map_err(map_error)?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(error::migrate_error)?;
-        Ok(Db::Sqlite(pool))
+        Ok(Db::Sqlite(pool, Writer::default()))
     }
 
     /// Connects to `postgres://…` and runs the migrations (sqlx serializes concurrent migrators
@@ -98,35 +108,58 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// Starts a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`): a
     /// deferred transaction that upgrades from read to write can fail with SQLITE_BUSY without
-    /// waiting for the busy timeout. So on SQLite every transaction here is serialised.
+    /// waiting for the busy timeout. So on SQLite every transaction here is serialised, and
+    /// first in this process, in arrival order: left to SQLite's busy handler (which sleeps and
+    /// retries, unfairly) a writer under load could starve past the busy timeout.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite(pool) => {
-                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_error)?)
+            Db::Sqlite(pool, writer) => {
+                let turn = tokio::time::timeout(BUSY_TIMEOUT, writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Unavailable("database is locked".into()))?;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_error)?, turn)
             }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await.map_err(map_error)?),
         })
     }
 }
 
+/// sqlx-sqlite (0.8) can hand back a connection still inside a transaction whose `BEGIN` was
+/// acknowledged after its caller was cancelled (a dropped request, an aborted task): the
+/// connection then holds the write lock forever and refuses every later `BEGIN`. So when a
+/// connection comes back to the pool its queue is flushed (a ping) and such a transaction
+/// rolled back; a connection that cannot be rolled back is closed (`false`).
+async fn close_abandoned_transaction(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<bool, sqlx::Error> {
+    use sqlx::{Connection, Database, TransactionManager};
+    conn.ping().await?;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    tracing::warn!("rolling back a transaction its cancelled caller left open");
+    let rolled_back = <Sqlite as Database>::TransactionManager::rollback(conn).await.is_ok();
+    Ok(rolled_back && !conn.is_in_transaction())
+}
+
 impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await.map_err(map_error),
+            Tx::Sqlite(tx, _turn) => tx.commit().await.map_err(map_error),
             Tx::Postgres(tx) => tx.commit().await.map_err(map_error),
         }
     }
 
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }

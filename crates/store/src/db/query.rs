@@ -24,12 +24,12 @@ macro_rules! run {
         let text = dialect::render(&$query.sql, $ex.backend());
         let args = $query.args;
         match $ex {
-            Ex::Db(Db::Sqlite(pool)) => {
+            Ex::Db(Db::Sqlite(pool, _)) => {
                 let $q = args.into_iter().fold(sqlx::query(&text), |q, a| a.bind_sqlite(q));
                 let $conn = pool;
                 $call.map($sqlite)
             }
-            Ex::Tx(Tx::Sqlite(tx)) => {
+            Ex::Tx(Tx::Sqlite(tx, _)) => {
                 let $q = args.into_iter().fold(sqlx::query(&text), |q, a| a.bind_sqlite(q));
                 let $conn = &mut **tx;
                 $call.map($sqlite)

@@ -59,6 +59,14 @@ pub(crate) async fn windows(
     Ok(vec![window(tx, user, scope, amount, bounds).await?])
 }
 
+/// What asking for a reservation got.
+pub(crate) enum Hold {
+    Granted(Grant),
+    /// Runs in flight hold what this call needs; it may start once they settle.
+    Wait(Refusal),
+    Refused(Refusal),
+}
+
 /// What a new reservation needs besides its decision.
 pub(crate) struct NewHold<'a> {
     pub user_id: Uuid,
@@ -84,7 +92,7 @@ pub(crate) async fn hold(
     limit: &EffectiveLimit,
     bound: RunBound,
     enforce: bool,
-) -> StoreResult<Result<Grant, Refusal>> {
+) -> StoreResult<Hold> {
     lock_spend(tx, new.user_id).await?;
     let decision = match enforce {
         true => {
@@ -98,8 +106,11 @@ pub(crate) async fn hold(
     };
     let (amount, max_output_tokens) = match decision {
         Reservation::Reserve { amount, max_output_tokens } => (amount, max_output_tokens),
+        Reservation::Wait { spent, limit, resets_at } => {
+            return Ok(Hold::Wait(Refusal { spent, limit, resets_at }));
+        }
         Reservation::Refuse { spent, limit, resets_at } => {
-            return Ok(Err(Refusal { spent, limit, resets_at }));
+            return Ok(Hold::Refused(Refusal { spent, limit, resets_at }));
         }
     };
     let id = Uuid::new_v4();
@@ -124,7 +135,7 @@ pub(crate) async fn hold(
     .bind(new.at)
     .execute(tx)
     .await?;
-    Ok(Ok(Grant { reservation_id: id, amount, max_output_tokens, bound }))
+    Ok(Hold::Granted(Grant { reservation_id: id, amount, max_output_tokens, bound }))
 }
 
 /// The reservation, locked until the transaction ends; `None` once settled.
@@ -272,8 +283,12 @@ impl Store {
             lease_until: spec.lease_until,
             at: spec.at,
         };
-        let granted =
-            hold(&mut tx, &new, &limit, bound, spec.enforcement == Enforcement::Strict).await?;
+        let enforce = spec.enforcement == Enforcement::Strict;
+        let granted = match hold(&mut tx, &new, &limit, bound, enforce).await? {
+            Hold::Granted(grant) => Ok(grant),
+            // A call its user is waiting on cannot wait for others to settle.
+            Hold::Wait(refusal) | Hold::Refused(refusal) => Err(refusal),
+        };
         tx.commit().await?;
         Ok(granted)
     }

@@ -61,3 +61,31 @@ async fn postgres_concurrent_first_user() {
     let Some(db) = tollgate_store::testing::postgres().await else { return };
     concurrent_first_user(db.store.clone()).await;
 }
+
+/// Writes cancelled at every point (a dropped request, an aborted task) roll back whole and
+/// leave no connection behind inside a transaction: every later write still succeeds.
+async fn cancelled_writes_leave_nothing_behind(store: Arc<Store>) {
+    for i in 0..300u64 {
+        let s = store.clone();
+        let task = tokio::spawn(async move { s.create_user(new_user(&format!("user-{i}"))).await });
+        tokio::time::sleep(std::time::Duration::from_micros(i * 7 % 900)).await;
+        task.abort();
+        let _ = task.await;
+    }
+    for i in 0..20 {
+        let user = store.create_user(new_user(&format!("after-{i}"))).await;
+        assert!(user.is_ok(), "a write after the cancellations failed: {user:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_cancelled_writes_leave_nothing_behind() {
+    let db = tollgate_store::testing::sqlite().await;
+    cancelled_writes_leave_nothing_behind(db.store.clone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_cancelled_writes_leave_nothing_behind() {
+    let Some(db) = tollgate_store::testing::postgres().await else { return };
+    cancelled_writes_leave_nothing_behind(db.store.clone()).await;
+}
