@@ -266,16 +266,19 @@ fn affordable_tokens(budget: Micros, bound: &RunBound) -> u32 {
     }
 }
 
-/// A run's cost so far, as its heartbeat records it: the input bound and the output streamed so
-/// far, counted at one token per byte (a token is at least one byte of text for the byte-level
-/// BPE tokenizers providers use), at most the tokens asked for. An upper bound: a run cut off
-/// by a crash is settled at it, so nothing the provider billed is missing.
+/// What a run may have cost by its next heartbeat, as this one records it: the input bound, the
+/// output streamed so far counted at one token per byte (a token is at least one byte of text
+/// for the byte-level BPE tokenizers providers use), and `lookahead_tokens` more (what can
+/// stream before the next heartbeat), at most the tokens asked for. An upper bound: a run cut
+/// off by a crash is settled at it, so nothing the provider billed is missing.
 pub fn progress(
     bound: &RunBound,
     streamed_bytes: u64,
+    lookahead_tokens: u32,
     max_output_tokens: u32,
 ) -> Result<Micros, CostError> {
-    let tokens = u32::try_from(streamed_bytes).unwrap_or(u32::MAX).min(max_output_tokens);
+    let streamed = u32::try_from(streamed_bytes).unwrap_or(u32::MAX);
+    let tokens = streamed.saturating_add(lookahead_tokens).min(max_output_tokens);
     bound.input.checked_add(bound.output_cost(tokens)?).map_err(|_| CostError)
 }
 

@@ -49,6 +49,10 @@ pub struct ChatSettings {
     pub worker_id: String,
     /// How often a running chat's heartbeat is refreshed (and interruption noticed).
     pub heartbeat_interval: Duration,
+    /// The fastest a provider streams, in output tokens a second. Each heartbeat records a
+    /// run's progress as what it may have cost by the next one, so that a run cut off by a
+    /// crash between two heartbeats is still settled at no less than the provider billed.
+    pub stream_rate_bound: u32,
     /// A run whose heartbeat is older than this is taken over: its reservation is settled at
     /// its recorded progress and its chat given back to `pending` (`--stale-run-timeout`).
     pub stale_after: Duration,
@@ -74,6 +78,7 @@ impl Default for ChatSettings {
             run_daemon: true,
             worker_id: format!("worker-{}", uuid::Uuid::new_v4().simple()),
             heartbeat_interval: Duration::from_secs(2),
+            stream_rate_bound: 1_000,
             stale_after: Duration::from_secs(30),
             poll_interval: Duration::from_secs(1),
             simulated_delta_delay: Duration::from_millis(10),
@@ -82,6 +87,15 @@ impl Default for ChatSettings {
             default_max_output_tokens: 4096,
             journal_dir: None,
         }
+    }
+}
+
+impl ChatSettings {
+    /// What may stream between two heartbeats, in tokens.
+    pub fn lookahead_tokens(&self) -> u32 {
+        let millis = self.heartbeat_interval.as_millis().max(1);
+        let tokens = (u128::from(self.stream_rate_bound) * millis).div_ceil(1000);
+        u32::try_from(tokens).unwrap_or(u32::MAX)
     }
 }
 

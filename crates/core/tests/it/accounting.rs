@@ -183,10 +183,12 @@ mod reservations {
     #[test]
     fn progress_counts_a_token_per_byte_up_to_what_was_asked() {
         let b = bound();
-        assert_eq!(progress(&b, 0, 50), Ok(Micros::new(100)));
-        assert_eq!(progress(&b, 7, 50), Ok(Micros::new(170)));
-        assert_eq!(progress(&b, 10_000, 50), Ok(Micros::new(600)));
-        assert_eq!(progress(&b, 10_000, 40), Ok(Micros::new(500)));
+        assert_eq!(progress(&b, 0, 0, 50), Ok(Micros::new(100)));
+        assert_eq!(progress(&b, 7, 0, 50), Ok(Micros::new(170)));
+        assert_eq!(progress(&b, 7, 3, 50), Ok(Micros::new(200)), "with what may stream next");
+        assert_eq!(progress(&b, 0, u32::MAX, 50), Ok(Micros::new(600)));
+        assert_eq!(progress(&b, 10_000, 0, 50), Ok(Micros::new(600)));
+        assert_eq!(progress(&b, 10_000, 5, 40), Ok(Micros::new(500)));
     }
 
     #[test]

@@ -79,6 +79,7 @@ impl Daemon {
             enforcement: self.enforcement,
             default_max_output_tokens: self.settings.default_max_output_tokens,
             lease: self.stale_after(),
+            lookahead_tokens: self.settings.lookahead_tokens(),
             refusal_message: LIMIT_EXCEEDED.to_owned(),
         }
     }

@@ -182,6 +182,7 @@ async fn heartbeat(
     streamed: Arc<AtomicU64>,
     (lost, mut done): (watch::Sender<bool>, watch::Receiver<bool>),
 ) {
+    let lookahead = daemon.settings.lookahead_tokens();
     let mut beat = tokio::time::interval(daemon.settings.heartbeat_interval);
     beat.tick().await;
     loop {
@@ -199,7 +200,8 @@ async fn heartbeat(
         };
         let now = daemon.clock.now();
         let progress = grant.map(|g| {
-            tollgate_core::progress(&g.bound, streamed.load(Ordering::Relaxed), g.max_output_tokens)
+            let streamed = streamed.load(Ordering::Relaxed);
+            tollgate_core::progress(&g.bound, streamed, lookahead, g.max_output_tokens)
                 .unwrap_or(g.amount)
         });
         match store.heartbeat(chat.id, &run, now, now + daemon.stale_after(), progress).await {

@@ -105,6 +105,8 @@ async fn reserve(
         prices: model.prices,
         input_tokens: tollgate_core::input_tokens_bound([prompt_bytes, 0]),
         max_output_tokens: TITLE_TOKENS,
+        // A title records no progress: cut off, it is settled at all it may cost.
+        lookahead_tokens: u32::MAX,
         holder: state.settings.chat.worker_id.clone(),
         lease_until: now + lease,
         at: now,

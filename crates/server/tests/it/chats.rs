@@ -291,6 +291,7 @@ async fn a_dead_workers_chat_is_resumed(app: TestApp) {
         enforcement: tollgate_core::Enforcement::Strict,
         default_max_output_tokens: 1_000,
         lease: chrono::Duration::seconds(60),
+        lookahead_tokens: 0,
         refusal_message: "Chat usage limit exceeded.".to_owned(),
     };
     let claimed = store.claim_chat("dead-worker", an_hour_ago, &policy).await.expect("claim");

@@ -56,6 +56,7 @@ async fn attempt(
                 model_config_id: Some(model.id),
                 api_key_id: None,
                 holder: worker,
+                lookahead_tokens: policy.lookahead_tokens,
                 lease_until: at + policy.lease,
                 at,
             };

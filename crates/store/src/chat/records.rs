@@ -235,6 +235,9 @@ pub struct ClaimPolicy {
     pub default_max_output_tokens: u32,
     /// How long a reservation is held without a heartbeat.
     pub lease: chrono::Duration,
+    /// What a run may stream between two heartbeats, in tokens (see
+    /// [`tollgate_core::progress`]).
+    pub lookahead_tokens: u32,
     /// What `last_error` says when the limit refuses a run.
     pub refusal_message: String,
 }

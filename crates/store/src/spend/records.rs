@@ -112,6 +112,9 @@ pub struct CallSpec {
     /// A bound on the call's input tokens.
     pub input_tokens: u64,
     pub max_output_tokens: u32,
+    /// What the call may stream before it first records progress: a call cut off before then
+    /// is settled at that (`u32::MAX` for a call that records none: all it may cost).
+    pub lookahead_tokens: u32,
     /// The replica holding the reservation.
     pub holder: String,
     pub lease_until: Time,

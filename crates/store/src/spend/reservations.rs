@@ -77,13 +77,15 @@ pub(crate) struct NewHold<'a> {
     pub model_config_id: Option<Uuid>,
     pub api_key_id: Option<&'a str>,
     pub holder: &'a str,
+    /// What may stream before the call's first heartbeat (see [`tollgate_core::progress`]).
+    pub lookahead_tokens: u32,
     pub lease_until: Time,
     pub at: Time,
 }
 
 /// Decides, under the user's spend lock, whether a call bounded by `bound` may start, and if so
-/// holds its reservation (its progress starts at the input bound: the input is billed as soon
-/// as the provider starts). In check mode (`enforce` false) nothing is set aside and nothing is
+/// holds its reservation (its progress starts at what the call may cost by its first
+/// heartbeat: the input is billed as soon as the provider starts, and output follows). In check mode (`enforce` false) nothing is set aside and nothing is
 /// refused: the hold only tracks the call (its lease and progress), so that a call cut off is
 /// still settled and a finished one is settled once.
 pub(crate) async fn hold(
@@ -130,12 +132,16 @@ pub(crate) async fn hold(
     .bind(new.api_key_id)
     .bind(new.holder)
     .bind(amount.get())
-    .bind(if enforce { bound.input.min(amount) } else { bound.input }.get())
+    .bind(first_progress(&bound, new.lookahead_tokens, max_output_tokens)?.get())
     .bind(new.lease_until)
     .bind(new.at)
     .execute(tx)
     .await?;
     Ok(Hold::Granted(Grant { reservation_id: id, amount, max_output_tokens, bound }))
+}
+
+fn first_progress(bound: &RunBound, lookahead: u32, max_output: u32) -> StoreResult<Micros> {
+    tollgate_core::progress(bound, 0, lookahead, max_output).map_err(|_| StoreError::Overflow)
 }
 
 /// The reservation, locked until the transaction ends; `None` once settled.
@@ -280,6 +286,7 @@ impl Store {
             model_config_id: spec.model_config_id,
             api_key_id: spec.api_key_id.as_deref(),
             holder: &spec.holder,
+            lookahead_tokens: spec.lookahead_tokens,
             lease_until: spec.lease_until,
             at: spec.at,
         };

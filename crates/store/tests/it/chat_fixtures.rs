@@ -89,6 +89,7 @@ pub fn check_policy() -> ClaimPolicy {
         enforcement: tollgate_core::Enforcement::Check,
         default_max_output_tokens: 1_000,
         lease: chrono::Duration::seconds(30),
+        lookahead_tokens: 0,
         refusal_message: "Chat usage limit exceeded.".to_owned(),
     }
 }

@@ -220,6 +220,18 @@ async fn the_sweeper_leaves_its_own_runs_alone(store: &Store) {
     assert_eq!(taken.recorded, Micros::new(INPUT_BOUND), "the input was billed");
 }
 
+/// A run cut off before its first heartbeat is settled at what it may have streamed by then:
+/// the input bound and the lookahead's output (100 micros a token).
+async fn a_run_cut_off_before_its_first_heartbeat_pays_its_lookahead(store: &Store) {
+    let w = priced_world(store, 100_000).await;
+    pending_chat(store, &w, "hi", june(2)).await;
+    let policy = ClaimPolicy { lookahead_tokens: 7, ..strict() };
+    run_of(store.claim_chat("gone", minute(0), &policy).await.unwrap());
+    let taken = store.take_over("gone", minute(1)).await.unwrap();
+    assert_eq!(taken.recorded, Micros::new(INPUT_BOUND + 700));
+    assert!(store.verify_ledger(false, minute(2)).await.unwrap().is_consistent());
+}
+
 async fn title_calls_reserve_and_settle(store: &Store) {
     let w = priced_world(store, 5_000).await;
     let chat = pending_chat(store, &w, "hi", june(2)).await;
@@ -233,6 +245,7 @@ async fn title_calls_reserve_and_settle(store: &Store) {
         prices: w.model.prices,
         input_tokens: 100,
         max_output_tokens: 32,
+        lookahead_tokens: 0,
         holder: "w1".into(),
         lease_until: minute(1),
         at: minute(0),
@@ -305,6 +318,7 @@ conformance!(
     a_run_waits_for_the_runs_in_flight,
     a_swept_run_is_settled_at_its_progress_and_requeued,
     the_sweeper_leaves_its_own_runs_alone,
+    a_run_cut_off_before_its_first_heartbeat_pays_its_lookahead,
     title_calls_reserve_and_settle,
     verify_ledger_settles_an_orphan_reservation,
     counters_agree_with_coders_sum;
