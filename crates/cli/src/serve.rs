@@ -39,6 +39,11 @@ pub struct ServeArgs {
     /// settled at its recorded progress and the chat runs again).
     #[arg(long, env = "TOLLGATE_STALE_RUN_TIMEOUT", default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(2..=3600))]
     pub stale_run_timeout: u64,
+    /// At shutdown, seconds to wait for chat runs in flight to finish and save; results the
+    /// database cannot take by then go to the journal in the data directory, saved at the next
+    /// start.
+    #[arg(long, env = "TOLLGATE_DRAIN_TIMEOUT", default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub drain_timeout: u64,
     /// This replica's id, stable across its restarts (a restarted replica takes over what it
     /// left running at once). Default: one generated into the data directory (`replica-id`):
     /// replicas must not share a data directory.
@@ -139,6 +144,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         EnforcementArg::Check => Enforcement::Check,
     };
     settings.chat.stale_after = std::time::Duration::from_secs(args.stale_run_timeout);
+    settings.chat.drain_timeout = std::time::Duration::from_secs(args.drain_timeout);
     settings.chat.worker_id = replica_id(args.replica_id)?;
     settings.chat.journal_dir = Some(data_dir()?);
     let state = AppState::new(store, clock, settings);

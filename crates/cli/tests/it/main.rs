@@ -1,9 +1,12 @@
 mod amounts;
+mod durability;
 mod errors;
 mod login;
 mod models;
 mod output;
+mod proxy;
 mod readme;
 mod replicas;
 mod support;
 mod template;
+mod upstream;

@@ -10,7 +10,8 @@ pub const PASSWORD: &str = "correct-horse-battery";
 pub struct Server {
     child: Child,
     pub url: String,
-    _data: tempfile::TempDir,
+    /// Its data directory (journal, replica id); `None` once handed on by [`Server::kill`].
+    data: Option<tempfile::TempDir>,
     /// Where the server's standard error (its log) goes.
     pub log: PathBuf,
 }
@@ -23,6 +24,26 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Ends the process at once (SIGKILL: no drain, no journal); returns its data directory
+    /// for a restart.
+    pub fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.data.take().expect("a data directory")
+    }
+
+    /// Asks the process to stop (SIGTERM) and waits for it; returns its data directory.
+    pub fn terminate(mut self) -> tempfile::TempDir {
+        signal(&self.child, "TERM");
+        let _ = self.child.wait();
+        self.data.take().expect("a data directory")
+    }
+
+    /// Pauses (`STOP`) or resumes (`CONT`) the process.
+    pub fn signal(&self, name: &str) {
+        signal(&self.child, name);
+    }
+
     /// What the server has logged so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -49,11 +70,18 @@ pub fn sqlite() -> (tempfile::TempDir, String) {
 /// Starts `tollgate serve` on a free port and reads the address it prints. Every server gets
 /// the same secret key, as replicas sharing a database must.
 pub fn serve(database: &str) -> Server {
-    let data = tempfile::tempdir().expect("data dir");
+    serve_in(database, tempfile::tempdir().expect("data dir"), &[])
+}
+
+/// `tollgate serve` with `data` as its data directory (a restart passes the last one's) and
+/// `args` added.
+pub fn serve_in(database: &str, data: tempfile::TempDir, args: &[&str]) -> Server {
     let log = data.path().join("serve.log");
-    let log_file = std::fs::File::create(&log).expect("log file");
+    let log_file =
+        std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("log file");
     let mut child = tollgate()
         .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
+        .args(args)
         .env("TOLLGATE_DATA_DIR", data.path())
         .env("TOLLGATE_SECRET_KEY", "11".repeat(32))
         .stdout(Stdio::piped())
@@ -68,7 +96,12 @@ pub fn serve(database: &str) -> Server {
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let url = first.split_whitespace().last().expect("an address").to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {first}");
-    Server { child, url, _data: data, log }
+    Server { child, url, data: Some(data), log }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status();
+    assert!(status.is_ok_and(|s| s.success()), "kill -{name}");
 }
 
 /// One person's `tollgate`: a config directory of their own.

@@ -23,10 +23,15 @@ pub async fn finish(
     outcome: RunOutcome,
     context: i64,
 ) {
+    let answered = message.is_some();
     let Some(finished) = save(daemon, chat, run, reservation, message, outcome).await else {
         return;
     };
     daemon.count_billed(finished.recorded);
+    if answered && finished.message.is_none() {
+        tracing::info!(chat_id = %chat.id, generation = run.generation, recorded_micros = finished.recorded.get(),
+            "the run lost its chat to another claim: its answer is not saved, its cost is recorded");
+    }
     for m in finished.message.iter().chain(finished.promoted.iter()) {
         daemon.events.publish(events::message(chat.id, chat_wire::message(m, context)));
     }
