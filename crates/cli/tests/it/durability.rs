@@ -224,11 +224,9 @@ fn postgres_outage_then_shutdown_keeps_the_result_in_the_journal() {
     proxy.cut();
     wait("the save to fail", 30, || server.log_text().contains("saving a finished run failed"));
     let data = server.terminate();
-    assert!(
-        std::fs::read_dir(data.path())
-            .expect("data")
-            .any(|e| { e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("unsaved-runs-")) })
-    );
+    assert!(std::fs::read_dir(data.path()).expect("data").any(|e| {
+        e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("unsaved-runs-"))
+    }));
     proxy.restore();
     let server = serve_in(&url, data, &[]);
     assert_eq!(world.answered(&server, &token, &chat), 1);

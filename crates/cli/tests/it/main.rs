@@ -1,6 +1,7 @@
 mod amounts;
 mod durability;
 mod errors;
+mod ledger;
 mod login;
 mod models;
 mod output;

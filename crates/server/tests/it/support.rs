@@ -18,12 +18,17 @@ macro_rules! on_both {
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                super::$name(crate::support::TestApp::sqlite().await).await
+                let app = crate::support::TestApp::sqlite().await;
+                let audit = app.audit();
+                super::$name(app).await;
+                audit.ledger_is_consistent().await;
             }
             #[tokio::test]
             async fn postgres() {
                 if let Some(app) = crate::support::TestApp::postgres().await {
-                    super::$name(app).await
+                    let audit = app.audit();
+                    super::$name(app).await;
+                    audit.ledger_is_consistent().await;
                 }
             }
         }
@@ -41,7 +46,27 @@ pub struct TestApp {
 
 pub const PASSWORD: &str = "correct-horse-battery";
 
+/// A test's database, checked once the test is over: the ledger's counters and reservations
+/// agree with what was recorded (`tollgate admin verify-ledger` would exit 0).
+pub struct Audit {
+    db: TestDb,
+    clock: Arc<FixedClock>,
+}
+
+impl Audit {
+    pub async fn ledger_is_consistent(self) {
+        let now = tollgate_core::Clock::now(&*self.clock);
+        let report = self.db.store.verify_ledger(false, now).await.expect("verify");
+        assert!(report.is_consistent(), "the ledger is inconsistent after the test: {report:?}");
+    }
+}
+
 impl TestApp {
+    /// What checks this app's database after the test.
+    pub fn audit(&self) -> Audit {
+        Audit { db: self.db.clone(), clock: self.clock.clone() }
+    }
+
     pub async fn sqlite() -> Self {
         Self::start(tollgate_store::testing::sqlite().await).await
     }

@@ -19,13 +19,14 @@ use std::sync::Arc;
 
 pub use pg::postgres;
 
-/// A fresh database and the store on it. Dropping it removes the database.
+/// A fresh database and the store on it. Dropping its last clone removes the database.
+#[derive(Clone)]
 pub struct TestDb {
     pub store: Arc<Store>,
     /// The database's URL, for tests that need raw access.
     pub url: String,
-    /// Removes the database on drop.
-    _guard: Guard,
+    /// Removes the database when the last clone is dropped.
+    _guard: Arc<Guard>,
 }
 
 /// Whatever removes a test database when dropped.
@@ -45,14 +46,14 @@ pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("create a temporary directory for the test database");
     let url = format!("sqlite://{}", dir.path().join("tollgate.db").display());
     let store = Store::connect(&url).await.expect("open the SQLite test database");
-    TestDb { store: Arc::new(store), url, _guard: Guard::Sqlite { _dir: dir } }
+    TestDb { store: Arc::new(store), url, _guard: Arc::new(Guard::Sqlite { _dir: dir }) }
 }
 
 impl TestDb {
     /// Runs one raw SQL statement (for tests that need state no [`Store`] method makes, such as
     /// a soft-deleted message); write it in SQL both backends accept.
     pub async fn execute(&self, sql: &str) {
-        let result = match &self._guard {
+        let result = match &*self._guard {
             Guard::Sqlite { .. } => {
                 let pool = sqlx::SqlitePool::connect(&self.url).await.expect("open test database");
                 let result = sqlx::query(sql).execute(&pool).await.map(drop);

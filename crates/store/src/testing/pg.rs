@@ -29,7 +29,11 @@ pub async fn postgres() -> Option<TestDb> {
     let url = with_database(&admin, &name);
     let guard = DropDatabase { admin, name };
     let store = crate::Store::connect(&url).await.expect("open the PostgreSQL test database");
-    Some(TestDb { store: std::sync::Arc::new(store), url, _guard: Guard::Postgres { _db: guard } })
+    Some(TestDb {
+        store: std::sync::Arc::new(store),
+        url,
+        _guard: std::sync::Arc::new(Guard::Postgres { _db: guard }),
+    })
 }
 
 /// The admin URL: the environment's, else a throw-away cluster's.

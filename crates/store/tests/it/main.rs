@@ -2,8 +2,17 @@
 //! both backends (`sqlite::*` and `postgres::*` tests). PostgreSQL comes from
 //! `TOLLGATE_TEST_DATABASE_URL` or a throw-away local cluster (see `tollgate_store::testing`).
 
-/// Generates `sqlite::CASE` and `postgres::CASE` tokio tests for each case of the module.
-/// Cases after `db:` take the whole [`TestDb`](tollgate_store::testing::TestDb) (for raw access).
+/// After every case: the day counters agree with the ledger, and no reservation outlived its
+/// run (leases are not judged: cases end at many different times).
+pub async fn ledger_is_consistent(db: &tollgate_store::testing::TestDb) {
+    let before_every_lease = fixtures::june(1) - chrono::Duration::days(3650);
+    let report = db.store.verify_ledger(false, before_every_lease).await.expect("verify");
+    assert!(report.is_consistent(), "inconsistent after the case: {report:?}");
+}
+
+/// Generates `sqlite::CASE` and `postgres::CASE` tokio tests for each case of the module,
+/// each followed by [`ledger_is_consistent`]. Cases after `db:` take the whole
+/// [`TestDb`](tollgate_store::testing::TestDb) (for raw access).
 macro_rules! conformance {
     ($($case:ident),* $(,)? $(; db: $($db_case:ident),* $(,)?)?) => {
         mod sqlite {
@@ -12,6 +21,7 @@ macro_rules! conformance {
                 async fn $case() {
                     let db = tollgate_store::testing::sqlite().await;
                     super::$case(&*db.store).await;
+                    crate::ledger_is_consistent(&db).await;
                 }
             )*
             $($(
@@ -19,6 +29,7 @@ macro_rules! conformance {
                 async fn $db_case() {
                     let db = tollgate_store::testing::sqlite().await;
                     super::$db_case(&db).await;
+                    crate::ledger_is_consistent(&db).await;
                 }
             )*)?
         }
@@ -28,6 +39,7 @@ macro_rules! conformance {
                 async fn $case() {
                     let Some(db) = tollgate_store::testing::postgres().await else { return };
                     super::$case(&*db.store).await;
+                    crate::ledger_is_consistent(&db).await;
                 }
             )*
             $($(
@@ -35,6 +47,7 @@ macro_rules! conformance {
                 async fn $db_case() {
                     let Some(db) = tollgate_store::testing::postgres().await else { return };
                     super::$db_case(&db).await;
+                    crate::ledger_is_consistent(&db).await;
                 }
             )*)?
         }
