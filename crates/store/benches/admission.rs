@@ -1,11 +1,18 @@
-//! The admission check's cost against the size of the spend ledger: resolve the limit, then sum
-//! the spend — exactly the two calls the chat daemon makes before admitting work — with 10k,
-//! 100k and 1M costed messages, on SQLite and PostgreSQL, measured side by side in one run.
+//! The admission check's cost against the size of the spend ledger, measured side by side in
+//! one run: tollgate's check (`limit_standing`: resolve the limit, then read the day counters
+//! and the live reservations — what admission and `/usage-limits/status` do) and Coder's
+//! (resolve, then `SUM(total_cost_micros)` over the user's messages in the period), with 10 k,
+//! 100 k and 1 M costed messages over 90 days, on SQLite and PostgreSQL.
 //!
 //! `cargo bench -p tollgate-store --bench admission` (PostgreSQL from
 //! `TOLLGATE_TEST_DATABASE_URL` or a throw-away cluster). `ADMISSION_SAMPLES` sets the samples
-//! per size (default 200); `ADMISSION_SIZES` the sizes (default `10000,100000,1000000`).
+//! per size (default 200; Coder's query gets a quarter of them); `ADMISSION_SIZES` the sizes
+//! (default `10000,100000,1000000`). The last lines (accounting.md §8), one per backend:
+//! `admission <backend>: p99_1m_ms=… flat_1m_over_10k=… vs_coder_sum_1m=…` — the new check's
+//! p99 at the largest size; its p50 there over its p50 at the smallest; Coder's p50 over the new
+//! check's p50 at the largest size.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 use tollgate_core::{GroupPolicy, LimitConfig, Micros, Period};
 use tollgate_store::testing::{self, TestDb};
@@ -21,6 +28,13 @@ struct Fixture {
     seeded: usize,
 }
 
+/// p50 and p99 of one check at one size.
+#[derive(Clone, Copy)]
+struct Timing {
+    p50: Duration,
+    p99: Duration,
+}
+
 #[tokio::main]
 async fn main() {
     let samples: usize =
@@ -29,35 +43,74 @@ async fn main() {
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000]);
-    println!("admission check = resolve_limit + spend; {samples} samples per size\n");
+    println!("admission check, {samples} samples per size (Coder's query: {})\n", samples / 4);
     println!(
-        "{:<10} {:>10} {:>12} {:>12} {:>14}",
-        "backend", "messages", "p50", "p99", "p50 / first"
+        "{:<10} {:>10} {:>12} {:>12} {:>12} {:>12} {:>10}",
+        "backend", "messages", "new p50", "new p99", "coder p50", "coder p99", "coder/new"
     );
     let mut dbs = vec![testing::sqlite().await];
     match testing::postgres().await {
         Some(db) => dbs.push(db),
         None => println!("(PostgreSQL unavailable: set TOLLGATE_TEST_DATABASE_URL)"),
     }
+    let mut summaries = Vec::new();
     for db in &dbs {
-        let mut fixture = setup(db.store.as_ref()).await;
-        let mut first_p50 = None;
-        for &size in &sizes {
-            seed(db, &mut fixture, size).await;
-            let (p50, p99) = measure(db.store.as_ref(), &fixture, samples).await;
-            let base = *first_p50.get_or_insert(p50);
-            let name = match db.store.backend() {
-                Backend::Sqlite => "sqlite",
-                Backend::Postgres => "postgres",
-            };
-            println!(
-                "{name:<10} {size:>10} {:>12} {:>12} {:>13.1}x",
-                fmt(p50),
-                fmt(p99),
-                p50.as_secs_f64() / base.as_secs_f64()
-            );
-        }
+        summaries.push(run_backend(db, &sizes, samples).await);
     }
+    println!();
+    for line in summaries {
+        println!("{line}");
+    }
+}
+
+/// Every size on one backend; returns its summary line.
+async fn run_backend(db: &TestDb, sizes: &[usize], samples: usize) -> String {
+    let store = db.store.as_ref();
+    let name = match store.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let mut fixture = setup(store).await;
+    let mut results: Vec<(Timing, Timing)> = Vec::new();
+    for &size in sizes {
+        seed(db, &mut fixture, size).await;
+        let new = measure(samples, || new_check(store, &fixture)).await;
+        let coder = measure(samples / 4, || coder_check(store, &fixture)).await;
+        println!(
+            "{name:<10} {size:>10} {:>12} {:>12} {:>12} {:>12} {:>9.1}x",
+            fmt(new.p50),
+            fmt(new.p99),
+            fmt(coder.p50),
+            fmt(coder.p99),
+            ratio(coder.p50, new.p50)
+        );
+        results.push((new, coder));
+    }
+    let (first, last) = (results[0].0, results[results.len() - 1]);
+    format!(
+        "admission {name}: p99_1m_ms={:.3} flat_1m_over_10k={:.2} vs_coder_sum_1m={:.1}",
+        last.0.p99.as_secs_f64() * 1000.0,
+        ratio(last.0.p50, first.p50),
+        ratio(last.1.p50, last.0.p50)
+    )
+}
+
+/// What admission does: the limit that applies and where its window stands (counters and live
+/// reservations).
+async fn new_check(store: &Store, f: &Fixture) -> Option<Micros> {
+    let standing = store.limit_standing(f.user, Some(f.org), chrono::Utc::now()).await;
+    standing.expect("standing").map(|s| s.window.spent)
+}
+
+/// What Coder does: resolve, then sum the user's messages in the period.
+async fn coder_check(store: &Store, f: &Fixture) -> Option<Micros> {
+    let limit = store.resolve_limit(f.user, Some(f.org)).await.expect("resolve");
+    let bounds = limit.period.bounds(&chrono::Utc::now());
+    Some(store.spend(f.user, limit.spend_scope(Some(f.org)), bounds).await.expect("spend"))
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(1e-9)
 }
 
 fn fmt(d: Duration) -> String {
@@ -136,18 +189,32 @@ async fn seed(db: &TestDb, fixture: &mut Fixture, size: usize) {
         };
         db.execute(&sql).await;
     }
+    // Each message's ledger row, as the daemon writes it; then the day counters, rebuilt from
+    // the ledger by what `tollgate admin verify-ledger --repair` runs.
+    db.execute(&format!(
+        "INSERT INTO spend_ledger (user_id, organization_id, source, chat_id, message_id, \
+             output_tokens, cost_micros, created_at) \
+         SELECT '{}', '{}', 'chat_message', chat_id, id, output_tokens, total_cost_micros, created_at \
+         FROM chat_messages WHERE id > (SELECT coalesce(max(message_id), 0) FROM spend_ledger)",
+        fixture.user, fixture.org
+    ))
+    .await;
+    let report = db.store.verify_ledger(true, chrono::Utc::now()).await.expect("counters");
+    assert!(report.repaired || report.is_consistent());
     if db.store.backend() == Backend::Postgres {
         db.execute("ANALYZE chat_messages").await;
+        db.execute("ANALYZE spend_ledger").await;
+        db.execute("ANALYZE spend_counters").await;
     }
     fixture.seeded += per_chat * fixture.chats.len();
 }
 
-async fn measure(store: &Store, f: &Fixture, samples: usize) -> (Duration, Duration) {
-    let check = || async {
-        let limit = store.resolve_limit(f.user, Some(f.org)).await.expect("resolve");
-        let bounds = limit.period.bounds(&chrono::Utc::now());
-        store.spend(f.user, limit.spend_scope(Some(f.org)), bounds).await.expect("spend")
-    };
+async fn measure<F, Fut>(samples: usize, check: F) -> Timing
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Option<Micros>>,
+{
+    let samples = samples.max(2);
     for _ in 0..samples.min(10) {
         check().await;
     }
@@ -159,5 +226,5 @@ async fn measure(store: &Store, f: &Fixture, samples: usize) -> (Duration, Durat
     }
     times.sort();
     let at = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
-    (at(0.50), at(0.99))
+    Timing { p50: at(0.50), p99: at(0.99) }
 }

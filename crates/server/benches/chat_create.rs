@@ -1,0 +1,148 @@
+//! Chat-create throughput through a real server on a real port, with limits on (strict: every
+//! create checks the counters and every run reserves before it calls the model) and limits off,
+//! side by side in one run: rounds alternate between two servers on two databases of the same
+//! backend, so drift on a busy machine hits both alike. The daemon answers every chat (the
+//! offline `simulated` model, no delay), so a round measures what creating work costs end to
+//! end: the request, the claim and its reservation, the run, the settle.
+//!
+//! `cargo bench -p tollgate-server --bench chat_create` (PostgreSQL from
+//! `TOLLGATE_TEST_DATABASE_URL` or a throw-away cluster). `CHAT_CREATE_ROUNDS` (default 6) and
+//! `CHAT_CREATE_CHATS` (default 200 a round, 16 clients at once) set the size. The last line, one
+//! per backend: `chat_create <backend>: strict_over_off=…` (target ≥ 0.9).
+
+use futures::future::join_all;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+use tollgate_core::{Clock, SystemClock};
+use tollgate_server::secrets::SecretBox;
+use tollgate_server::{AppState, Settings};
+use tollgate_store::ChatStatus;
+use tollgate_store::testing::{self, TestDb};
+
+const CLIENTS: usize = 16;
+const CHATS: &str = "/api/experimental/chats";
+
+struct Server {
+    base: String,
+    token: String,
+    user: uuid::Uuid,
+    http: reqwest::Client,
+    stop: oneshot::Sender<()>,
+    db: TestDb,
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let rounds = env("CHAT_CREATE_ROUNDS", 6);
+    let chats = env("CHAT_CREATE_CHATS", 200);
+    println!("chat create: {rounds} rounds of {chats} chats, {CLIENTS} clients at once\n");
+    let mut lines = Vec::new();
+    for postgres in [false, true] {
+        let (Some(strict), Some(off)) =
+            (server(postgres, true).await, server(postgres, false).await)
+        else {
+            println!("(PostgreSQL unavailable: set TOLLGATE_TEST_DATABASE_URL)");
+            continue;
+        };
+        let name = if postgres { "postgres" } else { "sqlite" };
+        let (mut on_rate, mut off_rate) = (Vec::new(), Vec::new());
+        for round in 0..rounds {
+            on_rate.push(round_rate(&strict, chats, round).await);
+            off_rate.push(round_rate(&off, chats, round).await);
+            println!(
+                "{name:<9} round {round}: strict {:>7.1} chats/s   off {:>7.1} chats/s",
+                on_rate[round], off_rate[round]
+            );
+        }
+        let ratio = median(&on_rate) / median(&off_rate);
+        lines.push(format!(
+            "chat_create {name}: strict_chats_per_s={:.1} off_chats_per_s={:.1} strict_over_off={ratio:.2}",
+            median(&on_rate),
+            median(&off_rate)
+        ));
+        for s in [strict, off] {
+            let _ = s.stop.send(());
+            drop(s.db);
+        }
+    }
+    println!();
+    for line in lines {
+        println!("{line}");
+    }
+}
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// A server on its own database with the offline model and its first user; with `limited`, a
+/// deployment limit high enough never to refuse (so both servers do the same work).
+async fn server(postgres: bool, limited: bool) -> Option<Server> {
+    let db = if postgres { testing::postgres().await? } else { testing::sqlite().await };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    tollgate_server::ensure_offline_model(&db.store, &clock).await.expect("offline model");
+    let mut settings = Settings::with_secret_box(SecretBox::new(&[9u8; 32]).expect("key"));
+    settings.chat.simulated_delta_delay = Duration::ZERO;
+    settings.chat.poll_interval = Duration::from_millis(50);
+    let state = AppState::new(db.store.clone(), clock, settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(tollgate_server::run(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::new();
+    let (token, user) = first_owner(&http, &base).await;
+    if limited {
+        let body = json!({"spend_limit_micros": 1_000_000_000_000i64, "period": "month"});
+        let url = format!("{base}{CHATS}/usage-limits");
+        let resp = http.put(url).header("Coder-Session-Token", &token).json(&body).send().await;
+        assert!(resp.expect("limits").status().is_success(), "limits set");
+    }
+    Some(Server { base, token, user, http, stop, db })
+}
+
+async fn first_owner(http: &reqwest::Client, base: &str) -> (String, uuid::Uuid) {
+    let body = json!({"email": "bench@example.com", "username": "bench", "password": "correct-horse-battery"});
+    let resp = http.post(format!("{base}/api/v2/users/first")).json(&body).send().await;
+    let created: Value = resp.expect("first user").json().await.expect("json");
+    let user = created["user_id"].as_str().and_then(|u| u.parse().ok()).expect("user id");
+    let body = json!({"email": "bench@example.com", "password": "correct-horse-battery"});
+    let resp = http.post(format!("{base}/api/v2/users/login")).json(&body).send().await;
+    let login: Value = resp.expect("login").json().await.expect("json");
+    (login["session_token"].as_str().expect("token").to_owned(), user)
+}
+
+/// Creates `chats` chats with `CLIENTS` clients at once and waits until every one is answered;
+/// returns chats a second.
+async fn round_rate(s: &Server, chats: usize, round: usize) -> f64 {
+    let start = Instant::now();
+    let per_client = chats.div_ceil(CLIENTS);
+    join_all((0..CLIENTS).map(|c| async move {
+        for n in 0..per_client {
+            let body = json!({"content": [{"type": "text", "text": format!("round {round} client {c} chat {n}")}]});
+            let resp = s.http.post(format!("{}{CHATS}", s.base)).header("Coder-Session-Token", &s.token);
+            let resp = resp.json(&body).send().await.expect("create");
+            assert_eq!(resp.status().as_u16(), 201, "{}", resp.text().await.unwrap_or_default());
+        }
+    }))
+    .await;
+    while busy(s).await {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (per_client * CLIENTS) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Whether any chat is still pending or running.
+async fn busy(s: &Server) -> bool {
+    let chats = s.db.store.list_chats(s.user, false, 0, 0).await.expect("chats");
+    chats.iter().any(|c| matches!(c.status, ChatStatus::Pending | ChatStatus::Running))
+}
