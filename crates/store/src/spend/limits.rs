@@ -1,9 +1,9 @@
 //! Spend-limit configuration, overrides and their resolution (spend-limits §2, §3).
 
-use super::ledger::window;
 use super::rows::{
     effective_from_row, group_limit_from_row, limit_config_from_row, user_limit_from_row,
 };
+use super::standing::standing_in;
 use crate::db::{Ex, sql};
 use crate::identity::require_user;
 use crate::{
@@ -26,7 +26,7 @@ const GROUP_LIMIT_SELECT: &str = "SELECT g.id AS group_id, g.organization_id, g.
 
 /// spend-limits §3 in one statement; `$1` user, `$2` organization or NULL. Ties between equal
 /// group limits go to the smallest group id (uuid order; SQLite's canonical text sorts alike).
-const RESOLVE_SQL: &str = "
+pub(super) const RESOLVE_SQL: &str = "
 WITH cfg AS (
     SELECT enabled, default_limit_micros, period, group_policy
     FROM chat_usage_limit_config WHERE id = 1
@@ -231,11 +231,7 @@ impl Store {
         organization: Option<Uuid>,
         now: Time,
     ) -> StoreResult<Option<LimitStanding>> {
-        let limit = resolve_in(&self.db, user, organization).await?;
-        let Some(amount) = limit.limit else { return Ok(None) };
-        let bounds = limit.period.bounds(&now);
-        let window =
-            window(&self.db, user, limit.spend_scope(organization), amount, bounds).await?;
-        Ok(Some(LimitStanding { limit, window }))
+        let (limit, window) = standing_in(&self.db, user, organization, now).await?;
+        Ok(window.map(|window| LimitStanding { limit, window }))
     }
 }

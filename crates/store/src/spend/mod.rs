@@ -6,6 +6,7 @@ mod limits;
 pub mod records;
 mod reservations;
 mod rows;
+mod standing;
 mod verify;
 
 pub(crate) use ledger::MONEY_PARTS;

@@ -70,6 +70,7 @@ mod reservations;
 mod resolve;
 mod resolve_random;
 mod spend;
+mod standing;
 mod tokens;
 mod users;
 mod workspaces;
