@@ -6,8 +6,8 @@
 //! end: the request, the claim and its reservation, the run, the settle.
 //!
 //! `cargo bench -p tollgate-server --bench chat_create` (PostgreSQL from
-//! `TOLLGATE_TEST_DATABASE_URL` or a throw-away cluster). `CHAT_CREATE_ROUNDS` (default 6) and
-//! `CHAT_CREATE_CHATS` (default 200 a round, 16 clients at once) set the size. The last line, one
+//! `TOLLGATE_TEST_DATABASE_URL` or a throw-away cluster). `CHAT_CREATE_ROUNDS` (default 10) and
+//! `CHAT_CREATE_CHATS` (default 300 a round, 16 clients at once) set the size. The last line, one
 //! per backend: `chat_create <backend>: strict_chats_per_s=… off_chats_per_s=… strict_over_off=…`
 //! (medians; the ratio is the median of the rounds' own ratios; target ≥ 0.9).
 
@@ -36,8 +36,8 @@ struct Server {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let rounds = env("CHAT_CREATE_ROUNDS", 6);
-    let chats = env("CHAT_CREATE_CHATS", 200);
+    let rounds = env("CHAT_CREATE_ROUNDS", 10);
+    let chats = env("CHAT_CREATE_CHATS", 300);
     println!("chat create: {rounds} rounds of {chats} chats, {CLIENTS} clients at once\n");
     let mut lines = Vec::new();
     for postgres in [false, true] {

@@ -53,6 +53,7 @@ pub fn app(state: AppState) -> Router {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this route.")
         })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(extract::refuse_nul_in_uri))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -150,7 +150,7 @@ async fn set(
     period: Option<PeriodArg>,
     policy: Option<PolicyArg>,
 ) -> Result<()> {
-    // The API resets an absent period to `month`; keep the current one instead.
+    // The API needs the period of a limit being set (Coder); keep the current one.
     let period = match period {
         Some(p) => wire_name(&period_wire(p)),
         None => {

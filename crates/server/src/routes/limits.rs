@@ -55,7 +55,7 @@ pub async fn update_config(
             Some(micros) => positive_limit(micros)?,
             None => current.default_limit,
         },
-        period: parse_period(req.period.as_deref())?,
+        period: parse_period(req.period.as_deref(), req.spend_limit_micros.is_some())?,
         group_policy: match req.group_policy.as_deref() {
             None | Some("") => current.group_policy,
             Some(raw) => raw.parse::<GroupPolicy>().map_err(|_| {
@@ -68,10 +68,12 @@ pub async fn update_config(
     Ok(Json(wire::limit_config(&record)))
 }
 
-fn parse_period(raw: Option<&str>) -> ApiResult<Period> {
+/// Coder's rule: a limit being enabled names its period; disabling stores an empty one as
+/// `month`.
+fn parse_period(raw: Option<&str>, enabling: bool) -> ApiResult<Period> {
     match raw {
-        None | Some("") => Ok(Period::Month),
-        Some(raw) => raw.parse().map_err(|_| {
+        None | Some("") if !enabling => Ok(Period::Month),
+        raw => raw.unwrap_or_default().parse().map_err(|_| {
             ApiError::bad_request("Invalid chat usage limit period.")
                 .with_detail("Period must be one of: day, week, month.")
         }),

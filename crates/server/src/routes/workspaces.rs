@@ -130,9 +130,6 @@ async fn convert(
             "Must be a JSON object: the output of `terraform show -json` for a state or a plan.",
         ));
     }
-    if has_nul(&document) || graph.contains('\0') {
-        return Err(ApiError::bad_request("Terraform input must not contain NUL characters."));
-    }
     let converted = tokio::task::spawn_blocking(move || {
         let json = document.to_string();
         tollgate_terraform::convert(&json, &graph)
@@ -145,25 +142,6 @@ async fn convert(
         ApiError::bad_request("The Terraform state and graph cannot be converted.")
             .with_detail(detail)
     })
-}
-
-/// Whether any key or string holds U+0000, which PostgreSQL text cannot store.
-fn has_nul(value: &serde_json::Value) -> bool {
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            serde_json::Value::String(s) if s.contains('\0') => return true,
-            serde_json::Value::Array(items) => stack.extend(items),
-            serde_json::Value::Object(map) => {
-                if map.keys().any(|k| k.contains('\0')) {
-                    return true;
-                }
-                stack.extend(map.values());
-            }
-            _ => {}
-        }
-    }
-    false
 }
 
 /// This module's routes. Creating a workspace accepts bodies up to `max_terraform_bytes`

@@ -11,7 +11,9 @@ on_both!(
     malformed_bodies_are_400s,
     amounts_never_overflow,
     bad_paths_and_params,
-    bad_tokens_are_401s
+    bad_tokens_are_401s,
+    nul_characters_are_400s_everywhere,
+    bodies_must_be_objects_of_the_right_shape
 );
 
 /// Sends a raw body with a JSON content type.
@@ -99,7 +101,8 @@ async fn amounts_never_overflow(app: TestApp) {
         assert_clear(status, &resp, StatusCode::BAD_REQUEST, raw);
     }
     // The largest amount is accepted and reported exactly.
-    let (status, resp) = app.put(LIMITS, &owner, json!({"spend_limit_micros": i64::MAX})).await;
+    let (status, resp) =
+        app.put(LIMITS, &owner, json!({"spend_limit_micros": i64::MAX, "period": "month"})).await;
     assert_eq!((status, resp["spend_limit_micros"].as_i64()), (StatusCode::OK, Some(i64::MAX)));
     let (_, view) = app.get(LIMITS, &owner).await;
     assert_eq!(view["overrides"], json!([]), "a rejected override was written");
@@ -148,4 +151,74 @@ async fn bad_tokens_are_401s(app: TestApp) {
         .header("Authorization", "Basic Zm9vOmJhcg==");
     let (status, resp) = app.raw(basic).await;
     assert_clear(status, &resp, StatusCode::UNAUTHORIZED, "basic auth");
+}
+
+/// PostgreSQL text cannot hold U+0000; both backends refuse it alike, before any route runs.
+async fn nul_characters_are_400s_everywhere(app: TestApp) {
+    let (owner, _, _) = app.first_owner().await;
+    let bodies = [
+        (
+            Method::POST,
+            "/api/v2/users/login",
+            r#"{"email": "a\u0000@b.c", "password": "12345678"}"#,
+        ),
+        (Method::POST, "/api/v2/organizations", r#"{"name": "x\u0000"}"#),
+        (
+            Method::POST,
+            "/api/experimental/chats",
+            r#"{"content": [{"type": "text", "text": "hi\u0000"}]}"#,
+        ),
+        (Method::POST, "/api/experimental/chats", r#"{"content": [], "labels": {"k\u0000": "v"}}"#),
+    ];
+    for (method, path, body) in bodies {
+        let (status, resp) = send_raw(&app, method.clone(), path, &owner, body).await;
+        assert_clear(status, &resp, StatusCode::BAD_REQUEST, &format!("{method} {path} {body}"));
+        assert!(resp["message"].as_str().unwrap().contains("NUL"), "{resp}");
+    }
+    // An escaped backslash followed by "u0000" is text, not NUL.
+    let (status, resp) =
+        send_raw(&app, Method::POST, "/api/v2/organizations", &owner, r#"{"name": "x\\u0000"}"#)
+            .await;
+    assert_ne!(resp["message"].as_str().map(|m| m.contains("NUL")), Some(true), "{status} {resp}");
+    for path in [
+        "/api/v2/users/al%00ice",
+        "/api/v2/organizations/%00",
+        "/api/v2/users?q=%00",
+        "/api/v2/organizations/coder/groups/x%00y",
+    ] {
+        let (status, resp) = app.call(Method::GET, path, Some(&owner), None).await;
+        assert_clear(status, &resp, StatusCode::BAD_REQUEST, path);
+    }
+    let (_, orgs) = app.get("/api/v2/organizations", &owner).await;
+    assert_eq!(orgs.as_array().map(Vec::len), Some(1), "a refused request wrote: {orgs}");
+}
+
+async fn bodies_must_be_objects_of_the_right_shape(app: TestApp) {
+    let (owner, _, _) = app.first_owner().await;
+    app.put(LIMITS, &owner, json!({"spend_limit_micros": 5_000_000, "period": "day"})).await;
+    for body in ["[]", "[5000000, \"day\"]", "\"x\"", "5", "null"] {
+        let (status, resp) = send_raw(&app, Method::PUT, LIMITS, &owner, body).await;
+        assert_clear(status, &resp, StatusCode::BAD_REQUEST, body);
+    }
+    for period in ["", "fortnight"] {
+        let body = json!({"spend_limit_micros": 1_000_000, "period": period});
+        let (status, resp) = app.put(LIMITS, &owner, body).await;
+        assert_clear(status, &resp, StatusCode::BAD_REQUEST, period);
+        assert_eq!(resp["message"], "Invalid chat usage limit period.");
+    }
+    let (_, config) = app.get(LIMITS, &owner).await;
+    assert_eq!(
+        config["spend_limit_micros"], 5_000_000,
+        "a refused PUT changed the limit: {config}"
+    );
+    assert_eq!(config["period"], "day");
+    // Disabling with an empty period stores `month` (Coder).
+    let (status, config) =
+        app.put(LIMITS, &owner, json!({"spend_limit_micros": null, "period": ""})).await;
+    assert_eq!((status, config["period"].as_str()), (StatusCode::OK, Some("month")), "{config}");
+    for url in ["http://[::1", "http://", "ftp://x", "https://exa mple.com"] {
+        let body = json!({"provider": "openai", "api_key": "k", "base_url": url});
+        let (status, resp) = app.post("/api/experimental/chats/providers", &owner, body).await;
+        assert_clear(status, &resp, StatusCode::BAD_REQUEST, url);
+    }
 }

@@ -62,8 +62,9 @@ async fn config_rejects_bad_values_with_the_spec_messages(app: TestApp) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["message"], "Invalid chat usage limit period.");
     assert_eq!(err["detail"], "Period must be one of: day, week, month.");
-    let (status, err) =
-        app.put(BASE, &owner, json!({"spend_limit_micros": 5, "group_policy": "max"})).await;
+    let (status, err) = app
+        .put(BASE, &owner, json!({"spend_limit_micros": 5, "period": "day", "group_policy": "max"}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
     // Nothing was written by the rejected requests.
     let (_, view) = app.get(BASE, &owner).await;
