@@ -1,4 +1,10 @@
-//! Explores one world and prints its size: `cargo run --example explore -- USERS CHATS STOPS PAUSES OUTAGES [skew]`.
+//! Explores one world of the correct protocol and prints its size and what it discovered, to
+//! measure how a bound changes the search:
+//!
+//! `cargo run -p tollgate-accounting-model --example explore -- USERS CHATS STOPS PAUSES OUTAGES [skew]`
+//!
+//! with `MAXOUT`, `LIMIT` and `REPLICAS` in the environment to change those too. The search
+//! gives up after two minutes.
 
 use stateright::{Checker, Model};
 use std::time::{Duration, Instant};
@@ -25,7 +31,7 @@ fn main() {
         .spawn_bfs()
         .join();
     println!(
-        "{} unique, {} generated, depth {}, {:.1?}",
+        "{} unique states, {} generated, depth {}, {:.1?}",
         checker.unique_state_count(),
         checker.state_count(),
         checker.max_depth(),

@@ -88,11 +88,17 @@ fn correct_protocol_holds_for_two_users() {
     holds_every_property(config, &[ANSWERED, ABANDONED, RERUN]);
 }
 
-/// A sweeper whose clock runs ahead takes over runs still heartbeating: their answers are lost
-/// (rerun), but the money is not.
+/// A sweeper whose clock runs ahead (or that acts on a stale list of expired leases, as
+/// `Store::sweep` may) takes over runs still heartbeating: their answers are lost (rerun), but
+/// the money is not. A pause adds nothing here (a sweep may come at any time, and a replica
+/// that takes no step is an interleaving already), so the world has none.
 #[test]
 fn correct_protocol_holds_with_skewed_clocks() {
-    let config = Config { skewed_clocks: true, ..Config::new(Variant::Correct) };
+    let config = Config {
+        skewed_clocks: true,
+        faults: Faults { stops: 1, pauses: 0, outages: 1 },
+        ..Config::new(Variant::Correct)
+    };
     holds_every_property(config, &REACHED);
 }
 
@@ -170,4 +176,52 @@ fn a_restart_during_an_outage_keeps_its_leftovers_until_the_next_restart() {
         }
     }
     println!("{} states reachable after the restart, none settles the leftovers", seen.len());
+}
+
+/// The overspend of today's code step by step, with no crash at all: an outage past the stale
+/// timeout while a run streams on, a sweep at the progress recorded before it, the chat rerun
+/// on the budget the sweep freed, and the late run's correction on top. The corrected
+/// protocol cannot take the sixth step: the failed beat cancelled the stream.
+#[test]
+fn an_outage_past_the_stale_timeout_overspends_today_without_a_crash() {
+    let a = |chat, generation| (0, chat, generation);
+    let b = |chat, generation| (1, chat, generation);
+    let stream = |(replica, chat, generation)| Action::Stream { replica, chat, generation };
+    let beat = |(replica, chat, generation)| Action::Beat { replica, chat, generation };
+    let finish = |(replica, chat, generation)| Action::Finish { replica, chat, generation };
+    let path = [
+        Action::Claim { replica: 0, chat: 0 }, // reserves 5 of 8, progress 3
+        stream(a(0, 1)),
+        Action::Claim { replica: 1, chat: 1 }, // reserves the 3 left
+        Action::DbDown,
+        beat(a(0, 1)),   // fails: today the stream goes on
+        stream(a(0, 1)), // billed beyond the recorded progress
+        Action::DbUp,
+        Action::Sweep { replica: 1, chat: 0, generation: 1 }, // settles 3, requeues
+        finish(b(1, 1)),
+        Action::Claim { replica: 1, chat: 0 }, // the rerun reserves the 3 left
+        beat(a(0, 1)),                         // fenced: the stream stops
+        finish(a(0, 1)),                       // its answer dropped, its 1 more recorded
+        stream(b(0, 3)),
+        finish(b(0, 3)),
+    ];
+    let today = AccountingModel::new(Config::new(Variant::StreamThroughMissedBeats));
+    let mut state = today.init_states().remove(0);
+    for action in path {
+        let mut enabled = Vec::new();
+        today.actions(&state, &mut enabled);
+        assert!(enabled.contains(&action), "{action:?} is not enabled in {state:?}");
+        state = today.next_state(&state, action).expect("the step changes the state");
+    }
+    println!("{}", summary(&state));
+    assert_eq!((state.billed[0], state.db.spent[0], state.db.answers[0]), (9, 9, 1));
+
+    let fixed = AccountingModel::new(Config::new(Variant::Correct));
+    let mut state = fixed.init_states().remove(0);
+    for action in &path[..5] {
+        state = fixed.next_state(&state, *action).expect("the step changes the state");
+    }
+    let mut enabled = Vec::new();
+    fixed.actions(&state, &mut enabled);
+    assert!(!enabled.contains(&path[5]), "the stream went on after a failed beat");
 }
