@@ -24,15 +24,7 @@ pub enum Claimed {
 /// lock, the window from the counters and the live reservations decides (`reserve`); a granted
 /// run gets the next generation, its reservation and its first progress.
 pub fn claim(config: &Config, db: &mut Db, worker: u8, chat: u8) -> Claimed {
-    let user = config.owner(chat);
-    let window = Window {
-        limit: micros(config.limit),
-        spent: micros(db.spent[usize::from(user)]),
-        reserved: micros(db.held_by_user(config, user, |r| r.amount)),
-        // One window that never resets: the model's executions are shorter than a period.
-        bounds: PeriodBounds { start: Default::default(), end: Default::default() },
-    };
-    let decision = reserve(&[window], &config.bound()).expect("small amounts");
+    let decision = decide(config, db, chat);
     let (amount, max_output) = match decision {
         Decision::Reserve { amount, max_output_tokens } => (amount, max_output_tokens),
         Decision::Wait { .. } => return Claimed::Wait,
@@ -55,6 +47,20 @@ pub fn claim(config: &Config, db: &mut Db, worker: u8, chat: u8) -> Claimed {
     db.reservations.sort_by_key(|r| (r.chat, r.generation));
     *db.chat_mut(chat) = ChatRow { status: ChatStatus::Running { worker }, generation };
     Claimed::Run { generation, max_output_tokens }
+}
+
+/// What `reserve` decides for `chat`'s run now: the window from the owner's counters and
+/// live reservations.
+pub fn decide(config: &Config, db: &Db, chat: u8) -> Decision {
+    let user = config.owner(chat);
+    let window = Window {
+        limit: micros(config.limit),
+        spent: micros(db.spent[usize::from(user)]),
+        reserved: micros(db.held_by_user(config, user, |r| r.amount)),
+        // One window that never resets: the model's executions are shorter than a period.
+        bounds: PeriodBounds { start: Default::default(), end: Default::default() },
+    };
+    reserve(&[window], &config.bound()).expect("small amounts")
 }
 
 /// `Store::heartbeat`: renews the claim only while the chat runs this run, and records the

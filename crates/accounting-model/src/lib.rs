@@ -8,7 +8,7 @@
 //!
 //! The README says what each step stands for in the code, and what the model assumes.
 
-mod db;
+pub mod db;
 mod model;
 pub mod properties;
 mod setup;

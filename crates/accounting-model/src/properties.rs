@@ -1,9 +1,11 @@
 //! What must always hold (safety), and what must sometimes happen (so that the model is not
 //! vacuous: the paths the safety properties guard are really reached).
 
+use crate::db::decide;
 use crate::model::AccountingModel;
 use crate::state::{ChatStatus, State};
 use stateright::Property;
+use tollgate_core::Reservation;
 
 pub const LEDGER_WITHIN_LIMIT: &str = "the ledger stays within every user's limit";
 pub const BILLED_WITHIN_LIMIT: &str = "what the provider billed stays within every user's limit";
@@ -19,14 +21,15 @@ pub const RERUN: &str = "a chat taken over is claimed again";
 pub const FENCED: &str = "a stale run's answer is turned away";
 pub const JOURNALED: &str = "a finished run is journaled";
 pub const LIMIT_REACHED: &str = "a user's ledger reaches the limit";
+pub const WAITS: &str = "a pending chat's run would wait for runs in flight";
 
 /// The `always` properties, in the order the tests report them.
 pub const SAFETY: [&str; 5] =
     [LEDGER_WITHIN_LIMIT, BILLED_WITHIN_LIMIT, BILLED_COVERED, NOTHING_LOST, ONE_ANSWER];
 
 /// The `sometimes` properties.
-pub const REACHED: [&str; 7] =
-    [ANSWERED, REFUSED, ABANDONED, RERUN, FENCED, JOURNALED, LIMIT_REACHED];
+pub const REACHED: [&str; 8] =
+    [ANSWERED, REFUSED, ABANDONED, RERUN, FENCED, JOURNALED, LIMIT_REACHED, WAITS];
 
 type M = AccountingModel;
 
@@ -50,8 +53,17 @@ pub fn all() -> Vec<Property<M>> {
         Property::sometimes(JOURNALED, |_: &M, s: &State| {
             s.replicas.iter().any(|r| !r.journal.is_empty())
         }),
+        Property::sometimes(WAITS, waits),
         Property::sometimes(LIMIT_REACHED, |m: &M, s: &State| s.db.spent.contains(&m.config.limit)),
     ]
+}
+
+/// `reserve`'s `Wait` branch is reached: a pending chat that a claim would leave pending.
+fn waits(m: &M, s: &State) -> bool {
+    (0..m.config.chats()).any(|chat| {
+        s.db.chat(chat).status == ChatStatus::Pending
+            && matches!(decide(&m.config, &s.db, chat), Reservation::Wait { .. })
+    })
 }
 
 /// Strict mode's promise (accounting.md §2), on the ledger.
