@@ -48,6 +48,8 @@ pub enum Action {
     Shutdown(u8),
     /// The replica starts again: journal replayed, leftovers taken over (`chatd` `recover`).
     Restart(u8),
+    /// A started replica whose `recover` failed (database away) tries again.
+    Recover(u8),
     DbDown,
     DbUp,
 }
@@ -72,6 +74,8 @@ impl Model for AccountingModel {
                 Life::Up => self.up_actions(state, replica, actions),
                 Life::Paused => self.paused_actions(state, replica, actions),
                 Life::Down => actions.push(Action::Restart(replica)),
+                Life::Recovering if state.db.up => actions.push(Action::Recover(replica)),
+                Life::Recovering => {}
             }
         }
         if state.db.up && state.faults.outages > 0 {
@@ -190,6 +194,7 @@ impl AccountingModel {
             Action::Crash(replica) => self.stop(s, replica, false),
             Action::Shutdown(replica) => self.stop(s, replica, true),
             Action::Restart(replica) => self.restart(s, replica),
+            Action::Recover(replica) => self.recover(s, replica),
             Action::DbDown => self.db_down(s),
             Action::DbUp => s.db.up = true,
         }
@@ -280,14 +285,19 @@ impl AccountingModel {
         }
     }
 
-    /// `chatd` `recover`: the journal is replayed through `finish_run`, then the replica's
-    /// leftovers are taken over. With the database away both fail and are not retried: the
-    /// daemon starts anyway.
+    /// A start: `recover` at once, or — the database away — retried by the daemon's loop
+    /// (`Recover`), claiming nothing until it succeeds.
     fn restart(&self, s: &mut State, replica: u8) {
-        s.replica_mut(replica).life = Life::Up;
-        if !s.db.up {
-            return;
+        s.replica_mut(replica).life = Life::Recovering;
+        if s.db.up {
+            self.recover(s, replica);
         }
+    }
+
+    /// `chatd` `recover`: the journal is replayed through `finish_run`, then the replica's
+    /// leftovers are taken over.
+    fn recover(&self, s: &mut State, replica: u8) {
+        s.replica_mut(replica).life = Life::Up;
         for e in std::mem::take(&mut s.replica_mut(replica).journal) {
             db::finish_run(&self.config, &mut s.db, replica, e.chat, e.generation, e.cost);
         }

@@ -71,6 +71,9 @@ pub enum Life {
     Paused,
     /// Crashed or shut down; the journal on disk survives.
     Down,
+    /// Started, but its last life's leftovers are not settled yet (the database was away):
+    /// it retries `recover` every loop and claims nothing meanwhile.
+    Recovering,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -91,9 +91,11 @@ impl Default for ChatSettings {
 }
 
 impl ChatSettings {
-    /// What may stream between two heartbeats, in tokens.
+    /// What may stream between a heartbeat's tick and the latest moment the next beat is
+    /// written or the stream stopped (two intervals: the next tick, then at most one interval
+    /// for its write), in tokens.
     pub fn lookahead_tokens(&self) -> u32 {
-        let millis = self.heartbeat_interval.as_millis().max(1);
+        let millis = self.heartbeat_interval.as_millis().max(1) * 2;
         let tokens = (u128::from(self.stream_rate_bound) * millis).div_ceil(1000);
         u32::try_from(tokens).unwrap_or(u32::MAX)
     }

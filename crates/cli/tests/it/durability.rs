@@ -81,10 +81,33 @@ impl World {
 
     /// Waits (bounded) for the chat to rest in `waiting`; returns its assistant answers.
     fn answered(&self, server: &Server, token: &str, chat: &str) -> usize {
+        assert_eq!(self.rested(server, token, chat)["status"], "waiting");
+        self.answers(server, token, chat)
+    }
+
+    /// Waits (bounded) for the chat to rest (`waiting` or `error`); returns it.
+    fn rested(&self, server: &Server, token: &str, chat: &str) -> Value {
         let url = format!("{}{CHATS}/{chat}", server.url);
-        wait("the chat to be answered", 60, || {
-            self.call(reqwest::Method::GET, url.clone(), token, None)["status"] == "waiting"
+        let mut last = Value::Null;
+        wait("the chat to rest", 60, || {
+            last = self.call(reqwest::Method::GET, url.clone(), token, None);
+            last["status"] == "waiting" || last["status"] == "error"
         });
+        last
+    }
+
+    /// A run its replica stopped because the database could not record its progress: it rests
+    /// in `error` with what it streamed saved (and billed) once.
+    fn stopped_unrecorded(&self, server: &Server, token: &str, chat: &str) -> usize {
+        let rested = self.rested(server, token, chat);
+        assert_eq!(rested["status"], "error", "{rested}");
+        let error = rested["last_error"].as_str().unwrap_or_default();
+        assert!(error.contains("progress could not be recorded"), "{rested}");
+        self.answers(server, token, chat)
+    }
+
+    fn answers(&self, server: &Server, token: &str, chat: &str) -> usize {
+        let url = format!("{}{CHATS}/{chat}", server.url);
         let page = self.call(reqwest::Method::GET, format!("{url}/messages"), token, None);
         let messages = page["messages"].as_array().expect("messages");
         messages.iter().filter(|m| m["role"] == "assistant").count()
@@ -192,8 +215,10 @@ fn a_paused_replica_cannot_save_a_stale_answer() {
     assert_eq!(world.billed_metric(&a) + world.billed_metric(&b), ledger);
 }
 
-/// PostgreSQL goes away while an answer streams and comes back: the answer is saved once (the
-/// run is not repeated), its cost recorded.
+/// PostgreSQL goes away while an answer streams and comes back: the run stops at its first
+/// heartbeat that cannot be recorded (streaming on would spend what no recorded progress
+/// covers), what it streamed is saved once when the database returns (the run is not
+/// repeated), and its cost recorded.
 #[test]
 fn postgres_outage_mid_run() {
     let Some(world) = World::new(true) else { return };
@@ -205,7 +230,7 @@ fn postgres_outage_mid_run() {
     proxy.cut();
     wait("the save to fail", 30, || server.log_text().contains("saving a finished run failed"));
     proxy.restore();
-    assert_eq!(world.answered(&server, &token, &chat), 1);
+    assert_eq!(world.stopped_unrecorded(&server, &token, &chat), 1);
     assert_eq!(world.upstream.calls().len(), 1, "the run was not repeated");
     let ledger = world.ledger_holds_what_was_billed();
     assert_eq!(world.billed_metric(&server), ledger);
@@ -229,7 +254,7 @@ fn postgres_outage_then_shutdown_keeps_the_result_in_the_journal() {
     }));
     proxy.restore();
     let server = serve_in(&url, data, &[]);
-    assert_eq!(world.answered(&server, &token, &chat), 1);
+    assert_eq!(world.stopped_unrecorded(&server, &token, &chat), 1);
     assert_eq!(world.upstream.calls().len(), 1, "saved from the journal, not run again");
     let ledger = world.ledger_holds_what_was_billed();
     assert_eq!(world.billed_metric(&server), ledger);

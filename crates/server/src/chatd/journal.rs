@@ -123,15 +123,16 @@ pub async fn append(dir: PathBuf, entry: Entry) -> std::io::Result<()> {
 }
 
 /// Saves every journaled run of this replica; entries that still cannot be saved stay.
-/// Returns how many were saved and what they added to the ledger.
-pub async fn replay(daemon: &Daemon, dir: &Path) -> std::io::Result<(usize, Micros)> {
+/// Returns how many were saved, what they added to the ledger and how many still wait.
+pub async fn replay(daemon: &Daemon, dir: &Path) -> std::io::Result<Replayed> {
     let path = file(dir, &daemon.settings.worker_id);
     let text = match tokio::fs::read_to_string(&path).await {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, Micros::ZERO)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Replayed::default()),
         Err(e) => return Err(e),
     };
     let (mut saved, mut recorded, mut kept) = (0, Micros::ZERO, String::new());
+    let mut waiting = 0;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let Ok(entry) = serde_json::from_str::<Entry>(line) else {
             tracing::error!(path = %path.display(), "unreadable journal line kept as it is");
@@ -146,6 +147,7 @@ pub async fn replay(daemon: &Daemon, dir: &Path) -> std::io::Result<(usize, Micr
             }
             Err(e) => {
                 tracing::warn!(chat_id = %entry.chat_id, error = %e, "journaled run not saved yet");
+                waiting += 1;
                 kept.push_str(line);
                 kept.push('\n');
             }
@@ -154,7 +156,15 @@ pub async fn replay(daemon: &Daemon, dir: &Path) -> std::io::Result<(usize, Micr
     let tmp = path.with_extension("jsonl.tmp");
     tokio::fs::write(&tmp, kept.as_bytes()).await?;
     tokio::fs::rename(&tmp, &path).await?;
-    Ok((saved, recorded))
+    Ok(Replayed { saved, recorded, waiting })
+}
+
+/// What a replay saved, and how many readable entries the database could not take yet.
+#[derive(Debug, Default)]
+pub struct Replayed {
+    pub saved: usize,
+    pub recorded: Micros,
+    pub waiting: usize,
 }
 
 async fn save(daemon: &Daemon, entry: &Entry) -> Result<Micros, String> {

@@ -97,13 +97,18 @@ impl Daemon {
 /// Runs until `shutdown` resolves; then stops claiming and waits for the runs in flight, up to
 /// the settings' drain timeout. Results the database cannot take by then go to the journal.
 pub async fn run_daemon(daemon: Daemon, shutdown: impl std::future::Future<Output = ()>) {
-    recover(&daemon).await;
     tokio::pin!(shutdown);
     let slots = Arc::new(Semaphore::new(MAX_CONCURRENT_RUNS));
     let mut runs = JoinSet::new();
+    let mut recovered = false;
     loop {
+        // Until the last life's leftovers are settled (the database may be away at start),
+        // nothing new is claimed: a takeover after a claim would take the new run over too.
+        recovered = recovered || recover(&daemon).await;
         sweep(&daemon).await;
-        claim_all(&daemon, &slots, &mut runs).await;
+        if recovered {
+            claim_all(&daemon, &slots, &mut runs).await;
+        }
         while runs.try_join_next().is_some() {}
         tokio::select! {
             () = &mut shutdown => break,
@@ -114,29 +119,48 @@ pub async fn run_daemon(daemon: Daemon, shutdown: impl std::future::Future<Outpu
     drain(&daemon, runs).await;
 }
 
-/// At start: the results journaled by this replica's last life are saved, then what it left
-/// running is taken over at once (accounting.md §4–§5).
-async fn recover(daemon: &Daemon) {
+/// At start, and again until it succeeds: the results journaled by this replica's last life
+/// are saved, then what it left running is taken over (accounting.md §4–§5). Whether both are
+/// done.
+async fn recover(daemon: &Daemon) -> bool {
+    let mut journal_saved = true;
     if let Some(dir) = &daemon.settings.journal_dir {
         match journal::replay(daemon, dir).await {
-            Ok((0, _)) => {}
-            Ok((saved, recorded)) => {
-                daemon.count_billed(recorded);
-                tracing::info!(runs = saved, "saved the runs journaled before the last shutdown");
+            Ok(replayed) => {
+                daemon.count_billed(replayed.recorded);
+                if replayed.saved > 0 {
+                    tracing::info!(
+                        runs = replayed.saved,
+                        "saved the runs journaled before the last shutdown"
+                    );
+                }
+                journal_saved = replayed.waiting == 0;
             }
             Err(e) => {
                 tracing::error!(error = %e, dir = %dir.display(), "could not read the run journal")
             }
         }
     }
+    if !journal_saved {
+        return false;
+    }
     let now = daemon.clock.now();
     let taken = match daemon.acting.may(Action::Update, Object::Chats) {
         Ok(store) => store.take_over(&daemon.settings.worker_id, now).await,
-        Err(e) => return tracing::error!(error = %e, "the daemon may not take over its runs"),
+        Err(e) => {
+            tracing::error!(error = %e, "the daemon may not take over its runs");
+            return true;
+        }
     };
     match taken {
-        Ok(t) => report(daemon, t, "took over the runs this replica left behind"),
-        Err(e) => tracing::warn!(error = %e, "could not take over this replica's runs"),
+        Ok(t) => {
+            report(daemon, t, "took over the runs this replica left behind");
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not take over this replica's runs");
+            false
+        }
     }
 }
 

@@ -22,8 +22,21 @@ use tollgate_store::{
 enum Stop {
     /// Interrupted, edited, or taken over: another party owns the chat now.
     LostChat,
+    /// Its progress could not be recorded in time (accounting.md §4): streaming on would spend
+    /// what no reservation's progress covers, so a crash then would lose billed cost.
+    Unrecorded,
     Failed(ProviderError),
 }
+
+/// What the heartbeat tells the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Halt {
+    Taken,
+    Unrecorded,
+}
+
+const UNRECORDED: &str =
+    "the run was stopped: its progress could not be recorded (the database is unavailable)";
 
 /// What a run produced: the message to save, how it ended, the metric label.
 type Produced = (Option<NewChatMessage>, RunOutcome, &'static str);
@@ -76,7 +89,7 @@ async fn call_model(
         Err(reason) => return failed_before_call(chat, reason),
     };
     let streamed = Arc::new(AtomicU64::new(0));
-    let (lost_tx, lost) = watch::channel(false);
+    let (lost_tx, lost) = watch::channel(None);
     let (done, done_rx) = watch::channel(false);
     let beat = tokio::spawn(heartbeat(
         daemon.clone(),
@@ -98,6 +111,10 @@ async fn call_model(
     match stop {
         None => (message, RunOutcome::Succeeded, "succeeded"),
         Some(Stop::LostChat) => (message, RunOutcome::Succeeded, "interrupted"),
+        Some(Stop::Unrecorded) => {
+            tracing::warn!(chat_id = %chat.id, "{UNRECORDED}");
+            (message, RunOutcome::Failed { error: UNRECORDED.to_owned() }, "failed")
+        }
         Some(Stop::Failed(e)) => {
             tracing::warn!(chat_id = %chat.id, provider = %model.provider, model = %model.model,
                 kind = e.kind(), retryable = e.retryable(), error = %e, "provider call failed");
@@ -147,7 +164,7 @@ async fn consume(
     mut stream: tollgate_llm::CompletionStream,
     completion: &mut Completion,
     streamed: &AtomicU64,
-    mut lost: watch::Receiver<bool>,
+    mut lost: watch::Receiver<Option<Halt>>,
 ) -> Option<Stop> {
     loop {
         tokio::select! {
@@ -163,8 +180,10 @@ async fn consume(
                 }
             },
             changed = lost.changed() => {
-                if changed.is_err() || *lost.borrow() {
-                    return Some(Stop::LostChat);
+                match (changed, *lost.borrow()) {
+                    (_, Some(Halt::Unrecorded)) => return Some(Stop::Unrecorded),
+                    (Err(_), _) | (_, Some(Halt::Taken)) => return Some(Stop::LostChat),
+                    _ => {}
                 }
             }
         }
@@ -173,14 +192,16 @@ async fn consume(
 
 /// Beside the stream (never blocking it): refreshes the claim and records the run's progress
 /// in its reservation; signals `lost` when the chat was taken from the run, and returns when
-/// `done`. A missed beat is not fatal: an outage long enough ends in a takeover, fenced.
+/// `done`. Each beat records what may stream until two intervals later (the lookahead), so a
+/// beat that fails, or is not written within one interval, stops the stream: nothing streams
+/// that no recorded progress covers (found by the model check, `crates/accounting-model`).
 async fn heartbeat(
     daemon: Daemon,
     chat: Chat,
     run: RunRef,
     grant: Option<Grant>,
     streamed: Arc<AtomicU64>,
-    (lost, mut done): (watch::Sender<bool>, watch::Receiver<bool>),
+    (lost, mut done): (watch::Sender<Option<Halt>>, watch::Receiver<bool>),
 ) {
     let lookahead = daemon.settings.lookahead_tokens();
     let mut beat = tokio::time::interval(daemon.settings.heartbeat_interval);
@@ -194,7 +215,7 @@ async fn heartbeat(
             Ok(store) => store,
             Err(e) => {
                 tracing::error!(chat_id = %chat.id, error = %e, "the daemon may not heartbeat");
-                let _ = lost.send(true);
+                let _ = lost.send(Some(Halt::Taken));
                 return;
             }
         };
@@ -204,13 +225,28 @@ async fn heartbeat(
             tollgate_core::progress(&g.bound, streamed, lookahead, g.max_output_tokens)
                 .unwrap_or(g.amount)
         });
-        match store.heartbeat(chat.id, &run, now, now + daemon.stale_after(), progress).await {
-            Ok(true) => {}
-            Ok(false) => {
-                let _ = lost.send(true);
+        let write = store.heartbeat(chat.id, &run, now, now + daemon.stale_after(), progress);
+        tokio::pin!(write);
+        let written = tokio::select! {
+            written = &mut write => written,
+            () = tokio::time::sleep(daemon.settings.heartbeat_interval) => {
+                let _ = lost.send(Some(Halt::Unrecorded));
+                // Finished, never cancelled inside its transaction.
+                let _ = write.await;
                 return;
             }
-            Err(e) => tracing::warn!(chat_id = %chat.id, error = %e, "heartbeat failed"),
+        };
+        match written {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = lost.send(Some(Halt::Taken));
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(chat_id = %chat.id, error = %e, "heartbeat failed");
+                let _ = lost.send(Some(Halt::Unrecorded));
+                return;
+            }
         }
     }
 }

@@ -316,6 +316,11 @@ impl Store {
         }
         let mut tx = self.db.begin().await?;
         let (current, facts) = lock_facts(&mut tx, chat).await?;
+        let mut message = message;
+        let estimated = match &mut message {
+            Some(m) => with_unreported_cost(&mut tx, m, reservation).await?,
+            None => false,
+        };
         let saved = match &message {
             Some(m) if run.is_current(&facts) => {
                 Some(insert_message(&mut tx, m, KIND_MESSAGE).await?)
@@ -324,7 +329,8 @@ impl Store {
         };
         let recorded = match &message {
             Some(m) => {
-                settle_call(&mut tx, run_entry(&current, m, saved.as_ref(), reservation)).await?
+                let entry = run_entry(&current, m, saved.as_ref(), reservation, estimated);
+                settle_call(&mut tx, entry).await?
             }
             None => release_unbilled(&mut tx, reservation).await.map(|()| Micros::ZERO)?,
         };
@@ -347,6 +353,7 @@ fn run_entry(
     m: &NewChatMessage,
     saved: Option<&ChatMessage>,
     reservation: Option<Uuid>,
+    estimated: bool,
 ) -> LedgerEntry {
     LedgerEntry {
         user_id: chat.owner_id,
@@ -358,10 +365,32 @@ fn run_entry(
         model_config_id: m.model_config_id,
         usage: m.usage,
         cost: m.total_cost,
-        estimated: false,
+        estimated,
         overrun: false,
         reservation_id: reservation,
         created_at: m.created_at,
+    }
+}
+
+/// A run stopped before its provider reported usage (interrupted, edited, or halted when its
+/// progress could not be recorded) was still billed for what streamed. With no figure from the
+/// provider its answer costs its reservation's recorded progress — an upper bound, since the
+/// stream never outruns it — flagged estimated. Whether it did.
+async fn with_unreported_cost(
+    tx: &mut Tx,
+    m: &mut NewChatMessage,
+    reservation: Option<Uuid>,
+) -> StoreResult<bool> {
+    if m.usage.is_some() || m.total_cost.is_some() {
+        return Ok(false);
+    }
+    let Some(id) = reservation else { return Ok(false) };
+    match crate::spend::find(tx, id).await? {
+        Some(held) if held.progress.is_positive() => {
+            m.total_cost = Some(held.progress);
+            Ok(true)
+        }
+        _ => Ok(false),
     }
 }
 

@@ -77,6 +77,28 @@ async fn a_claim_reserves_what_the_limit_can_pay(store: &Store) {
     assert!(report.is_consistent(), "{report:?}");
 }
 
+/// A run stopped before its provider reported usage (an interrupt): its answer costs what its
+/// last heartbeat recorded, flagged estimated — never nothing, since the provider billed it.
+async fn an_answer_without_usage_costs_its_recorded_progress(store: &Store) {
+    let w = priced_world(store, 100_000).await;
+    let chat = pending_chat(store, &w, "hi", june(2)).await;
+    let run = run_of(claim_strict(store, "w1", minute(0)).await);
+    let progress = Micros::new(INPUT_BOUND + 700);
+    assert!(
+        store.heartbeat(chat.id, &run.run, minute(1), minute(2), Some(progress)).await.unwrap()
+    );
+    let cut = NewChatMessage {
+        model_config_id: Some(w.model.id),
+        usage: None,
+        ..answer(chat.id, None, minute(1))
+    };
+    let done = finish(store, &run, Some(cut), RunOutcome::Succeeded, minute(1)).await.unwrap();
+    assert_eq!(done.recorded, progress);
+    assert_eq!(done.message.expect("saved").total_cost, Some(progress));
+    let s = standing(store, &w, minute(2)).await;
+    assert_eq!((s.spent, s.reserved), (progress, Micros::ZERO));
+}
+
 async fn a_run_the_limit_cannot_pay_does_not_start(store: &Store) {
     let w = priced_world(store, 600).await;
     let chat = pending_chat(store, &w, "hi", june(2)).await;
@@ -319,6 +341,7 @@ conformance!(
     a_swept_run_is_settled_at_its_progress_and_requeued,
     the_sweeper_leaves_its_own_runs_alone,
     a_run_cut_off_before_its_first_heartbeat_pays_its_lookahead,
+    an_answer_without_usage_costs_its_recorded_progress,
     title_calls_reserve_and_settle,
     verify_ledger_settles_an_orphan_reservation,
     counters_agree_with_coders_sum;
