@@ -49,6 +49,10 @@ pub struct ServeArgs {
     /// replicas must not share a data directory.
     #[arg(long, env = "TOLLGATE_REPLICA_ID", value_name = "ID")]
     pub replica_id: Option<String>,
+    /// Seconds a request waits for a database connection before it is answered 503: an outage
+    /// is a fast, clear answer rather than a hang, and the server recovers on its own.
+    #[arg(long, env = "TOLLGATE_DB_ACQUIRE_TIMEOUT", default_value_t = 2, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub db_acquire_timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -122,8 +126,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         None => default_database()?,
     };
     let shown_url = tollgate_store::redact_url(&url);
-    let store =
-        database::open(&url).await.with_context(|| format!("open the database {shown_url}"))?;
+    let store = database::open(&url, std::time::Duration::from_secs(args.db_acquire_timeout))
+        .await
+        .with_context(|| format!("open the database {shown_url}"))?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("listen on {}", args.listen))?;

@@ -25,6 +25,7 @@ pub mod workspace;
 
 use chrono::{DateTime, Utc};
 use db::{Db, sql};
+use std::time::Duration;
 
 pub use chat::records::*;
 pub use error::{Entity, Rule, StoreError, StoreResult, Unique};
@@ -49,14 +50,33 @@ pub struct Store {
     db: Db,
 }
 
+/// How the store uses its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// How long a caller waits for a free connection (or a new one to open) before the store
+    /// answers `Unavailable`: short, so an outage is a fast answer, not a hang.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions { acquire_timeout: Duration::from_secs(2) }
+    }
+}
+
 impl Store {
     /// Opens the database at `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`) and runs
     /// its migrations. A missing SQLite file is created.
     pub async fn connect(url: &str) -> StoreResult<Store> {
+        Self::connect_with(url, ConnectOptions::default()).await
+    }
+
+    /// [`Store::connect`] with `options`.
+    pub async fn connect_with(url: &str, options: ConnectOptions) -> StoreResult<Store> {
         let db = if url.starts_with("sqlite:") {
-            Db::open_sqlite(url).await?
+            Db::open_sqlite(url, options).await?
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Db::open_postgres(url).await?
+            Db::open_postgres(url, options).await?
         } else {
             return Err(StoreError::Unavailable(format!(
                 "unsupported database URL {:?}: use sqlite://PATH or postgres://…",

@@ -7,18 +7,19 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tollgate_store::Store;
+use tollgate_store::{ConnectOptions, Store};
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub async fn open(url: &str) -> Result<Arc<Store>> {
+pub async fn open(url: &str, acquire_timeout: Duration) -> Result<Arc<Store>> {
     if let Some(path) = sqlite_file(url) {
         prepare_sqlite(&path)?;
     }
     if let Some((host, port)) = postgres_address(url) {
         probe(&host, port).await?;
     }
-    Store::connect(url).await.map(Arc::new).map_err(|e| explain(e.to_string(), url))
+    let options = ConnectOptions { acquire_timeout };
+    Store::connect_with(url, options).await.map(Arc::new).map_err(|e| explain(e.to_string(), url))
 }
 
 /// The file of an `sqlite:` URL; `None` for other URLs and in-memory databases.

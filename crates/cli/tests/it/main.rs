@@ -4,6 +4,7 @@ mod errors;
 mod ledger;
 mod login;
 mod models;
+mod outage;
 mod output;
 mod proxy;
 mod readme;

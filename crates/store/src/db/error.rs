@@ -49,6 +49,8 @@ pub(crate) fn map_error(err: sqlx::Error) -> StoreError {
         sqlx::Error::WorkerCrashed => {
             StoreError::Unavailable("the database connection's worker stopped".to_owned())
         }
+        // The server's side of the wire broke off (a dropped connection mid-message).
+        sqlx::Error::Protocol(e) => StoreError::Unavailable(format!("database protocol: {e}")),
         sqlx::Error::RowNotFound => StoreError::Database("expected row not found".to_owned()),
         other => StoreError::Database(other.to_string()),
     }

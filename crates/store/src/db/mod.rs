@@ -68,7 +68,7 @@ impl<'a> From<&'a mut Tx> for Ex<'a> {
 
 impl Db {
     /// Opens (creating a missing SQLite file) the database at `url` and runs its migrations.
-    pub async fn open_sqlite(url: &str) -> StoreResult<Db> {
+    pub async fn open_sqlite(url: &str, connect: crate::ConnectOptions) -> StoreResult<Db> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(map_error)?
             .create_if_missing(true)
@@ -86,6 +86,7 @@ impl Db {
         } else {
             SqlitePoolOptions::new().max_connections(8)
         };
+        let pool = pool.acquire_timeout(connect.acquire_timeout);
         let pool = pool.after_release(|conn, _| Box::pin(close_abandoned_transaction(conn)));
         let pool = pool.connect_with(options).await.map_err(map_error)?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(error::migrate_error)?;
@@ -94,11 +95,11 @@ impl Db {
 
     /// Connects to `postgres://…` and runs the migrations (sqlx serializes concurrent migrators
     /// with an advisory lock, so replicas may start together).
-    pub async fn open_postgres(url: &str) -> StoreResult<Db> {
+    pub async fn open_postgres(url: &str, connect: crate::ConnectOptions) -> StoreResult<Db> {
         let options = PgConnectOptions::from_str(url).map_err(map_error)?;
         let pool = PgPoolOptions::new()
             .max_connections(10)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(connect.acquire_timeout)
             .connect_with(options)
             .await
             .map_err(map_error)?;
