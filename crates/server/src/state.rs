@@ -91,11 +91,17 @@ impl Default for ChatSettings {
 }
 
 impl ChatSettings {
+    /// How long a heartbeat's write may take before the run stops streaming (its progress
+    /// unrecorded): two intervals, so a database slowed by load does not cut answers short.
+    pub fn heartbeat_write_deadline(&self) -> Duration {
+        self.heartbeat_interval * 2
+    }
+
     /// What may stream between a heartbeat's tick and the latest moment the next beat is
-    /// written or the stream stopped (two intervals: the next tick, then at most one interval
-    /// for its write), in tokens.
+    /// written or the stream stopped (the next tick, then the write deadline), in tokens.
     pub fn lookahead_tokens(&self) -> u32 {
-        let millis = self.heartbeat_interval.as_millis().max(1) * 2;
+        let window = self.heartbeat_interval + self.heartbeat_write_deadline();
+        let millis = window.as_millis().max(1);
         let tokens = (u128::from(self.stream_rate_bound) * millis).div_ceil(1000);
         u32::try_from(tokens).unwrap_or(u32::MAX)
     }

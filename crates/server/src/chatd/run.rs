@@ -192,9 +192,10 @@ async fn consume(
 
 /// Beside the stream (never blocking it): refreshes the claim and records the run's progress
 /// in its reservation; signals `lost` when the chat was taken from the run, and returns when
-/// `done`. Each beat records what may stream until two intervals later (the lookahead), so a
-/// beat that fails, or is not written within one interval, stops the stream: nothing streams
-/// that no recorded progress covers (found by the model check, `crates/accounting-model`).
+/// `done`. Each beat records what may stream until the next one is written (the lookahead
+/// covers the next tick plus the write deadline), so a beat that fails, or is not written by
+/// its deadline, stops the stream: nothing streams that no recorded progress covers (found by
+/// the model check, `crates/accounting-model`).
 async fn heartbeat(
     daemon: Daemon,
     chat: Chat,
@@ -229,7 +230,7 @@ async fn heartbeat(
         tokio::pin!(write);
         let written = tokio::select! {
             written = &mut write => written,
-            () = tokio::time::sleep(daemon.settings.heartbeat_interval) => {
+            () = tokio::time::sleep(daemon.settings.heartbeat_write_deadline()) => {
                 let _ = lost.send(Some(Halt::Unrecorded));
                 // Finished, never cancelled inside its transaction.
                 let _ = write.await;
