@@ -222,7 +222,7 @@ fn a_paused_replica_cannot_save_a_stale_answer() {
 #[test]
 fn postgres_outage_mid_run() {
     let Some(world) = World::new(true) else { return };
-    let (proxy, url) = proxied(&world);
+    let (proxy, url) = Proxy::in_front_of(&world.rt, &world.db().url);
     let server = serve_in(&url, data(), &[]);
     let (_home, token) = world.setup(&server);
     let chat = world.ask(&server, &token);
@@ -241,7 +241,7 @@ fn postgres_outage_mid_run() {
 #[test]
 fn postgres_outage_then_shutdown_keeps_the_result_in_the_journal() {
     let Some(world) = World::new(true) else { return };
-    let (proxy, url) = proxied(&world);
+    let (proxy, url) = Proxy::in_front_of(&world.rt, &world.db().url);
     let server = serve_in(&url, data(), &["--drain-timeout", "1"]);
     let (_home, token) = world.setup(&server);
     let chat = world.ask(&server, &token);
@@ -279,15 +279,4 @@ fn sqlite_locked_mid_run() {
     assert_eq!(world.upstream.calls().len(), 1, "the run was not repeated");
     let ledger = world.ledger_holds_what_was_billed();
     assert_eq!(world.billed_metric(&server), ledger);
-}
-
-/// The world's PostgreSQL database behind a proxy; the URL through it.
-fn proxied(world: &World) -> (Proxy, String) {
-    let direct = &world.db().url;
-    let (user, rest) = direct.split_once('@').expect("a postgres URL with a user and host");
-    let (host, path) = rest.split_once('/').expect("a database name");
-    let target = if host.contains(':') { host.to_owned() } else { format!("{host}:5432") };
-    let proxy = Proxy::start(&world.rt, target);
-    let url = format!("{user}@127.0.0.1:{}/{path}", proxy.port);
-    (proxy, url)
 }

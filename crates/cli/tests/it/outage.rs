@@ -44,11 +44,7 @@ fn call(rt: &Runtime, url: &str, token: &str, (method, path): (&str, &str)) -> (
 fn a_postgres_outage_is_a_fast_503_everywhere_and_recovers_alone() {
     let rt = Runtime::new().expect("runtime");
     let Some(db) = rt.block_on(tollgate_store::testing::postgres()) else { return };
-    let (user, rest) = db.url.split_once('@').expect("a postgres URL with a user and host");
-    let (host, path) = rest.split_once('/').expect("a database name");
-    let target = if host.contains(':') { host.to_owned() } else { format!("{host}:5432") };
-    let proxy = Proxy::start(&rt, target);
-    let url = format!("{user}@127.0.0.1:{}/{path}", proxy.port);
+    let (proxy, url) = Proxy::in_front_of(&rt, &db.url);
     let server = serve_in(&url, tempfile::tempdir().expect("data"), &[]);
     let home = Home::new();
     home.first_user(&server);

@@ -30,6 +30,16 @@ impl Proxy {
         proxy
     }
 
+    /// A proxy in front of the PostgreSQL server of `url`, and the URL that goes through it.
+    pub fn in_front_of(runtime: &tokio::runtime::Runtime, url: &str) -> (Proxy, String) {
+        let (user, rest) = url.split_once('@').expect("a postgres URL with a user and host");
+        let (host, path) = rest.split_once('/').expect("a database name");
+        let target = if host.contains(':') { host.to_owned() } else { format!("{host}:5432") };
+        let proxy = Proxy::start(runtime, target);
+        let proxied = format!("{user}@127.0.0.1:{}/{path}", proxy.port);
+        (proxy, proxied)
+    }
+
     /// Drops every connection and refuses new ones until [`Proxy::restore`].
     pub fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
