@@ -165,6 +165,15 @@ impl Tx {
         }
     }
 
+    /// Makes every read in this transaction see one snapshot (PostgreSQL's default reads each
+    /// statement's own; SQLite's write transaction sees one already). Must come first.
+    pub async fn snapshot(&mut self) -> StoreResult<()> {
+        if self.backend() == Backend::Postgres {
+            sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(self).await?;
+        }
+        Ok(())
+    }
+
     /// Serialises this transaction against every other writer of `table` until it ends
     /// (PostgreSQL; SQLite's write transactions are serialised already). Reads are not blocked.
     pub async fn lock_table(&mut self, table: &str) -> StoreResult<()> {

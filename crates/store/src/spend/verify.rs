@@ -3,7 +3,7 @@
 //! what the ledger says and orphan reservations are settled as abandoned (never released).
 
 use super::reservations::{Held, find, settle_abandoned};
-use crate::db::{Row, sql};
+use crate::db::{Row, Tx, sql};
 use crate::{CounterMismatch, LedgerReport, OrphanReservation, Store, StoreResult, Time};
 use std::collections::BTreeMap;
 use tollgate_core::{Micros, total_from_parts};
@@ -36,12 +36,15 @@ impl Store {
     /// Recomputes every counter from the ledger and checks every reservation against live runs
     /// at `now`; with `repair`, fixes what it found (in one transaction).
     pub async fn verify_ledger(&self, repair: bool, now: Time) -> StoreResult<LedgerReport> {
+        // One snapshot: a settle committing between the two sums would look like a mismatch.
+        let mut tx = self.db.begin().await?;
+        tx.snapshot().await?;
         let mut report = LedgerReport::default();
-        let expected = self.ledger_by_day().await?;
-        let counters = self.counters().await?;
+        let expected = ledger_by_day(&mut tx).await?;
+        let counters = counters(&mut tx).await?;
         report.counters_checked = u64::try_from(counters.len()).unwrap_or(u64::MAX);
         report.counter_mismatches = mismatches(&expected, &counters);
-        let orphans = self.orphans(now).await?;
+        let orphans = orphans(&mut tx, now).await?;
         report.orphan_reservations = orphans
             .iter()
             .map(|(held, why)| OrphanReservation {
@@ -52,66 +55,63 @@ impl Store {
             })
             .collect();
         if repair && !report.is_consistent() {
-            self.repair(&report.counter_mismatches, &orphans, now).await?;
+            repair_in(&mut tx, &report.counter_mismatches, &orphans, now).await?;
             report.repaired = true;
         }
+        tx.commit().await?;
         Ok(report)
     }
+}
 
-    async fn ledger_by_day(&self) -> StoreResult<BTreeMap<Key, Micros>> {
-        let rows = sql(LEDGER_BY_DAY).fetch_all(&self.db).await?;
-        rows.iter()
-            .map(|row| {
-                Ok((key(row)?, total_from_parts(row.bigint("dollars")?, row.bigint("micros")?)?))
-            })
-            .collect()
-    }
+async fn ledger_by_day(tx: &mut Tx) -> StoreResult<BTreeMap<Key, Micros>> {
+    let rows = sql(LEDGER_BY_DAY).fetch_all(tx).await?;
+    rows.iter()
+        .map(|row| {
+            Ok((key(row)?, total_from_parts(row.bigint("dollars")?, row.bigint("micros")?)?))
+        })
+        .collect()
+}
 
-    async fn counters(&self) -> StoreResult<BTreeMap<Key, Micros>> {
-        let rows = sql("SELECT user_id, organization_id, day, spent_micros FROM spend_counters")
-            .fetch_all(&self.db)
-            .await?;
-        rows.iter().map(|row| Ok((key(row)?, Micros::new(row.bigint("spent_micros")?)))).collect()
-    }
+async fn counters(tx: &mut Tx) -> StoreResult<BTreeMap<Key, Micros>> {
+    let rows = sql("SELECT user_id, organization_id, day, spent_micros FROM spend_counters")
+        .fetch_all(tx)
+        .await?;
+    rows.iter().map(|row| Ok((key(row)?, Micros::new(row.bigint("spent_micros")?)))).collect()
+}
 
-    async fn orphans(&self, now: Time) -> StoreResult<Vec<(Held, &'static str)>> {
-        let rows = sql(ORPHANS).bind(now).fetch_all(&self.db).await?;
-        rows.iter()
-            .map(|row| {
-                let why = if row.text("why")? == "lease expired" {
-                    "lease expired"
-                } else {
-                    "taken over"
-                };
-                Ok((super::reservations::held_from_row(row)?, why))
-            })
-            .collect()
-    }
+async fn orphans(tx: &mut Tx, now: Time) -> StoreResult<Vec<(Held, &'static str)>> {
+    let rows = sql(ORPHANS).bind(now).fetch_all(tx).await?;
+    rows.iter()
+        .map(|row| {
+            let why =
+                if row.text("why")? == "lease expired" { "lease expired" } else { "taken over" };
+            Ok((super::reservations::held_from_row(row)?, why))
+        })
+        .collect()
+}
 
-    async fn repair(
-        &self,
-        counters: &[CounterMismatch],
-        orphans: &[(Held, &'static str)],
-        now: Time,
-    ) -> StoreResult<()> {
-        let mut tx = self.db.begin().await?;
-        for m in counters {
-            sql("INSERT INTO spend_counters (user_id, organization_id, day, spent_micros) VALUES ($1, $2, $3, $4)
+async fn repair_in(
+    tx: &mut Tx,
+    counters: &[CounterMismatch],
+    orphans: &[(Held, &'static str)],
+    now: Time,
+) -> StoreResult<()> {
+    for m in counters {
+        sql("INSERT INTO spend_counters (user_id, organization_id, day, spent_micros) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (user_id, organization_id, day) DO UPDATE SET spent_micros = excluded.spent_micros")
             .bind(m.user_id)
             .bind(m.organization_id)
             .bind(m.day)
             .bind(m.ledger.get())
-            .execute(&mut tx)
+            .execute(&mut *tx)
             .await?;
-        }
-        for (held, _) in orphans {
-            if find(&mut tx, held.id).await?.is_some() {
-                settle_abandoned(&mut tx, held, now).await?;
-            }
-        }
-        tx.commit().await
     }
+    for (held, _) in orphans {
+        if find(&mut *tx, held.id).await?.is_some() {
+            settle_abandoned(&mut *tx, held, now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Every (user, organization, day) where the counter and the ledger disagree; a missing side
