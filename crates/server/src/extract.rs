@@ -91,15 +91,3 @@ pub struct Query<T>(pub T);
 pub fn parse_uuid(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::bad_request(format!("Invalid UUID {raw:?}.")))
 }
-
-/// Refuses a path or query carrying an encoded NUL (`%00`) before any route sees it: no name,
-/// id or search term holds one, and PostgreSQL could not compare it.
-pub async fn refuse_nul_in_uri(req: Request, next: axum::middleware::Next) -> Response {
-    let uri = req.uri();
-    let encoded_nul = |s: &str| s.as_bytes().windows(3).any(|w| w == b"%00");
-    if encoded_nul(uri.path()) || uri.query().is_some_and(encoded_nul) {
-        return ApiError::bad_request("The URL must not contain NUL characters (%00).")
-            .into_response();
-    }
-    next.run(req).await
-}

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod authz;
 mod bootstrap;
 pub mod chatd;
+mod edge;
 mod error;
 mod events;
 mod extract;
@@ -39,7 +40,7 @@ pub fn app(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
     let (router, api) = openapi::router(state.settings.max_terraform_bytes).split_for_parts();
     let document = std::sync::Arc::new(api);
-    router
+    let router = router
         .route("/metrics", axum::routing::get(metrics::serve_metrics))
         .route(
             "/api/openapi.json",
@@ -52,10 +53,8 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this route.")
         })
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn(extract::refuse_nul_in_uri))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body));
+    edge::around(router).layer(TraceLayer::new_for_http()).with_state(state)
 }
 
 /// Serves `app(state)` on `listener`, and runs the chat daemon beside it, until `shutdown`

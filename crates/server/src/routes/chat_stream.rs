@@ -4,12 +4,13 @@
 
 use super::chats::{context_limit, readable_chat};
 use crate::auth::Caller;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::events;
 use crate::extract::{Path, Query};
 use crate::state::AppState;
 use crate::wire::chats as chat_wire;
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde::Deserialize;
@@ -36,9 +37,13 @@ pub async fn stream(
     caller: Caller,
     Path(raw): Path<String>,
     Query(params): Query<StreamParams>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let chat = readable_chat(&state, &caller, &raw).await?;
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::bad_request("This endpoint is a WebSocket: connect with a WebSocket client.")
+            .with_detail(rejection.body_text())
+    })?;
     let after_id = params.after_id.unwrap_or(0).max(0);
     Ok(upgrade.on_upgrade(move |socket| serve(state, chat, after_id, socket)))
 }
