@@ -38,7 +38,7 @@ use tower_http::trace::TraceLayer;
 /// The whole application, ready to serve.
 pub fn app(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
-    let (router, api) = openapi::router(state.settings.max_terraform_bytes).split_for_parts();
+    let (router, api) = openapi::split(state.settings.max_terraform_bytes);
     let document = std::sync::Arc::new(api);
     let router = router
         .route("/metrics", axum::routing::get(metrics::serve_metrics))

@@ -6,7 +6,9 @@ use crate::routes::{
     users, workspaces,
 };
 use crate::state::AppState;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Content, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
@@ -48,8 +50,68 @@ pub fn router(max_terraform_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(workspaces::router(max_terraform_bytes))
 }
 
+/// The routes and their document, with the error answers each operation can give.
+pub fn split(max_terraform_bytes: usize) -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut api) = router(max_terraform_bytes).split_for_parts();
+    for item in api.paths.paths.values_mut() {
+        for (method, operation) in operations(item) {
+            add_error_answers(method, operation);
+        }
+    }
+    (routes, api)
+}
+
 /// The document as pretty JSON (for the committed snapshot and `tollgate openapi`).
 pub fn openapi_json() -> String {
-    let (_, api) = router(0).split_for_parts();
+    let (_, api) = split(0);
     api.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| Some((method, operation.as_mut()?)))
+}
+
+/// Documents every error an operation can answer besides those it declares, from its shape:
+/// any URL can be malformed or too long and the database can be away; a secured operation can
+/// refuse its caller; an operation on a named thing can find none; a body can be too large or
+/// not JSON; a write can conflict with what is stored. Every one is a `Response`.
+fn add_error_answers(method: &str, operation: &mut Operation) {
+    let public = operation
+        .security
+        .as_ref()
+        .is_some_and(|all| all.iter().all(|r| *r == SecurityRequirement::default()));
+    let names_a_thing =
+        operation.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Path);
+    let answers = [
+        (400, true, "The request is malformed: a parameter, the body or the URL."),
+        (401, !public, "No valid session token was sent."),
+        (403, !public, "The caller may not do this."),
+        (404, names_a_thing, "Nothing of that name or id is visible to the caller."),
+        (409, method != "get", "The change conflicts with what is stored."),
+        (413, operation.request_body.is_some(), "The request body is too large."),
+        (414, true, "The URL is too long."),
+        (415, operation.request_body.is_some(), "The request body is not JSON."),
+        (503, true, "The database is unavailable; try again shortly."),
+    ];
+    for (status, applies, description) in answers {
+        if applies {
+            operation.responses.responses.entry(status.to_string()).or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name("Response"))),
+                    )
+                    .into()
+            });
+        }
+    }
 }

@@ -131,7 +131,8 @@ pub async fn interrupt(
 
 /// An LLM call: admitted like a message, and its cost counts toward spend.
 #[utoipa::path(post, path = "/api/experimental/chats/{chat}/title/regenerate", tag = "Chats", params(("chat" = Uuid, Path)),
-    responses((status = 200, body = api::Chat), (status = 409, body = api::ChatUsageLimitExceededResponse)))]
+    responses((status = 200, body = api::Chat), (status = 409, body = api::ChatUsageLimitExceededResponse),
+        (status = 502, body = api::Response, description = "The model failed to generate a title")))]
 pub async fn regenerate_title(
     State(state): State<AppState>,
     caller: Caller,

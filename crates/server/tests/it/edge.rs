@@ -33,14 +33,14 @@ async fn long_urls_are_414s_in_json(app: TestApp) {
 async fn framework_refusals_are_json(app: TestApp) {
     app.offline_model().await;
     let (owner, _, _) = app.first_owner().await;
-    let (status, chat) = app
-        .post(crate::chats::CHATS, &owner, json!({"content": crate::chats::text("hi")}))
-        .await;
+    let (status, chat) =
+        app.post(crate::chats::CHATS, &owner, json!({"content": crate::chats::text("hi")})).await;
     assert_eq!(status, StatusCode::CREATED, "{chat}");
     let stream = format!("/api/experimental/chats/{}/stream", chat["id"].as_str().unwrap_or(""));
     let (status, body) = app.get(&stream, &owner).await;
     assert_json_error(status, &body, StatusCode::BAD_REQUEST, "a plain GET of a WebSocket");
-    let (status, body) = app.call(reqwest::Method::PATCH, "/api/v2/users/me", Some(&owner), None).await;
+    let (status, body) =
+        app.call(reqwest::Method::PATCH, "/api/v2/users/me", Some(&owner), None).await;
     assert_json_error(status, &body, StatusCode::METHOD_NOT_ALLOWED, "PATCH users/me");
     let (status, body) = app.get("/no/such/route", &owner).await;
     assert_json_error(status, &body, StatusCode::NOT_FOUND, "an unknown route");
