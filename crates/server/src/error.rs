@@ -17,7 +17,13 @@ pub struct ApiError {
     pub validations: Vec<api::ValidationError>,
     /// A body of another shape (the 409 of an exceeded limit); replaces the standard one.
     pub body: Option<serde_json::Value>,
+    /// The answer of an unavailable database ([`DatabaseUnavailable`] on the response).
+    unavailable: bool,
 }
+
+/// Marks a response as the answer of an unavailable database, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseUnavailable;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -29,6 +35,7 @@ impl ApiError {
             detail: None,
             validations: Vec::new(),
             body: None,
+            unavailable: false,
         }
     }
 
@@ -83,6 +90,14 @@ impl ApiError {
         err
     }
 
+    /// The database could not be reached (503); counted in the metrics by its marker.
+    pub fn database_unavailable() -> Self {
+        let mut err = Self::new(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable.")
+            .with_detail("The database could not be reached; try again shortly.");
+        err.unavailable = true;
+        err
+    }
+
     /// An unexpected failure. The cause is logged, never sent: it may name tables or hosts.
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "{context}");
@@ -93,15 +108,21 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Some(body) = self.body {
-            return (self.status, axum::Json(body)).into_response();
-        }
-        let body = api::Response {
-            message: self.message,
-            detail: self.detail,
-            validations: self.validations,
+        let mut response = match self.body {
+            Some(body) => (self.status, axum::Json(body)).into_response(),
+            None => {
+                let body = api::Response {
+                    message: self.message,
+                    detail: self.detail,
+                    validations: self.validations,
+                };
+                (self.status, axum::Json(body)).into_response()
+            }
         };
-        (self.status, axum::Json(body)).into_response()
+        if self.unavailable {
+            response.extensions_mut().insert(DatabaseUnavailable);
+        }
+        response
     }
 }
 
@@ -136,8 +157,7 @@ impl ApiError {
                 .with_detail("The total is beyond what tollgate can count (about $9.2 trillion)."),
             StoreError::Unavailable(cause) => {
                 tracing::error!(%cause, "database unavailable");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable.")
-                    .with_detail("The database could not be reached; try again shortly.")
+                ApiError::database_unavailable()
             }
             StoreError::Database(cause) => ApiError::internal("database operation failed", cause),
         }

@@ -14,6 +14,7 @@ mod events;
 mod extract;
 mod metrics;
 mod openapi;
+mod outage;
 mod ratelimit;
 mod routes;
 pub mod secrets;
@@ -54,6 +55,8 @@ pub fn app(state: AppState) -> Router {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this route.")
         })
         .layer(DefaultBodyLimit::max(max_body));
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(state.clone(), outage::answer_within_outages));
     edge::around(router).layer(TraceLayer::new_for_http()).with_state(state)
 }
 
@@ -83,6 +86,7 @@ pub async fn run(
             tracing::warn!(error = %e, "could not read the ledger's total for the billed metric")
         }
     }
+    tokio::spawn(outage::watch(state.clone(), stopped(stop_rx.clone())));
     let daemon = state.settings.chat.run_daemon.then(|| {
         tokio::spawn(chatd::run_daemon(chatd::Daemon::new(&state), stopped(stop_rx.clone())))
     });

@@ -28,6 +28,8 @@ pub struct Metrics {
     pub billed_micros: Counter,
     /// LLM calls whose cost could not be computed and were recorded unpriced.
     pub cost_errors: Counter,
+    /// Requests answered 503 because the database could not be reached.
+    pub database_unavailable: Counter,
 }
 
 impl Default for Metrics {
@@ -55,7 +57,21 @@ impl Default for Metrics {
             "LLM calls whose cost could not be computed, recorded unpriced",
             cost_errors.clone(),
         );
-        Metrics { registry, limit_check_failures, admissions, runs, billed_micros, cost_errors }
+        let database_unavailable = Counter::default();
+        registry.register(
+            "database_unavailable_answers",
+            "Requests answered 503 because the database could not be reached",
+            database_unavailable.clone(),
+        );
+        Metrics {
+            registry,
+            limit_check_failures,
+            admissions,
+            runs,
+            billed_micros,
+            cost_errors,
+            database_unavailable,
+        }
     }
 }
 

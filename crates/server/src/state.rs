@@ -134,6 +134,8 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Builds provider clients (keys, one shared HTTP client, timeouts).
     pub providers: Arc<Providers>,
+    /// Whether the database answers, as the outage watchdog last saw it (true without one).
+    pub database_up: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -159,6 +161,7 @@ impl AppState {
             events: Arc::new(EventHub::default()),
             wake: Arc::new(Notify::new()),
             providers,
+            database_up: Arc::new(tokio::sync::watch::Sender::new(true)),
         }
     }
 }

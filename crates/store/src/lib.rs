@@ -17,6 +17,7 @@ mod db;
 mod error;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod watchdog;
 
 pub mod chat;
 pub mod identity;
@@ -33,6 +34,7 @@ pub use identity::records::*;
 pub use spend::records::*;
 pub use tollgate_core::lifecycle::MAX_QUEUED_MESSAGES;
 pub use tollgate_core::{ChatStatus, MessageRole, RunOutcome};
+pub use watchdog::Watchdog;
 pub use workspace::records::*;
 
 pub type Time = DateTime<Utc>;
