@@ -17,6 +17,8 @@ pub struct ApiError {
     pub validations: Vec<api::ValidationError>,
     /// A body of another shape (the 409 of an exceeded limit); replaces the standard one.
     pub body: Option<serde_json::Value>,
+    /// Sent as `Retry-After` (whole seconds, rounded up).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -29,7 +31,13 @@ impl ApiError {
             detail: None,
             validations: Vec::new(),
             body: None,
+            retry_after: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -93,6 +101,16 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = self.retry_after.map(|wait| {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            [(axum::http::header::RETRY_AFTER, secs.to_string())]
+        });
+        (retry_after, self.body_response()).into_response()
+    }
+}
+
+impl ApiError {
+    fn body_response(self) -> Response {
         if let Some(body) = self.body {
             return (self.status, axum::Json(body)).into_response();
         }
@@ -211,6 +229,10 @@ fn rejected(rule: Rule) -> ApiError {
             .with_detail("Spend limit must be greater than 0."),
         Rule::NegativeAmount => ApiError::bad_request("Amounts must not be negative."),
         Rule::PageSizeNotPositive => ApiError::validation("limit", "Must be at least 1."),
+        Rule::LastOwner => ApiError::conflict("The last active owner cannot be removed.")
+            .with_detail(
+                "Make another user an owner first: a deployment needs an owner to be administered.",
+            ),
         Rule::MessageOfAnotherChat | Rule::TokenCountOutOfRange | Rule::ListTooLong => {
             ApiError::bad_request(capitalised(rule.describe()))
         }

@@ -249,7 +249,7 @@ fn chatd_is_narrow() {
         (Object::Workspace { owner: id }, [true, false, true, false]),
         (Object::Workspaces, [false; 4]),
         (Object::DeploymentConfig, [true, false, false, false]),
-        (Object::User { id }, [true, false, false, false]),
+        (Object::User { id, is_owner: false }, [true, false, false, false]),
         (Object::Users, [true, false, false, false]),
         (Object::UserRoles { id }, [false; 4]),
         (Object::Group { organization: id }, [false; 4]),
