@@ -16,6 +16,7 @@ mod identity;
 mod limits;
 mod openapi;
 mod providers;
+mod roles;
 mod secrets;
 mod stream;
 mod workspace_agents;
