@@ -17,8 +17,8 @@ pub struct ApiError {
     pub validations: Vec<api::ValidationError>,
     /// A body of another shape (the 409 of an exceeded limit); replaces the standard one.
     pub body: Option<serde_json::Value>,
-    /// Sent as `Retry-After` (whole seconds, rounded up).
-    pub retry_after: Option<std::time::Duration>,
+    /// Seconds, sent as `Retry-After`.
+    pub retry_after: Option<u32>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -35,8 +35,10 @@ impl ApiError {
         }
     }
 
+    /// Sends `Retry-After` with `wait` rounded up to whole seconds.
     pub fn with_retry_after(mut self, wait: std::time::Duration) -> Self {
-        self.retry_after = Some(wait);
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        self.retry_after = Some(u32::try_from(secs).unwrap_or(u32::MAX));
         self
     }
 
@@ -101,10 +103,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let retry_after = self.retry_after.map(|wait| {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            [(axum::http::header::RETRY_AFTER, secs.to_string())]
-        });
+        let retry_after =
+            self.retry_after.map(|secs| [(axum::http::header::RETRY_AFTER, secs.to_string())]);
         (retry_after, self.body_response()).into_response()
     }
 }

@@ -145,7 +145,7 @@ async fn concurrent_removals_leave_one_owner(app: TestApp) {
             assert_eq!(lost.1["message"], "The last active owner cannot be removed.");
         }
         let survivor = tokens[won[0]].clone();
-        assert_eq!(owners(&app, &survivor).await, 1, "round {round}");
+        assert_eq!(owners(app, &survivor).await, 1, "round {round}");
         tokens[0] = survivor;
         ids[0] = ids[won[0]];
     }
