@@ -45,6 +45,12 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
         ("get other user", READERS, |t| (Method::GET, format!("/api/v2/users/{}", t.user), None)),
         ("get me", ALL, |_| (Method::GET, "/api/v2/users/me".into(), None)),
         ("delete user", ADMINS, |t| (Method::DELETE, format!("/api/v2/users/{}", t.user), None)),
+        ("suspend user", ADMINS, |t| {
+            (Method::PUT, format!("/api/v2/users/{}/status/suspend", t.user), Some(json!({})))
+        }),
+        ("activate user", ADMINS, |t| {
+            (Method::PUT, format!("/api/v2/users/{}/status/activate", t.user), Some(json!({})))
+        }),
         ("set roles", OWNER, |t| {
             (
                 Method::PUT,
