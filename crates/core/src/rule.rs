@@ -33,6 +33,9 @@ pub enum Rule {
     PageSizeNotPositive,
     /// A list (of resources, agents, apps…) longer than can be stored.
     ListTooLong,
+    /// The deployment keeps at least one active owner: the last one cannot be deleted,
+    /// suspended or lose the owner role.
+    LastOwner,
 }
 
 impl Rule {
@@ -55,6 +58,7 @@ impl Rule {
             Rule::TokenCountOutOfRange => "a token count is out of range",
             Rule::PageSizeNotPositive => "a page size must be at least 1",
             Rule::ListTooLong => "a list is longer than can be stored",
+            Rule::LastOwner => "the last active owner must stay an active owner",
         }
     }
 }

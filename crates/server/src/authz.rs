@@ -36,9 +36,11 @@ pub enum Action {
 pub enum Object {
     /// Every user of the deployment (listing, creating).
     Users,
-    /// One user's account and personal data.
+    /// One user's account and personal data; whether they are a site owner (only owners may
+    /// change or delete an owner).
     User {
         id: Uuid,
+        is_owner: bool,
     },
     /// One user's site roles.
     UserRoles {
@@ -50,19 +52,29 @@ pub enum Object {
     },
     /// Every organization (creating, listing all).
     Organizations,
+    /// One organization: read by its members (and owners).
     Organization {
         id: Uuid,
     },
+    /// The membership of `organization`: managed by owners, and by user-admins within their own
+    /// organizations (else a user-admin could join any organization and read it).
     OrganizationMember {
         organization: Uuid,
     },
+    /// A group of `organization` (its answers list member emails): members only, unless owner.
     Group {
         organization: Uuid,
     },
     /// Deployment-wide settings, including spend limits and their overrides.
     DeploymentConfig,
+    /// An existing chat: its owner's, wherever their memberships went since.
     Chat {
         owner: Uuid,
+    },
+    /// A chat about to be created for `owner` in `organization`.
+    NewChat {
+        owner: Uuid,
+        organization: Uuid,
     },
     /// Every chat (the daemon claims and requeues them).
     Chats,
@@ -71,6 +83,13 @@ pub enum Object {
     },
     /// Every user's workspaces (listing all).
     Workspaces,
+}
+
+impl Object {
+    /// `user` as the object of an action, with whether they are an owner.
+    pub fn user(user: &tollgate_store::User) -> Object {
+        Object::User { id: user.id, is_owner: user.roles.contains(&Role::Owner) }
+    }
 }
 
 impl Subject {
@@ -91,7 +110,7 @@ pub fn allowed(subject: &Subject, action: Action, object: Object) -> bool {
     match subject {
         Subject::Chatd => chatd_allows(action, object),
         Subject::User(user) => {
-            user.roles.iter().any(|role| role_allows(*role, action, object))
+            user.roles.iter().any(|role| role_allows(user, *role, action, object))
                 || member_allows(user, action, object)
         }
     }
@@ -108,48 +127,44 @@ fn chatd_allows(action: Action, object: Object) -> bool {
     }
 }
 
-fn role_allows(role: Role, action: Action, object: Object) -> bool {
+/// What a site role adds. Only owners reach into organizations they are not in; what every
+/// member may do in their own organizations is in [`member_allows`].
+fn role_allows(user: &UserSubject, role: Role, action: Action, object: Object) -> bool {
     use Action::*;
+    let in_org = |org: Uuid| user.organization_ids.contains(&org);
     match role {
         Role::Owner => true,
-        Role::UserAdmin => {
-            matches!(
-                object,
-                Object::Users
-                    | Object::User { .. }
-                    | Object::OrganizationMember { .. }
-                    | Object::Group { .. }
-            ) || (action == Read && matches!(object, Object::Organization { .. }))
-        }
+        Role::UserAdmin => match object {
+            Object::Users => true,
+            // Only an owner changes, suspends or deletes an owner.
+            Object::User { is_owner, .. } => action == Read || !is_owner,
+            Object::OrganizationMember { organization } | Object::Group { organization } => {
+                in_org(organization)
+            }
+            _ => false,
+        },
         Role::Auditor => {
             action == Read
-                && matches!(
-                    object,
-                    Object::Users
-                        | Object::User { .. }
-                        | Object::Organization { .. }
-                        | Object::Group { .. }
-                        | Object::DeploymentConfig
-                )
+                && matches!(object, Object::Users | Object::User { .. } | Object::DeploymentConfig)
         }
         Role::TemplateAdmin => {
-            action == Read
-                && matches!(
-                    object,
-                    Object::Workspace { .. } | Object::Workspaces | Object::Group { .. }
-                )
+            action == Read && matches!(object, Object::Workspace { .. } | Object::Workspaces)
         }
     }
 }
 
-/// What every signed-in user may do: their own things, and read the organizations they are in.
+/// What every signed-in user may do: their own things, read the organizations they are in and
+/// those organizations' groups, and create chats there.
 fn member_allows(user: &UserSubject, action: Action, object: Object) -> bool {
     use Action::*;
     let in_org = |org: Uuid| user.organization_ids.contains(&org);
     match object {
-        Object::User { id } => id == user.id && action == Read,
+        Object::User { id, .. } => id == user.id && action == Read,
         Object::ApiKey { owner } | Object::Chat { owner } | Object::Workspace { owner } => {
             owner == user.id
+        }
+        Object::NewChat { owner, organization } => {
+            action == Create && owner == user.id && in_org(organization)
         }
         Object::Organization { id } => action == Read && in_org(id),
         Object::Group { organization } => action == Read && in_org(organization),

@@ -17,6 +17,8 @@ pub struct ApiError {
     pub validations: Vec<api::ValidationError>,
     /// A body of another shape (the 409 of an exceeded limit); replaces the standard one.
     pub body: Option<serde_json::Value>,
+    /// Seconds, sent as `Retry-After`.
+    pub retry_after: Option<u32>,
     /// The answer of an unavailable database ([`DatabaseUnavailable`] on the response).
     unavailable: bool,
 }
@@ -35,8 +37,16 @@ impl ApiError {
             detail: None,
             validations: Vec::new(),
             body: None,
+            retry_after: None,
             unavailable: false,
         }
+    }
+
+    /// Sends `Retry-After` with `wait` rounded up to whole seconds.
+    pub fn with_retry_after(mut self, wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        self.retry_after = Some(u32::try_from(secs).unwrap_or(u32::MAX));
+        self
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -108,21 +118,28 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = match self.body {
-            Some(body) => (self.status, axum::Json(body)).into_response(),
-            None => {
-                let body = api::Response {
-                    message: self.message,
-                    detail: self.detail,
-                    validations: self.validations,
-                };
-                (self.status, axum::Json(body)).into_response()
-            }
-        };
-        if self.unavailable {
+        let retry_after =
+            self.retry_after.map(|secs| [(axum::http::header::RETRY_AFTER, secs.to_string())]);
+        let unavailable = self.unavailable;
+        let mut response = (retry_after, self.body_response()).into_response();
+        if unavailable {
             response.extensions_mut().insert(DatabaseUnavailable);
         }
         response
+    }
+}
+
+impl ApiError {
+    fn body_response(self) -> Response {
+        if let Some(body) = self.body {
+            return (self.status, axum::Json(body)).into_response();
+        }
+        let body = api::Response {
+            message: self.message,
+            detail: self.detail,
+            validations: self.validations,
+        };
+        (self.status, axum::Json(body)).into_response()
     }
 }
 
@@ -231,6 +248,10 @@ fn rejected(rule: Rule) -> ApiError {
             .with_detail("Spend limit must be greater than 0."),
         Rule::NegativeAmount => ApiError::bad_request("Amounts must not be negative."),
         Rule::PageSizeNotPositive => ApiError::validation("limit", "Must be at least 1."),
+        Rule::LastOwner => ApiError::conflict("The last active owner cannot be removed.")
+            .with_detail(
+                "Make another user an owner first: a deployment needs an owner to be administered.",
+            ),
         Rule::MessageOfAnotherChat | Rule::TokenCountOutOfRange | Rule::ListTooLong => {
             ApiError::bad_request(capitalised(rule.describe()))
         }

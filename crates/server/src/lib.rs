@@ -90,7 +90,9 @@ pub async fn run(
     let daemon = state.settings.chat.run_daemon.then(|| {
         tokio::spawn(chatd::run_daemon(chatd::Daemon::new(&state), stopped(stop_rx.clone())))
     });
-    let served = axum::serve(listener, app(state)).with_graceful_shutdown(stopped(stop_rx)).await;
+    // Connect info gives handlers the peer's address (login throttling keys on it).
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx)).await;
     if let Some(daemon) = daemon {
         let _ = daemon.await;
     }

@@ -51,11 +51,18 @@ async fn placement(
                 _ => e,
             }
         })?;
-        authorize(&caller.subject, Action::Create, Object::Chat { owner: parent.owner_id })?;
+        let new_chat =
+            Object::NewChat { owner: parent.owner_id, organization: parent.organization_id };
+        authorize(&caller.subject, Action::Create, new_chat)?;
         return Ok((parent.owner_id, parent.organization_id, Some(parent.id)));
     }
-    authorize(&caller.subject, Action::Create, Object::Chat { owner: caller.id() })?;
-    let org = super::organization_for(state, caller.id(), req.organization_id).await?;
+    let org = super::requested_organization(state, req.organization_id).await?;
+    authorize(
+        &caller.subject,
+        Action::Create,
+        Object::NewChat { owner: caller.id(), organization: org },
+    )?;
+    let org = super::organization_for(state, caller.id(), Some(org)).await?;
     Ok((caller.id(), org, None))
 }
 

@@ -53,18 +53,26 @@ pub async fn organization_for(
     member: uuid::Uuid,
     requested: Option<uuid::Uuid>,
 ) -> ApiResult<uuid::Uuid> {
-    let org = match requested {
-        Some(org) => org,
-        None => state
-            .store
-            .default_organization()
-            .await?
-            .map(|o| o.id)
-            .ok_or_else(|| ApiError::bad_request("No default organization exists."))?,
-    };
+    let org = requested_organization(state, requested).await?;
     if !state.store.is_organization_member(org, member).await? {
         return Err(ApiError::bad_request("Invalid organization ID.")
             .with_detail("The owner is not a member of that organization."));
     }
     Ok(org)
+}
+
+/// The requested organization, else the default one (not checked to exist).
+pub async fn requested_organization(
+    state: &AppState,
+    requested: Option<uuid::Uuid>,
+) -> ApiResult<uuid::Uuid> {
+    match requested {
+        Some(org) => Ok(org),
+        None => state
+            .store
+            .default_organization()
+            .await?
+            .map(|o| o.id)
+            .ok_or_else(|| ApiError::bad_request("No default organization exists.")),
+    }
 }

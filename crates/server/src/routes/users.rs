@@ -4,7 +4,7 @@ use super::find_user;
 use crate::auth::{Caller, hash_password, mint_session, verify_password};
 use crate::authz::{Action, Object, authorize};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{ClientIp, Json, Path, Query};
 use crate::state::AppState;
 use crate::{validate, wire};
 use axum::extract::State;
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use tollgate_api_types as api;
 use tollgate_core::Role;
-use tollgate_store::{NewOrganization, NewUser, StoreError, Unique, UserQuery};
+use tollgate_store::{NewOrganization, NewUser, StoreError, Unique, UserQuery, UserStatus};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -77,16 +77,20 @@ pub async fn create_first_user(
 #[utoipa::path(post, path = "/api/v2/users/login", tag = "Users",
     request_body = api::LoginWithPasswordRequest,
     responses((status = 201, body = api::LoginWithPasswordResponse), (status = 401, body = api::Response),
-        (status = 429, body = api::Response)), security(()))]
+        (status = 429, body = api::Response,
+            headers(("Retry-After" = u64, description = "Seconds until this address may try this email again")))),
+    security(()))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     Json(req): Json<api::LoginWithPasswordRequest>,
 ) -> ApiResult<(StatusCode, Json<api::LoginWithPasswordResponse>)> {
     let email = req.email.trim().to_lowercase();
     let now = state.clock.now();
-    if !state.login_limiter.allows(&email, now) {
+    if let Err(wait) = state.login_limiter.check(client, &email, now) {
         return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many failed logins.")
-            .with_detail("Wait a minute before trying again."));
+            .with_detail("Too many wrong passwords for this email from your address; wait before trying again.")
+            .with_retry_after(wait));
     }
     let creds = state.store.get_credentials_by_email(&email).await?;
     let hash = creds.as_ref().and_then(|c| c.password_hash.clone());
@@ -95,10 +99,10 @@ pub async fn login(
         None => false,
     };
     let Some(creds) = creds.filter(|_| ok) else {
-        state.login_limiter.record_failure(&email, now);
+        state.login_limiter.record_failure(client, &email, now);
         return Err(ApiError::unauthorized("Incorrect email or password."));
     };
-    state.login_limiter.record_success(&email);
+    state.login_limiter.record_success(client, &email);
     let token = mint_session(creds.user.id, &state);
     state.store.create_api_token(token.record).await?;
     let body = api::LoginWithPasswordResponse { session_token: token.key };
@@ -208,7 +212,7 @@ pub async fn get_user(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<api::User>> {
     let user = find_user(&state, &caller, &raw).await?;
-    authorize(&caller.subject, Action::Read, Object::User { id: user.id })?;
+    authorize(&caller.subject, Action::Read, Object::user(&user))?;
     Ok(Json(wire::user(&user)))
 }
 
@@ -220,7 +224,7 @@ pub async fn delete_user(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<api::Response>> {
     let user = find_user(&state, &caller, &raw).await?;
-    authorize(&caller.subject, Action::Delete, Object::User { id: user.id })?;
+    authorize(&caller.subject, Action::Delete, Object::user(&user))?;
     if user.id == caller.id() {
         return Err(ApiError::bad_request("You cannot delete yourself."));
     }
@@ -254,6 +258,42 @@ pub async fn update_roles(
     Ok(Json(wire::user(&updated)))
 }
 
+#[utoipa::path(put, path = "/api/v2/users/{user}/status/suspend", tag = "Users",
+    params(("user" = String, Path)),
+    responses((status = 200, body = api::User), (status = 409, body = api::Response)))]
+pub async fn suspend_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<api::User>> {
+    set_status(&state, &caller, &raw, UserStatus::Suspended).await
+}
+
+#[utoipa::path(put, path = "/api/v2/users/{user}/status/activate", tag = "Users",
+    params(("user" = String, Path)), responses((status = 200, body = api::User)))]
+pub async fn activate_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<api::User>> {
+    set_status(&state, &caller, &raw, UserStatus::Active).await
+}
+
+async fn set_status(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    status: UserStatus,
+) -> ApiResult<Json<api::User>> {
+    let user = find_user(state, caller, raw).await?;
+    authorize(&caller.subject, Action::Update, Object::user(&user))?;
+    if user.id == caller.id() {
+        return Err(ApiError::bad_request("You cannot change your own status."));
+    }
+    let updated = state.store.set_user_status(user.id, status, state.clock.now()).await?;
+    Ok(Json(wire::user(&updated)))
+}
+
 /// This module's routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -263,4 +303,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_user, list_users))
         .routes(routes!(get_user, delete_user))
         .routes(routes!(update_roles))
+        .routes(routes!(suspend_user))
+        .routes(routes!(activate_user))
 }

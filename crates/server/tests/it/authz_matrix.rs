@@ -15,7 +15,6 @@ const OWNER: &[&str] = &["owner"];
 const ADMINS: &[&str] = &["owner", "user-admin"];
 const READERS: &[&str] = &["owner", "user-admin", "auditor"];
 const CONFIG_READERS: &[&str] = &["owner", "auditor"];
-const GROUP_READERS: &[&str] = &["owner", "user-admin", "auditor", "template-admin"];
 const WORKSPACE_READERS: &[&str] = &["owner", "template-admin"];
 
 /// Fresh objects for one request, so a destructive call never changes what the next one sees.
@@ -46,6 +45,12 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
         ("get other user", READERS, |t| (Method::GET, format!("/api/v2/users/{}", t.user), None)),
         ("get me", ALL, |_| (Method::GET, "/api/v2/users/me".into(), None)),
         ("delete user", ADMINS, |t| (Method::DELETE, format!("/api/v2/users/{}", t.user), None)),
+        ("suspend user", ADMINS, |t| {
+            (Method::PUT, format!("/api/v2/users/{}/status/suspend", t.user), Some(json!({})))
+        }),
+        ("activate user", ADMINS, |t| {
+            (Method::PUT, format!("/api/v2/users/{}/status/activate", t.user), Some(json!({})))
+        }),
         ("set roles", OWNER, |t| {
             (
                 Method::PUT,
@@ -81,39 +86,41 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
         ("create organization", OWNER, |_| {
             (Method::POST, "/api/v2/organizations".into(), Some(json!({"name": short()})))
         }),
-        ("get foreign organization", READERS, |t| {
+        ("get foreign organization", OWNER, |t| {
             (Method::GET, format!("/api/v2/organizations/{}", t.org), None)
         }),
-        ("add member", ADMINS, |t| {
+        ("add member to foreign org", OWNER, |t| {
             (Method::POST, format!("/api/v2/organizations/{}/members/{}", t.org, t.user), None)
         }),
-        ("remove member", ADMINS, |t| {
+        ("remove member of foreign org", OWNER, |t| {
             (Method::DELETE, format!("/api/v2/organizations/{}/members/{}", t.org, t.user), None)
         }),
-        ("create group", ADMINS, |t| {
+        ("create group in foreign org", OWNER, |t| {
             (
                 Method::POST,
                 format!("/api/v2/organizations/{}/groups", t.org),
                 Some(json!({"name": short()})),
             )
         }),
-        ("list foreign groups", GROUP_READERS, |t| {
+        ("list foreign groups", OWNER, |t| {
             (Method::GET, format!("/api/v2/organizations/{}/groups", t.org), None)
         }),
         ("list own org groups", ALL, |_| {
             (Method::GET, "/api/v2/organizations/coder/groups".into(), None)
         }),
-        ("get group", GROUP_READERS, |t| {
+        ("get foreign group", OWNER, |t| {
             (Method::GET, format!("/api/v2/groups/{}", t.group), None)
         }),
-        ("patch group", ADMINS, |t| {
+        ("patch foreign group", OWNER, |t| {
             (
                 Method::PATCH,
                 format!("/api/v2/groups/{}", t.group),
                 Some(json!({"display_name": "X"})),
             )
         }),
-        ("delete group", ADMINS, |t| (Method::DELETE, format!("/api/v2/groups/{}", t.group), None)),
+        ("delete foreign group", OWNER, |t| {
+            (Method::DELETE, format!("/api/v2/groups/{}", t.group), None)
+        }),
         ("read limit config", CONFIG_READERS, |_| (Method::GET, L.into(), None)),
         ("write limit config", OWNER, |_| {
             (Method::PUT, L.into(), Some(json!({"spend_limit_micros": 5, "period": "day"})))
@@ -249,7 +256,7 @@ fn chatd_is_narrow() {
         (Object::Workspace { owner: id }, [true, false, true, false]),
         (Object::Workspaces, [false; 4]),
         (Object::DeploymentConfig, [true, false, false, false]),
-        (Object::User { id }, [true, false, false, false]),
+        (Object::User { id, is_owner: false }, [true, false, false, false]),
         (Object::Users, [true, false, false, false]),
         (Object::UserRoles { id }, [false; 4]),
         (Object::Group { organization: id }, [false; 4]),

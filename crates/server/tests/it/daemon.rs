@@ -22,8 +22,8 @@ async fn the_daemon_cannot_write_limits_users_or_groups() {
         (Action::Create, Object::DeploymentConfig),
         (Action::Delete, Object::DeploymentConfig),
         (Action::Create, Object::Users),
-        (Action::Update, Object::User { id }),
-        (Action::Delete, Object::User { id }),
+        (Action::Update, Object::User { id, is_owner: false }),
+        (Action::Delete, Object::User { id, is_owner: false }),
         (Action::Update, Object::UserRoles { id }),
         (Action::Create, Object::Group { organization }),
         (Action::Update, Object::Group { organization }),
@@ -39,7 +39,7 @@ async fn the_daemon_cannot_write_limits_users_or_groups() {
         (Action::Update, Object::Chats),
         (Action::Update, Object::Chat { owner: id }),
         (Action::Read, Object::DeploymentConfig),
-        (Action::Read, Object::User { id }),
+        (Action::Read, Object::User { id, is_owner: false }),
     ];
     for (action, object) in allowed {
         assert!(acting.may(action, object).is_ok(), "chatd may not {action:?} {object:?}");

@@ -17,6 +17,7 @@ mod identity;
 mod limits;
 mod openapi;
 mod providers;
+mod roles;
 mod secrets;
 mod stream;
 mod workspace_agents;

@@ -5,9 +5,9 @@ use crate::common::{contains_pattern, limit_or_all, role_texts};
 use crate::db::{Ex, Tx, sql};
 use crate::{
     Credentials, Entity, NewOrganization, NewUser, Organization, Store, StoreError, StoreResult,
-    Time, Unique, User, UserQuery,
+    Time, Unique, User, UserQuery, UserStatus,
 };
-use tollgate_core::Role;
+use tollgate_core::{Role, Rule};
 use uuid::Uuid;
 
 /// The columns of a [`User`]; the password hash is read only for [`Credentials`].
@@ -111,6 +111,34 @@ async fn any_user<'a>(ex: impl Into<Ex<'a>>) -> StoreResult<bool> {
     sql("SELECT 1 FROM users WHERE NOT is_system LIMIT 1").exists(ex).await
 }
 
+/// `Rejected(LastOwner)` if `user` is an active owner and no other active owner exists: call
+/// before taking `user` out of the active owners, first thing in the transaction. It holds the
+/// roles table against every other writer until the transaction ends (SQLite serialises writers
+/// already), so two of the last two owners removed at once cannot both pass the count.
+async fn keep_an_owner(tx: &mut Tx, user: Uuid) -> StoreResult<()> {
+    tx.lock_table("user_roles").await?;
+    const ACTIVE_OWNERS: &str = "FROM users u JOIN user_roles r ON r.user_id = u.id
+        WHERE r.role = 'owner' AND u.status = 'active' AND NOT u.deleted";
+    let row = sql(format!(
+        "SELECT count(*) AS n, COALESCE(SUM(CASE WHEN u.id = $1 THEN 1 ELSE 0 END), 0) AS target
+         {ACTIVE_OWNERS}"
+    ))
+    .bind(user)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (owners, target_is_one) = (row.bigint("n")?, row.bigint("target")? > 0);
+    if target_is_one && owners <= 1 { Err(Rule::LastOwner.into()) } else { Ok(()) }
+}
+
+/// Locks the user's row (PostgreSQL) so concurrent changes apply one after the other.
+async fn lock_user(tx: &mut Tx, user: Uuid) -> StoreResult<()> {
+    let found = sql("SELECT id FROM users WHERE id = $1 AND NOT deleted {FOR_UPDATE}")
+        .bind(user)
+        .exists(tx)
+        .await?;
+    if found { Ok(()) } else { Err(StoreError::NotFound(Entity::User)) }
+}
+
 async fn created_user(tx: &mut Tx, user: Uuid) -> StoreResult<User> {
     fetch_user(tx, user).await?.ok_or(StoreError::NotFound(Entity::User))
 }
@@ -209,9 +237,11 @@ impl Store {
     }
 
     /// A soft delete at `at`: the row stays for the chats (and the spend ledger) that reference
-    /// it; the limit override, memberships, roles and tokens go. `NotFound(User)`.
+    /// it; the limit override, memberships, roles and tokens go. `NotFound(User)`;
+    /// `Rejected(LastOwner)` for the last active owner.
     pub async fn delete_user(&self, user: Uuid, at: Time) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
+        keep_an_owner(&mut tx, user).await?;
         let deleted =
             sql("UPDATE users SET deleted = TRUE, updated_at = $2 WHERE id = $1 AND NOT deleted")
                 .bind(user)
@@ -236,21 +266,42 @@ impl Store {
         tx.commit().await
     }
 
-    /// Replaces the user's whole set of site roles. `NotFound(User)`.
+    /// Replaces the user's whole set of site roles. `NotFound(User)`; `Rejected(LastOwner)` if
+    /// that takes the owner role from the last active owner.
     pub async fn set_user_roles(&self, user: Uuid, roles: &[Role], at: Time) -> StoreResult<User> {
         let mut tx = self.db.begin().await?;
-        // Locks the row so concurrent role changes apply one after the other.
-        let found = sql("SELECT id FROM users WHERE id = $1 AND NOT deleted {FOR_UPDATE}")
-            .bind(user)
-            .exists(&mut tx)
-            .await?;
-        if !found {
-            return Err(StoreError::NotFound(Entity::User));
+        if !roles.contains(&Role::Owner) {
+            keep_an_owner(&mut tx, user).await?;
         }
+        lock_user(&mut tx, user).await?;
         sql("DELETE FROM user_roles WHERE user_id = $1").bind(user).execute(&mut tx).await?;
         insert_roles(&mut tx, user, roles).await?;
         sql("UPDATE users SET updated_at = $2 WHERE id = $1")
             .bind(user)
+            .bind(at)
+            .execute(&mut tx)
+            .await?;
+        let updated = created_user(&mut tx, user).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Suspends or reactivates the user. `NotFound(User)`; `Rejected(LastOwner)` when
+    /// suspending the last active owner.
+    pub async fn set_user_status(
+        &self,
+        user: Uuid,
+        status: UserStatus,
+        at: Time,
+    ) -> StoreResult<User> {
+        let mut tx = self.db.begin().await?;
+        if status == UserStatus::Suspended {
+            keep_an_owner(&mut tx, user).await?;
+        }
+        lock_user(&mut tx, user).await?;
+        sql("UPDATE users SET status = $2, updated_at = $3 WHERE id = $1")
+            .bind(user)
+            .bind(status.as_str())
             .bind(at)
             .execute(&mut tx)
             .await?;

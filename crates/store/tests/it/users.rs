@@ -103,6 +103,9 @@ async fn list_users_orders_searches_and_pages(store: &Store) {
 }
 
 async fn roles_are_replaced_and_sorted(store: &Store) {
+    // Another owner, so that erin may stop being one (the last active owner cannot).
+    let keeper = user(store, "keeper", &[]).await;
+    store.set_user_roles(keeper, &[Role::Owner], june(2)).await.unwrap();
     let id = user(store, "erin", &[]).await;
     let updated = store
         .set_user_roles(id, &[Role::Auditor, Role::Owner, Role::Auditor], june(3))
@@ -115,6 +118,28 @@ async fn roles_are_replaced_and_sorted(store: &Store) {
     assert!(store.set_user_roles(id, &[], june(5)).await.unwrap().roles.is_empty());
     let err = store.set_user_roles(Uuid::new_v4(), &[Role::Owner], june(5)).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
+}
+
+async fn the_last_active_owner_stays(store: &Store) {
+    let (ann, bob) = (user(store, "ann", &[]).await, user(store, "bob", &[]).await);
+    for id in [ann, bob] {
+        store.set_user_roles(id, &[Role::Owner], june(2)).await.unwrap();
+    }
+    let last_owner = |r: StoreResult<()>| {
+        assert!(matches!(r, Err(StoreError::Rejected(Rule::LastOwner))), "{r:?}");
+    };
+    // A suspended owner does not count: ann is then the last active one.
+    store.set_user_status(bob, UserStatus::Suspended, june(3)).await.unwrap();
+    last_owner(store.set_user_roles(ann, &[Role::Auditor], june(4)).await.map(drop));
+    last_owner(store.set_user_status(ann, UserStatus::Suspended, june(4)).await.map(drop));
+    last_owner(store.delete_user(ann, june(4)).await);
+    // Bob back, ann may go; then bob is the last.
+    store.set_user_status(bob, UserStatus::Active, june(5)).await.unwrap();
+    store.delete_user(ann, june(6)).await.unwrap();
+    last_owner(store.delete_user(bob, june(7)).await);
+    // Keeping the owner role among others is no removal.
+    let kept = store.set_user_roles(bob, &[Role::Owner, Role::UserAdmin], june(7)).await.unwrap();
+    assert_eq!(kept.roles, vec![Role::Owner, Role::UserAdmin]);
 }
 
 async fn last_seen_is_recorded(store: &Store) {
@@ -168,6 +193,7 @@ conformance!(
     lookups_are_case_insensitive,
     list_users_orders_searches_and_pages,
     roles_are_replaced_and_sorted,
+    the_last_active_owner_stays,
     last_seen_is_recorded,
     delete_user_is_soft_and_frees_the_name,
     delete_unknown_user_is_not_found,
