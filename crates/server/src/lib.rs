@@ -13,6 +13,7 @@ mod events;
 mod extract;
 mod metrics;
 mod openapi;
+mod paging;
 mod ratelimit;
 mod routes;
 pub mod secrets;

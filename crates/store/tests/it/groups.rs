@@ -64,7 +64,8 @@ async fn list_groups_everyone_first_then_by_name(store: &Store) {
     let alpha = group(store, org, "Alpha").await;
     let beta = group(store, org, "beta").await;
     let other = org_with_group(store).await;
-    let listed: Vec<_> = store.list_groups(org).await.unwrap().into_iter().map(|g| g.id).collect();
+    let listed: Vec<_> =
+        store.list_groups(org, Page::ALL).await.unwrap().into_iter().map(|g| g.id).collect();
     assert_eq!(listed, vec![org, alpha, beta, zeta]);
     assert!(!listed.contains(&other));
 }

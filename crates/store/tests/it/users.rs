@@ -87,11 +87,11 @@ async fn list_users_orders_searches_and_pages(store: &Store) {
     let names: Vec<_> = all.0.iter().map(|u| u.username.as_str()).collect();
     assert_eq!(names, ["alice", "Bob", "carol", "dave"]);
     assert_eq!(all.1, 4);
-    let page = UserQuery { search: None, limit: 2, offset: 1 };
+    let page = UserQuery { search: None, page: Page { limit: 2, offset: 1 } };
     let (users, count) = store.list_users(&page).await.unwrap();
     assert_eq!(users.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["Bob", "carol"]);
     assert_eq!(count, 4, "the count ignores limit and offset");
-    let search = UserQuery { search: Some("AR".into()), limit: 10, offset: 0 };
+    let search = UserQuery { search: Some("AR".into()), page: Page { limit: 10, offset: 0 } };
     let (users, count) = store.list_users(&search).await.unwrap();
     assert_eq!(users.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["carol"]);
     assert_eq!(count, 1);
