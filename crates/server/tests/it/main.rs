@@ -15,6 +15,7 @@ mod fake_llm;
 mod identity;
 mod limits;
 mod openapi;
+mod paging;
 mod providers;
 mod secrets;
 mod stream;

@@ -138,7 +138,10 @@ async fn delete_user_is_soft_and_frees_the_name(store: &Store) {
     assert!(store.get_credentials_by_email("gina@example.com").await.unwrap().is_none());
     assert!(!store.is_organization_member(org, id).await.unwrap());
     assert!(store.get_group(group).await.unwrap().unwrap().members.is_empty());
-    assert!(store.list_user_limits().await.unwrap().is_empty(), "the override goes with the user");
+    assert!(
+        store.list_user_limits(Page::ALL).await.unwrap().is_empty(),
+        "the override goes with the user"
+    );
     assert_eq!(store.list_users(&UserQuery::default()).await.unwrap().1, 0);
     let err = store.delete_user(id, june(20)).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
