@@ -116,6 +116,7 @@ fn chat_labels(labels: Option<serde_json::Value>) -> ApiResult<serde_json::Value
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListChatsParams {
     /// `archived:true` lists archived chats.
     pub q: Option<String>,
@@ -178,6 +179,7 @@ pub async fn update_chat(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessagesParams {
     pub before_id: Option<i64>,
     /// Messages per page, 1 to 200; absent or 0 for 50.

@@ -17,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeParams {
     /// RFC 3339; default 30 days before `end_date`.
     pub start_date: Option<String>,
@@ -104,6 +105,7 @@ pub async fn user_summary(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsersCostParams {
     pub start_date: Option<String>,
     pub end_date: Option<String>,

@@ -94,6 +94,7 @@ fn positive_limit(micros: i64) -> ApiResult<Micros> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusParams {
     /// tollgate: resolve group limits within this organization only.
     pub organization_id: Option<String>,

@@ -171,6 +171,7 @@ async fn default_organization_id(state: &AppState) -> ApiResult<Vec<Uuid>> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListUsersParams {
     /// Case-insensitive search over username, email and name.
     pub q: Option<String>,
