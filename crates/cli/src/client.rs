@@ -52,6 +52,32 @@ impl Client {
         self.send(Method::GET, path, None::<&()>).await
     }
 
+    /// Every item of a list whose body is its array, a full page (1000) a request.
+    pub async fn list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>> {
+        self.get_all(path, 1000, |page: Vec<T>| page).await
+    }
+
+    /// Every item of a paged list, `page` items a request: the server caps its pages (at most
+    /// 1000 items), so a long list takes several. `items` takes a page's items from its body.
+    pub async fn get_all<R: DeserializeOwned, T>(
+        &self,
+        path: &str,
+        page: usize,
+        items: impl Fn(R) -> Vec<T>,
+    ) -> Result<Vec<T>> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut all = Vec::new();
+        loop {
+            let got =
+                items(self.get(&format!("{path}{sep}limit={page}&offset={}", all.len())).await?);
+            let done = got.len() < page;
+            all.extend(got);
+            if done {
+                return Ok(all);
+            }
+        }
+    }
+
     pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
         self.send(Method::POST, path, Some(body)).await
     }

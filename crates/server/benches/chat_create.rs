@@ -153,6 +153,7 @@ async fn round_rate(s: &Server, chats: usize, round: usize) -> f64 {
 
 /// Whether any chat is still pending or running.
 async fn busy(s: &Server) -> bool {
-    let chats = s.db.store.list_chats(s.user, false, 0, 0).await.expect("chats");
+    let chats =
+        s.db.store.list_chats(s.user, false, tollgate_store::Page::ALL).await.expect("chats");
     chats.iter().any(|c| matches!(c.status, ChatStatus::Pending | ChatStatus::Running))
 }

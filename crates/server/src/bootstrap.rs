@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 use tollgate_core::{Clock, Price, Prices};
-use tollgate_store::{NewModelConfig, Store, StoreResult};
+use tollgate_store::{NewModelConfig, Page, Store, StoreResult};
 use uuid::Uuid;
 
 /// On a deployment with no model configs, adds the offline `simulated` model — priced like a
 /// mid-range model ($3 in / $15 out per 1M tokens) so spend and limits are visible at once.
 /// Returns whether it added one.
 pub async fn ensure_offline_model(store: &Arc<Store>, clock: &Arc<dyn Clock>) -> StoreResult<bool> {
-    if !store.list_model_configs(false).await?.is_empty() {
+    if !store.list_model_configs(false, Page { limit: 1, offset: 0 }).await?.is_empty() {
         return Ok(false);
     }
     let price = |s: &str| s.parse::<Price>().ok();

@@ -15,6 +15,7 @@ mod extract;
 mod metrics;
 mod openapi;
 mod outage;
+mod paging;
 mod ratelimit;
 mod routes;
 pub mod secrets;

@@ -92,9 +92,19 @@ pub(crate) fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
-/// A page size for `LIMIT`: a non-positive limit means "all rows".
-pub(crate) fn limit_or_all(limit: i64) -> i64 {
-    if limit > 0 { limit } else { i64::MAX }
+impl crate::Page {
+    /// Every row: for callers inside the server that need a whole (small) list.
+    pub const ALL: Self = Self { limit: 0, offset: 0 };
+
+    /// The value bound to `LIMIT`: a non-positive limit means all rows.
+    pub(crate) fn limit_arg(self) -> i64 {
+        if self.limit > 0 { self.limit } else { i64::MAX }
+    }
+
+    /// The value bound to `OFFSET`.
+    pub(crate) fn offset_arg(self) -> i64 {
+        self.offset.max(0)
+    }
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ pub async fn find_chat(client: &Client, query: &str) -> Result<api::Chat> {
     if let Ok(id) = query.parse::<uuid::Uuid>() {
         return client.get(&format!("{CHATS}/{id}")).await.with_context(|| format!("chat {query}"));
     }
-    let chats: Vec<api::Chat> = client.get(&format!("{CHATS}?limit=200")).await?;
+    let chats: Vec<api::Chat> = client.get_all(CHATS, 200, |page| page).await?;
     let prefix = query.to_ascii_lowercase().replace('-', "");
     let by_id = prefix.len() >= 4 && prefix.bytes().all(|b| b.is_ascii_hexdigit());
     pick(
@@ -119,8 +119,8 @@ pub async fn find_chat(client: &Client, query: &str) -> Result<api::Chat> {
 }
 
 async fn list(client: &Client, archived: bool, out: OutputArgs) -> Result<()> {
-    let q = if archived { "?q=archived:true&limit=200" } else { "?limit=200" };
-    let chats: Vec<api::Chat> = client.get(&format!("{CHATS}{q}")).await?;
+    let q = if archived { "?q=archived:true" } else { "" };
+    let chats: Vec<api::Chat> = client.get_all(&format!("{CHATS}{q}"), 200, |page| page).await?;
     if out.json() {
         return print_json(&chats);
     }

@@ -81,7 +81,7 @@ pub async fn groups(cmd: GroupsCommand) -> Result<()> {
         GroupsCommand::List { org, out } => {
             let org = organization(&client, org.org.as_deref()).await?;
             let groups: Vec<api::Group> =
-                client.get(&format!("/api/v2/organizations/{}/groups", org.id)).await?;
+                client.list(&format!("/api/v2/organizations/{}/groups", org.id)).await?;
             if out.json() {
                 return print_json(&groups);
             }

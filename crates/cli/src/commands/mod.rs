@@ -30,7 +30,7 @@ pub async fn organization(client: &Client, org: Option<&str>) -> Result<api::Org
             .await
             .with_context(|| format!("organization {org:?} (`tollgate orgs list` shows them)")),
         None => {
-            let orgs: Vec<api::Organization> = client.get("/api/v2/organizations").await?;
+            let orgs: Vec<api::Organization> = client.list("/api/v2/organizations").await?;
             orgs.into_iter()
                 .find(|o| o.is_default)
                 .context("no default organization is visible to you: pass --org")
@@ -45,7 +45,7 @@ pub async fn group(client: &Client, group: &str, org: Option<&str>) -> Result<ap
     }
     let org = organization(client, org).await?;
     let groups: Vec<api::Group> =
-        client.get(&format!("/api/v2/organizations/{}/groups", org.id)).await?;
+        client.list(&format!("/api/v2/organizations/{}/groups", org.id)).await?;
     let names = |gs: &[api::Group]| gs.iter().map(|g| g.name.clone()).collect::<Vec<_>>();
     let known = names(&groups);
     groups.into_iter().find(|g| g.name.eq_ignore_ascii_case(group)).with_context(|| {
@@ -56,7 +56,7 @@ pub async fn group(client: &Client, group: &str, org: Option<&str>) -> Result<ap
 /// A model config given by id, model name (`simulated-1`), display name or `provider:model`.
 pub async fn model(client: &Client, model: &str) -> Result<api::ChatModelConfig> {
     let configs: Vec<api::ChatModelConfig> =
-        client.get("/api/experimental/chats/model-configs").await?;
+        client.list("/api/experimental/chats/model-configs").await?;
     pick(
         configs,
         "model",

@@ -174,7 +174,7 @@ fn price_text(value: Option<api::ExactDecimal>) -> String {
 }
 
 async fn list_models(client: &Client, out: OutputArgs) -> Result<()> {
-    let configs: Vec<api::ChatModelConfig> = client.get(&format!("{BASE}/model-configs")).await?;
+    let configs: Vec<api::ChatModelConfig> = client.list(&format!("{BASE}/model-configs")).await?;
     if out.json() {
         return print_json(&configs);
     }
@@ -197,7 +197,7 @@ async fn list_models(client: &Client, out: OutputArgs) -> Result<()> {
 }
 
 async fn provider(client: &Client, name: &str) -> Result<api::ChatProviderConfig> {
-    let providers: Vec<api::ChatProviderConfig> = client.get(&format!("{BASE}/providers")).await?;
+    let providers: Vec<api::ChatProviderConfig> = client.list(&format!("{BASE}/providers")).await?;
     pick(
         providers,
         "provider",
@@ -216,7 +216,7 @@ pub async fn providers(cmd: ProvidersCommand) -> Result<()> {
     match cmd {
         ProvidersCommand::List { out } => {
             let providers: Vec<api::ChatProviderConfig> =
-                client.get(&format!("{BASE}/providers")).await?;
+                client.list(&format!("{BASE}/providers")).await?;
             if out.json() {
                 return print_json(&providers);
             }

@@ -74,12 +74,14 @@ pub async fn users(cmd: UsersCommand) -> Result<()> {
         }
         UsersCommand::List { search, out } => {
             let q = search.map(|s| format!("?q={}", path_segment(&s))).unwrap_or_default();
-            let resp: api::GetUsersResponse = client.get(&format!("/api/v2/users{q}")).await?;
+            let users = client
+                .get_all(&format!("/api/v2/users{q}"), 1000, |r: api::GetUsersResponse| r.users)
+                .await?;
             if out.json() {
-                return print_json(&resp.users);
+                return print_json(&users);
             }
             let mut table = Columns::new(&["USERNAME", "EMAIL", "ROLES", "STATUS", "ID"]);
-            for u in &resp.users {
+            for u in &users {
                 table.row([
                     u.username.clone(),
                     u.email.clone(),
@@ -144,7 +146,7 @@ pub async fn orgs(cmd: OrgsCommand) -> Result<()> {
             println!("Created organization {}.", org.name);
         }
         OrgsCommand::List { out } => {
-            let orgs: Vec<api::Organization> = client.get("/api/v2/organizations").await?;
+            let orgs: Vec<api::Organization> = client.list("/api/v2/organizations").await?;
             if out.json() {
                 return print_json(&orgs);
             }

@@ -107,9 +107,9 @@ async fn create(client: &Client, args: CreateArgs) -> Result<()> {
     Ok(())
 }
 
+/// Summaries: a listed build has no resource tree (`find` fetches it).
 async fn list_all(client: &Client) -> Result<Vec<api::Workspace>> {
-    let resp: api::WorkspacesResponse = client.get("/api/v2/workspaces").await?;
-    Ok(resp.workspaces)
+    client.get_all("/api/v2/workspaces", 1000, |r: api::WorkspacesResponse| r.workspaces).await
 }
 
 async fn list(client: &Client, out: OutputArgs) -> Result<()> {
@@ -117,15 +117,14 @@ async fn list(client: &Client, out: OutputArgs) -> Result<()> {
     if out.json() {
         return print_json(&workspaces);
     }
-    let header = ["NAME", "OWNER", "FROM", "RESOURCES", "AGENTS", "CREATED", "ID"];
-    let mut table = Columns::new(&header).right(3).right(4);
+    // The list has no resource trees, so no resource or agent counts: `show` has them.
+    let header = ["NAME", "OWNER", "FROM", "CREATED", "ID"];
+    let mut table = Columns::new(&header);
     for w in &workspaces {
         table.row([
             w.name.clone(),
             w.owner_name.clone(),
             super::wire_name(&w.latest_build.terraform_document),
-            w.latest_build.resources.len().to_string(),
-            agent_count(w).to_string(),
             w.created_at.format("%Y-%m-%d %H:%M").to_string(),
             w.id.to_string(),
         ]);
@@ -137,11 +136,17 @@ async fn list(client: &Client, out: OutputArgs) -> Result<()> {
     Ok(())
 }
 
-/// A workspace by id, by `owner/name`, or by name (unique among those the caller sees).
+/// A workspace, with its resource tree, by id, by `owner/name`, or by name (unique among those
+/// the caller sees).
 async fn find(client: &Client, query: &str) -> Result<api::Workspace> {
-    if let Ok(id) = query.parse::<uuid::Uuid>() {
-        return client.get(&format!("/api/v2/workspaces/{id}")).await;
-    }
+    let id = match query.parse::<uuid::Uuid>() {
+        Ok(id) => id,
+        Err(_) => find_summary(client, query).await?.id,
+    };
+    client.get(&format!("/api/v2/workspaces/{id}")).await
+}
+
+async fn find_summary(client: &Client, query: &str) -> Result<api::Workspace> {
     let (owner, name) = match query.split_once('/') {
         Some((owner, name)) => (Some(owner), name),
         None => (None, query),

@@ -25,6 +25,7 @@ const POLL: Duration = Duration::from_millis(500);
 const PING: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamParams {
     /// Replay messages with a larger id (default 0: all).
     pub after_id: Option<i64>,

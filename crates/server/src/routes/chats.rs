@@ -4,6 +4,7 @@ use crate::auth::Caller;
 use crate::authz::{Action, Object, allowed, authorize};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query, parse_uuid};
+use crate::paging::{self, PageParams, PageRule};
 use crate::services::providers::model_for;
 use crate::services::spend::check_admission;
 use crate::state::AppState;
@@ -122,19 +123,19 @@ fn chat_labels(labels: Option<serde_json::Value>) -> ApiResult<serde_json::Value
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListChatsParams {
     /// `archived:true` lists archived chats.
     pub q: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/experimental/chats", tag = "Chats", params(ListChatsParams),
+#[utoipa::path(get, path = "/api/experimental/chats", tag = "Chats", params(ListChatsParams, PageParams),
     responses((status = 200, body = Vec<api::Chat>)))]
 pub async fn list_chats(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<ListChatsParams>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<Vec<api::Chat>>> {
     let archived = match params.q.as_deref().map(str::trim) {
         None | Some("") | Some("archived:false") => false,
@@ -146,12 +147,8 @@ pub async fn list_chats(
             ));
         }
     };
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::validation("limit", "Must be between 1 and 200."));
-    }
-    let offset = params.offset.unwrap_or(0).max(0);
-    let chats = state.store.list_chats(caller.id(), archived, limit, offset).await?;
+    let page = paging.page(PageRule::CHATS)?;
+    let chats = state.store.list_chats(caller.id(), archived, page).await?;
     Ok(Json(chats.iter().map(chat_wire::chat).collect()))
 }
 
@@ -189,9 +186,12 @@ pub async fn update_chat(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessagesParams {
     pub before_id: Option<i64>,
-    pub limit: Option<i64>,
+    /// Messages per page, 1 to 200; absent or 0 for 50.
+    #[param(value_type = Option<i32>, minimum = 0, maximum = 200)]
+    pub limit: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats/{chat}/messages", tag = "Chats",
@@ -203,10 +203,7 @@ pub async fn list_messages(
     Query(params): Query<MessagesParams>,
 ) -> ApiResult<Json<api::ChatMessagesResponse>> {
     let chat = readable_chat(&state, &caller, &raw).await?;
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::validation("limit", "Must be between 1 and 200."));
-    }
+    let limit = paging::limit(params.limit.as_deref(), PageRule::CHATS)?;
     let (messages, has_more) = state.store.list_messages(chat.id, params.before_id, limit).await?;
     let queued = state.store.list_queued(chat.id).await?;
     let context_limit = context_limit(&state, &chat).await;

@@ -6,6 +6,7 @@ use crate::auth::Caller;
 use crate::authz::{Action, Object, authorize};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
+use crate::paging::{PageParams, PageRule};
 use crate::state::AppState;
 use axum::extract::State;
 use chrono::{DateTime, Duration, Utc};
@@ -16,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeParams {
     /// RFC 3339; default 30 days before `end_date`.
     pub start_date: Option<String>,
@@ -103,31 +105,27 @@ pub async fn user_summary(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsersCostParams {
     pub start_date: Option<String>,
     pub end_date: Option<String>,
     /// Case-insensitive username substring.
     pub username: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/experimental/chats/cost/users", tag = "Chat costs", params(UsersCostParams),
+#[utoipa::path(get, path = "/api/experimental/chats/cost/users", tag = "Chat costs", params(UsersCostParams, PageParams),
     responses((status = 200, body = api::ChatCostUsersResponse)))]
 pub async fn users_costs(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<UsersCostParams>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<api::ChatCostUsersResponse>> {
     authorize(&caller.subject, Action::Read, Object::DeploymentConfig)?;
     let (start, end) = range(&state, params.start_date.as_deref(), params.end_date.as_deref())?;
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::validation("limit", "Must be between 1 and 1000."));
-    }
-    let offset = params.offset.unwrap_or(0).max(0);
+    let page = paging.page(PageRule::COSTS)?;
     let username = params.username.as_deref().map(str::trim).filter(|u| !u.is_empty());
-    let (users, count) = state.store.cost_by_user(start, end, username, limit, offset).await?;
+    let (users, count) = state.store.cost_by_user(start, end, username, page).await?;
     Ok(Json(api::ChatCostUsersResponse {
         start_date: start,
         end_date: end,

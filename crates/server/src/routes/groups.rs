@@ -4,7 +4,8 @@ use super::{find_group, find_organization};
 use crate::auth::Caller;
 use crate::authz::{Action, Object, authorize};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
+use crate::paging::{PageParams, PageRule};
 use crate::state::AppState;
 use crate::{validate, wire};
 use axum::extract::State;
@@ -44,15 +45,18 @@ pub async fn create_group(
 }
 
 #[utoipa::path(get, path = "/api/v2/organizations/{organization}/groups", tag = "Groups",
-    params(("organization" = String, Path)), responses((status = 200, body = Vec<api::Group>)))]
+    params(("organization" = String, Path), PageParams),
+    responses((status = 200, body = Vec<api::Group>)))]
 pub async fn list_groups(
     State(state): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<Vec<api::Group>>> {
+    let page = paging.page(PageRule::WHOLE)?;
     let org = find_organization(&state, &raw).await?;
     authorize(&caller.subject, Action::Read, Object::Group { organization: org.id })?;
-    let groups = state.store.list_groups(org.id).await?;
+    let groups = state.store.list_groups(org.id, page).await?;
     Ok(Json(groups.iter().map(wire::group).collect()))
 }
 

@@ -4,6 +4,7 @@ use crate::auth::Caller;
 use crate::authz::{Action, Object, authorize};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query, parse_uuid};
+use crate::paging::{PageParams, PageRule};
 use crate::services::spend::standing;
 use crate::state::AppState;
 use crate::wire;
@@ -19,17 +20,21 @@ use uuid::Uuid;
 
 type Body<T> = Result<Json<T>, ApiError>;
 
+/// `limit` and `offset` page `overrides` and `group_overrides` alike (each its own list).
 #[utoipa::path(get, path = "/api/experimental/chats/usage-limits", tag = "Chat usage limits",
+    params(PageParams),
     responses((status = 200, body = api::ChatUsageLimitConfigResponse), (status = 403, body = api::Response)))]
 pub async fn get_config(
     State(state): State<AppState>,
     caller: Caller,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<api::ChatUsageLimitConfigResponse>> {
     authorize(&caller.subject, Action::Read, Object::DeploymentConfig)?;
+    let page = paging.page(PageRule::WHOLE)?;
     let config = state.store.get_limit_config().await?;
     let unpriced_model_count = state.store.count_unpriced_models().await?;
-    let overrides = state.store.list_user_limits().await?;
-    let group_overrides = state.store.list_group_limits().await?;
+    let overrides = state.store.list_user_limits(page).await?;
+    let group_overrides = state.store.list_group_limits(page).await?;
     Ok(Json(api::ChatUsageLimitConfigResponse {
         config: wire::limit_config(&config),
         unpriced_model_count,
@@ -89,6 +94,7 @@ fn positive_limit(micros: i64) -> ApiResult<Micros> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusParams {
     /// tollgate: resolve group limits within this organization only.
     pub organization_id: Option<String>,

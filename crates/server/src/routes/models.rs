@@ -3,7 +3,8 @@
 use crate::auth::Caller;
 use crate::authz::{Action, Object, allowed, authorize};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path, parse_uuid};
+use crate::extract::{Json, Path, Query, parse_uuid};
+use crate::paging::{PageParams, PageRule};
 use crate::services::providers::SIMULATED;
 use crate::state::AppState;
 use crate::validate;
@@ -12,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use tollgate_api_types as api;
 use tollgate_llm::ProviderKind;
-use tollgate_store::{ModelConfigPatch, NewModelConfig, Provider, ProviderPatch};
+use tollgate_store::{ModelConfigPatch, NewModelConfig, Page, Provider, ProviderPatch};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -42,13 +43,15 @@ fn base_url(raw: Option<String>) -> ApiResult<Option<String>> {
 }
 
 #[utoipa::path(get, path = "/api/experimental/chats/providers", tag = "Chat models",
-    responses((status = 200, body = Vec<api::ChatProviderConfig>)))]
+    params(PageParams), responses((status = 200, body = Vec<api::ChatProviderConfig>)))]
 pub async fn list_providers(
     State(state): State<AppState>,
     caller: Caller,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<Vec<api::ChatProviderConfig>>> {
     authorize(&caller.subject, Action::Read, Object::DeploymentConfig)?;
-    Ok(Json(state.store.list_providers().await?.iter().map(chat_wire::provider).collect()))
+    let providers = state.store.list_providers(paging.page(PageRule::WHOLE)?).await?;
+    Ok(Json(providers.iter().map(chat_wire::provider).collect()))
 }
 
 #[utoipa::path(post, path = "/api/experimental/chats/providers", tag = "Chat models",
@@ -122,13 +125,15 @@ pub async fn delete_provider(
 
 /// Owners see every config; everyone else the enabled ones.
 #[utoipa::path(get, path = "/api/experimental/chats/model-configs", tag = "Chat models",
-    responses((status = 200, body = Vec<api::ChatModelConfig>)))]
+    params(PageParams), responses((status = 200, body = Vec<api::ChatModelConfig>)))]
 pub async fn list_model_configs(
     State(state): State<AppState>,
     caller: Caller,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<Vec<api::ChatModelConfig>>> {
+    let page = paging.page(PageRule::WHOLE)?;
     let all = allowed(&caller.subject, Action::Update, Object::DeploymentConfig);
-    let configs = state.store.list_model_configs(!all).await?;
+    let configs = state.store.list_model_configs(!all, page).await?;
     Ok(Json(configs.iter().map(chat_wire::model_config).collect()))
 }
 
@@ -244,13 +249,15 @@ pub async fn delete_model_config(
 }
 
 /// The catalogue: every provider kind that has enabled models, whether it can be called now.
+/// One document grouped by provider, not a list to page: it holds every enabled config (an
+/// owner's short list).
 #[utoipa::path(get, path = "/api/experimental/chats/models", tag = "Chat models",
     responses((status = 200, body = api::ChatModelsResponse)))]
 pub async fn list_models(
     State(state): State<AppState>,
     _caller: Caller,
 ) -> ApiResult<Json<api::ChatModelsResponse>> {
-    let configs = state.store.list_model_configs(true).await?;
+    let configs = state.store.list_model_configs(true, Page::ALL).await?;
     let mut kinds: Vec<String> = configs.iter().map(|c| c.provider.clone()).collect();
     if !kinds.iter().any(|k| k == SIMULATED) {
         kinds.push(SIMULATED.to_owned());

@@ -4,7 +4,8 @@ use super::{find_organization, find_user};
 use crate::auth::Caller;
 use crate::authz::{Action, Object, allowed, authorize};
 use crate::error::ApiResult;
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
+use crate::paging::{PageParams, PageRule};
 use crate::state::AppState;
 use crate::{validate, wire};
 use axum::extract::State;
@@ -15,15 +16,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-#[utoipa::path(get, path = "/api/v2/organizations", tag = "Organizations",
+#[utoipa::path(get, path = "/api/v2/organizations", tag = "Organizations", params(PageParams),
     responses((status = 200, body = Vec<api::Organization>)))]
 pub async fn list_organizations(
     State(state): State<AppState>,
     caller: Caller,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<Vec<api::Organization>>> {
+    let page = paging.page(PageRule::WHOLE)?;
     let all = allowed(&caller.subject, Action::Read, Object::Organizations);
     let member = if all { None } else { Some(caller.id()) };
-    let orgs = state.store.list_organizations(member).await?;
+    let orgs = state.store.list_organizations(member, page).await?;
     Ok(Json(orgs.iter().map(wire::organization).collect()))
 }
 

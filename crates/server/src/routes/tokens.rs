@@ -4,7 +4,8 @@ use super::find_user;
 use crate::auth::{Caller, mint_session, mint_token};
 use crate::authz::{Action, Object, authorize};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
+use crate::paging::{PageParams, PageRule};
 use crate::state::AppState;
 use crate::{validate, wire};
 use axum::extract::State;
@@ -67,15 +68,18 @@ fn token_lifetime(nanos: Option<i64>) -> ApiResult<Duration> {
 }
 
 #[utoipa::path(get, path = "/api/v2/users/{user}/keys/tokens", tag = "API keys",
-    params(("user" = String, Path)), responses((status = 200, body = Vec<api::ApiKey>)))]
+    params(("user" = String, Path), PageParams),
+    responses((status = 200, body = Vec<api::ApiKey>)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<Vec<api::ApiKey>>> {
+    let page = paging.page(PageRule::WHOLE)?;
     let user = find_user(&state, &caller, &raw).await?;
     authorize(&caller.subject, Action::Read, Object::ApiKey { owner: user.id })?;
-    let tokens = state.store.list_api_tokens(user.id).await?;
+    let tokens = state.store.list_api_tokens(user.id, page).await?;
     Ok(Json(tokens.iter().map(wire::api_key).collect()))
 }
 

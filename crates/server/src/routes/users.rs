@@ -5,6 +5,7 @@ use crate::auth::{Caller, hash_password, mint_session, verify_password};
 use crate::authz::{Action, Object, authorize};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ClientIp, Json, Path, Query};
+use crate::paging::{PageParams, PageRule};
 use crate::state::AppState;
 use crate::{validate, wire};
 use axum::extract::State;
@@ -174,31 +175,24 @@ async fn default_organization_id(state: &AppState) -> ApiResult<Vec<Uuid>> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListUsersParams {
     /// Case-insensitive search over username, email and name.
     pub q: Option<String>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v2/users", tag = "Users", params(ListUsersParams),
+#[utoipa::path(get, path = "/api/v2/users", tag = "Users", params(ListUsersParams, PageParams),
     responses((status = 200, body = api::GetUsersResponse)))]
 pub async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<ListUsersParams>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<api::GetUsersResponse>> {
     authorize(&caller.subject, Action::Read, Object::Users)?;
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::validation("limit", "Must be between 1 and 1000."));
-    }
-    let offset = params.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(ApiError::validation("offset", "Must not be negative."));
-    }
+    let page = paging.page(PageRule::WHOLE)?;
     let search = params.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
-    let query = UserQuery { search, limit, offset };
+    let query = UserQuery { search, page };
     let (users, count) = state.store.list_users(&query).await?;
     Ok(Json(api::GetUsersResponse { users: users.iter().map(wire::user).collect(), count }))
 }

@@ -7,7 +7,8 @@ use super::find_user;
 use crate::auth::Caller;
 use crate::authz::{Action, Object, allowed, authorize};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
+use crate::paging::{PageParams, PageRule};
 use crate::state::AppState;
 use crate::wire::workspaces as workspace_wire;
 use crate::{validate, workspace_build};
@@ -62,17 +63,20 @@ pub async fn get_workspace(
     Ok(Json(workspace_wire::workspace(&workspace)))
 }
 
-#[utoipa::path(get, path = "/api/v2/workspaces", tag = "Workspaces",
+/// Summaries: each `latest_build` comes with `resources: []` (a build's tree can run to
+/// megabytes); `GET /api/v2/workspaces/{workspace}` has the tree. `count` is the whole list's.
+#[utoipa::path(get, path = "/api/v2/workspaces", tag = "Workspaces", params(PageParams),
     responses((status = 200, body = api::WorkspacesResponse)))]
 pub async fn list_workspaces(
     State(state): State<AppState>,
     caller: Caller,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Json<api::WorkspacesResponse>> {
+    let page = paging.page(PageRule::WHOLE)?;
     // Those who may read everyone's workspaces see all; everyone else sees their own.
     let owner = (!allowed(&caller.subject, Action::Read, Object::Workspaces)).then(|| caller.id());
-    let workspaces = state.store.list_workspaces(owner).await?;
-    let workspaces: Vec<_> = workspaces.iter().map(workspace_wire::workspace).collect();
-    let count = i64::try_from(workspaces.len()).unwrap_or(i64::MAX);
+    let (workspaces, count) = state.store.list_workspaces(owner, page).await?;
+    let workspaces = workspaces.iter().map(workspace_wire::workspace).collect();
     Ok(Json(api::WorkspacesResponse { workspaces, count }))
 }
 

@@ -161,7 +161,12 @@ async fn run(app: TestApp, replicas: usize, attack: Attack) {
 /// Waits (bounded) until no chat of the attacker is pending or running.
 async fn settle(arena: &Arena) {
     for _ in 0..1500 {
-        let chats = arena.app.store().list_chats(arena.user, false, 0, 0).await.expect("chats");
+        let chats = arena
+            .app
+            .store()
+            .list_chats(arena.user, false, tollgate_store::Page::ALL)
+            .await
+            .expect("chats");
         if chats.iter().all(|c| {
             !matches!(
                 c.status,

@@ -16,6 +16,7 @@ mod fake_llm;
 mod identity;
 mod limits;
 mod openapi;
+mod paging;
 mod providers;
 mod roles;
 mod secrets;

@@ -126,7 +126,10 @@ async fn created_from_a_state(app: TestApp) {
     assert_eq!((status, &got), (StatusCode::OK, &ws));
     let (status, list) = app.get("/api/v2/workspaces", &owner).await;
     assert_eq!((status, &list["count"]), (StatusCode::OK, &json!(1)));
-    assert_eq!(list["workspaces"][0], ws);
+    // The list is of summaries: the build without its resource tree, which the item has.
+    let mut summary = ws.clone();
+    summary["latest_build"]["resources"] = json!([]);
+    assert_eq!(list["workspaces"][0], summary);
     for body in [ws.to_string(), list.to_string()] {
         assert!(!body.contains(MAIN_TOKEN) && !body.contains(SECONDARY_TOKEN), "a token leaked");
     }

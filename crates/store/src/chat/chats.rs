@@ -9,12 +9,11 @@ use super::state::{
     CHAT_COLUMNS, MESSAGE_COLUMNS, QUEUED_COLUMNS, fetch_chat, insert_message, insert_user_message,
     lock_chat,
 };
-use crate::common::limit_or_all;
 use crate::db::{Arg, Tx, sql};
 use crate::identity::{require_org, require_user};
 use crate::{
     Chat, ChatMessage, ChatStatus, CostSource, Entity, LedgerEntry, MessageRole, NewChat,
-    NewChatMessage, QueuedMessage, Rule, Store, StoreError, StoreResult, Time, UserMessage,
+    NewChatMessage, Page, QueuedMessage, Rule, Store, StoreError, StoreResult, Time, UserMessage,
 };
 use tollgate_core::Micros;
 use uuid::Uuid;
@@ -140,8 +139,7 @@ impl Store {
         &self,
         owner: Uuid,
         archived: bool,
-        limit: i64,
-        offset: i64,
+        page: Page,
     ) -> StoreResult<Vec<Chat>> {
         let rows = sql(format!(
             "SELECT {CHAT_COLUMNS} FROM chats WHERE owner_id = $1 AND archived = $2
@@ -149,8 +147,8 @@ impl Store {
         ))
         .bind(owner)
         .bind(archived)
-        .bind(limit_or_all(limit))
-        .bind(offset.max(0))
+        .bind(page.limit_arg())
+        .bind(page.offset_arg())
         .fetch_all(&self.db)
         .await?;
         rows.iter().map(chat_from_row).collect()

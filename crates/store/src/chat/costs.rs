@@ -3,10 +3,10 @@
 //! cannot overflow first (`MONEY_PARTS`); the grand totals add up with checked arithmetic.
 
 use super::rows::{cost_summary_from_rows, user_cost_from_row};
-use crate::common::{contains_pattern, limit_or_all};
+use crate::common::contains_pattern;
 use crate::db::{Row, sql};
 use crate::spend::MONEY_PARTS;
-use crate::{CostSummary, Store, StoreResult, Time, UserCost};
+use crate::{CostSummary, Page, Store, StoreResult, Time, UserCost};
 use uuid::Uuid;
 
 /// `$1` start, `$2` end, `$3` owner or NULL for everyone.
@@ -73,8 +73,7 @@ impl Store {
         start: Time,
         end: Time,
         username: Option<&str>,
-        limit: i64,
-        offset: i64,
+        page: Page,
     ) -> StoreResult<(Vec<UserCost>, i64)> {
         let per_user = format!(
             "WITH per_user AS (SELECT c.owner_id AS user_id, {MONEY_PARTS}, {TOKENS} {COST_FROM}
@@ -102,8 +101,8 @@ impl Store {
         .bind(end)
         .bind(None::<Uuid>)
         .bind(pattern)
-        .bind(limit_or_all(limit))
-        .bind(offset.max(0))
+        .bind(page.limit_arg())
+        .bind(page.offset_arg())
         .fetch_all(&self.db)
         .await?;
         let users = rows.iter().map(user_cost_from_row).collect::<StoreResult<Vec<_>>>()?;

@@ -4,7 +4,8 @@
 use super::rows::{model_from_row, price_columns};
 use crate::db::{Ex, Tx, sql};
 use crate::{
-    Entity, ModelConfig, ModelConfigPatch, NewModelConfig, Store, StoreError, StoreResult, Time,
+    Entity, ModelConfig, ModelConfigPatch, NewModelConfig, Page, Store, StoreError, StoreResult,
+    Time,
 };
 use uuid::Uuid;
 
@@ -79,11 +80,18 @@ impl Store {
     }
 
     /// All configs, or only enabled ones; ordered by provider, then model.
-    pub async fn list_model_configs(&self, enabled_only: bool) -> StoreResult<Vec<ModelConfig>> {
+    pub async fn list_model_configs(
+        &self,
+        enabled_only: bool,
+        page: Page,
+    ) -> StoreResult<Vec<ModelConfig>> {
         let rows = sql(format!(
-            "{MODEL_SELECT} WHERE enabled OR NOT $1 ORDER BY provider {{C}}, model {{C}}, id"
+            "{MODEL_SELECT} WHERE enabled OR NOT $1 ORDER BY provider {{C}}, model {{C}}, id
+             LIMIT $2 OFFSET $3"
         ))
         .bind(enabled_only)
+        .bind(page.limit_arg())
+        .bind(page.offset_arg())
         .fetch_all(&self.db)
         .await?;
         rows.iter().map(model_from_row).collect()

@@ -4,7 +4,7 @@
 use super::rows::provider_from_row;
 use crate::common::trunc_micros;
 use crate::db::{Ex, sql};
-use crate::{Entity, Provider, ProviderPatch, Store, StoreError, StoreResult, Time, Unique};
+use crate::{Entity, Page, Provider, ProviderPatch, Store, StoreError, StoreResult, Time, Unique};
 use uuid::Uuid;
 
 const PROVIDER_SELECT: &str = "SELECT id, provider, display_name, enabled, api_key_ciphertext,
@@ -45,8 +45,10 @@ impl Store {
     }
 
     /// Ordered by provider kind.
-    pub async fn list_providers(&self) -> StoreResult<Vec<Provider>> {
-        let rows = sql(format!("{PROVIDER_SELECT} ORDER BY provider {{C}}, id"))
+    pub async fn list_providers(&self, page: Page) -> StoreResult<Vec<Provider>> {
+        let rows = sql(format!("{PROVIDER_SELECT} ORDER BY provider {{C}}, id LIMIT $1 OFFSET $2"))
+            .bind(page.limit_arg())
+            .bind(page.offset_arg())
             .fetch_all(&self.db)
             .await?;
         rows.iter().map(provider_from_row).collect()

@@ -5,21 +5,21 @@ use super::rows::groups_from_rows;
 use super::users::require_user;
 use crate::db::{Ex, Tx, sql};
 use crate::{
-    Entity, Group, GroupPatch, NewGroup, Rule, Store, StoreError, StoreResult, Time, Unique,
+    Entity, Group, GroupPatch, NewGroup, Page, Rule, Store, StoreError, StoreResult, Time, Unique,
 };
 use uuid::Uuid;
 
-/// Groups of one organization (`$2`) or one group (`$1`), Everyone first, then by name.
+/// Groups of one organization (`$2`) or one group (`$1`), Everyone first, then by name; one
+/// page of them (`$3`, `$4`).
 const GROUPS_SQL: &str = "SELECT id, name, display_name, organization_id, avatar_url FROM groups
     WHERE id = $1 OR organization_id = $2
-    ORDER BY (id = organization_id) DESC, lower(name) {C}, name {C}, id";
+    ORDER BY (id = organization_id) DESC, lower(name) {C}, name {C}, id LIMIT $3 OFFSET $4";
 
-/// Members of the same groups, system and deleted users excluded, by username.
+/// Members of the groups `$1`, system and deleted users excluded, by username.
 const MEMBERS_SQL: &str = "SELECT gm.group_id, u.id, u.username, u.email, u.name, u.avatar_url
     FROM group_memberships gm
-    JOIN groups g ON g.id = gm.group_id
     JOIN users u ON u.id = gm.user_id
-    WHERE (g.id = $1 OR g.organization_id = $2) AND NOT u.deleted AND NOT u.is_system
+    WHERE gm.group_id {ANY $1} AND NOT u.deleted AND NOT u.is_system
     ORDER BY lower(u.username) {C}, u.username {C}, u.id";
 
 /// Loads one group (`group`) or all of an organization's (`org`) with their members.
@@ -27,14 +27,22 @@ async fn fetch_groups(
     mut ex: Ex<'_>,
     group: Option<Uuid>,
     org: Option<Uuid>,
+    page: Page,
 ) -> StoreResult<Vec<Group>> {
-    let members = sql(MEMBERS_SQL).bind(group).bind(org).fetch_all(ex.reborrow()).await?;
-    let groups = sql(GROUPS_SQL).bind(group).bind(org).fetch_all(ex).await?;
+    let groups = sql(GROUPS_SQL)
+        .bind(group)
+        .bind(org)
+        .bind(page.limit_arg())
+        .bind(page.offset_arg())
+        .fetch_all(ex.reborrow())
+        .await?;
+    let ids = groups.iter().map(|row| row.uuid("id")).collect::<StoreResult<Vec<_>>>()?;
+    let members = sql(MEMBERS_SQL).bind(ids.as_slice()).fetch_all(ex).await?;
     groups_from_rows(&groups, &members)
 }
 
 async fn fetch_group(tx: &mut Tx, group: Uuid) -> StoreResult<Group> {
-    let found = fetch_groups(tx.into(), Some(group), None).await?.into_iter().next();
+    let found = fetch_groups(tx.into(), Some(group), None, Page::ALL).await?.into_iter().next();
     found.ok_or(StoreError::NotFound(Entity::Group))
 }
 
@@ -155,12 +163,13 @@ impl Store {
     }
 
     pub async fn get_group(&self, group: Uuid) -> StoreResult<Option<Group>> {
-        Ok(fetch_groups((&self.db).into(), Some(group), None).await?.into_iter().next())
+        let found = fetch_groups((&self.db).into(), Some(group), None, Page::ALL).await?;
+        Ok(found.into_iter().next())
     }
 
     /// The organization's groups, Everyone first, then by name.
-    pub async fn list_groups(&self, org: Uuid) -> StoreResult<Vec<Group>> {
-        fetch_groups((&self.db).into(), None, Some(org)).await
+    pub async fn list_groups(&self, org: Uuid, page: Page) -> StoreResult<Vec<Group>> {
+        fetch_groups((&self.db).into(), None, Some(org), page).await
     }
 
     /// Applies the whole patch in one transaction. `Rejected(NotOrganizationMember)` when adding

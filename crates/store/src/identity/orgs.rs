@@ -4,7 +4,9 @@ use super::rows::org_from_row;
 use super::users::{insert_membership, require_user};
 use crate::common::trunc_micros;
 use crate::db::{Tx, sql};
-use crate::{Entity, NewOrganization, Organization, Store, StoreError, StoreResult, Time, Unique};
+use crate::{
+    Entity, NewOrganization, Organization, Page, Store, StoreError, StoreResult, Time, Unique,
+};
 use uuid::Uuid;
 
 const ORG_SELECT: &str = "SELECT id, name, display_name, description, icon, is_default,
@@ -95,13 +97,19 @@ impl Store {
     }
 
     /// All organizations, or only those `member` belongs to; ordered by name.
-    pub async fn list_organizations(&self, member: Option<Uuid>) -> StoreResult<Vec<Organization>> {
+    pub async fn list_organizations(
+        &self,
+        member: Option<Uuid>,
+        page: Page,
+    ) -> StoreResult<Vec<Organization>> {
         let rows = sql(format!(
             "{ORG_SELECT} WHERE $1 IS NULL OR id IN
                 (SELECT organization_id FROM organization_members WHERE user_id = $1)
-             ORDER BY lower(name) {{C}}, name {{C}}, id"
+             ORDER BY lower(name) {{C}}, name {{C}}, id LIMIT $2 OFFSET $3"
         ))
         .bind(member)
+        .bind(page.limit_arg())
+        .bind(page.offset_arg())
         .fetch_all(&self.db)
         .await?;
         rows.iter().map(org_from_row).collect()

@@ -78,12 +78,21 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// One page of a list, taken in SQL (`LIMIT`/`OFFSET`) so a page costs only its rows. Every
+/// list orders by a total order (ending in the id) so consecutive pages neither skip nor repeat.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Page {
+    /// At most this many rows; 0 (or less) for all of them.
+    pub limit: i64,
+    /// Rows skipped first.
+    pub offset: i64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct UserQuery {
     /// Case-insensitive substring of username, email or name.
     pub search: Option<String>,
-    pub limit: i64,
-    pub offset: i64,
+    pub page: Page,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@ use super::rows::token_from_row;
 use super::users::require_user;
 use crate::common::trunc_micros;
 use crate::db::sql;
-use crate::{ApiToken, Entity, Store, StoreError, StoreResult, Time, Unique};
+use crate::{ApiToken, Entity, Page, Store, StoreError, StoreResult, Time, Unique};
 use uuid::Uuid;
 
 const TOKEN_SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at,
@@ -54,11 +54,14 @@ impl Store {
     }
 
     /// A user's tokens, newest first.
-    pub async fn list_api_tokens(&self, user: Uuid) -> StoreResult<Vec<ApiToken>> {
+    pub async fn list_api_tokens(&self, user: Uuid, page: Page) -> StoreResult<Vec<ApiToken>> {
         let rows = sql(format!(
-            "{TOKEN_SELECT} WHERE user_id = $1 ORDER BY created_at DESC, id {{C}} DESC"
+            "{TOKEN_SELECT} WHERE user_id = $1 ORDER BY created_at DESC, id {{C}} DESC
+             LIMIT $2 OFFSET $3"
         ))
         .bind(user)
+        .bind(page.limit_arg())
+        .bind(page.offset_arg())
         .fetch_all(&self.db)
         .await?;
         rows.iter().map(token_from_row).collect()

@@ -1,7 +1,7 @@
 //! Users and their site roles.
 
 use super::rows::user_from_row;
-use crate::common::{contains_pattern, limit_or_all, role_texts};
+use crate::common::{contains_pattern, role_texts};
 use crate::db::{Ex, Tx, sql};
 use crate::{
     Credentials, Entity, NewOrganization, NewUser, Organization, Store, StoreError, StoreResult,
@@ -228,8 +228,8 @@ impl Store {
             select(FILTER)
         ))
         .bind(search)
-        .bind(limit_or_all(query.limit))
-        .bind(query.offset.max(0))
+        .bind(query.page.limit_arg())
+        .bind(query.page.offset_arg())
         .fetch_all(&self.db)
         .await?;
         let users = rows.iter().map(user_from_row).collect::<StoreResult<Vec<_>>>()?;

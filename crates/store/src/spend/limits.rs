@@ -7,8 +7,8 @@ use super::standing::standing_in;
 use crate::db::{Ex, sql};
 use crate::identity::require_user;
 use crate::{
-    Entity, GroupLimitRecord, LimitConfigRecord, LimitStanding, Store, StoreError, StoreResult,
-    Time, UserLimit,
+    Entity, GroupLimitRecord, LimitConfigRecord, LimitStanding, Page, Store, StoreError,
+    StoreResult, Time, UserLimit,
 };
 use tollgate_core::{EffectiveLimit, LimitConfig, Micros, stored_amount, stored_limit};
 use uuid::Uuid;
@@ -151,10 +151,13 @@ impl Store {
     }
 
     /// Ordered by username.
-    pub async fn list_user_limits(&self) -> StoreResult<Vec<UserLimit>> {
+    pub async fn list_user_limits(&self, page: Page) -> StoreResult<Vec<UserLimit>> {
         let rows = sql(format!(
-            "{USER_LIMIT_SELECT} WHERE NOT u.deleted ORDER BY lower(u.username) {{C}}, u.username {{C}}, u.id"
+            "{USER_LIMIT_SELECT} WHERE NOT u.deleted
+             ORDER BY lower(u.username) {{C}}, u.username {{C}}, u.id LIMIT $1 OFFSET $2"
         ))
+        .bind(page.limit_arg())
+        .bind(page.offset_arg())
         .fetch_all(&self.db)
         .await?;
         rows.iter().map(user_limit_from_row).collect()
@@ -203,11 +206,15 @@ impl Store {
     }
 
     /// Ordered by group name.
-    pub async fn list_group_limits(&self) -> StoreResult<Vec<GroupLimitRecord>> {
-        let rows =
-            sql(format!("{GROUP_LIMIT_SELECT} ORDER BY lower(g.name) {{C}}, g.name {{C}}, g.id"))
-                .fetch_all(&self.db)
-                .await?;
+    pub async fn list_group_limits(&self, page: Page) -> StoreResult<Vec<GroupLimitRecord>> {
+        let rows = sql(format!(
+            "{GROUP_LIMIT_SELECT} ORDER BY lower(g.name) {{C}}, g.name {{C}}, g.id
+             LIMIT $1 OFFSET $2"
+        ))
+        .bind(page.limit_arg())
+        .bind(page.offset_arg())
+        .fetch_all(&self.db)
+        .await?;
         rows.iter().map(group_limit_from_row).collect()
     }
 

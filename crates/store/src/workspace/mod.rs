@@ -11,6 +11,7 @@ mod write;
 use crate::db::sql;
 use crate::identity::{require_org, require_user};
 use crate::*;
+use read::Tree;
 use rows::identity_from_row;
 use uuid::Uuid;
 
@@ -47,20 +48,37 @@ impl Store {
             .fetch_optional(&self.db)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        Ok(read::load_workspaces(&self.db, vec![row]).await?.pop())
+        Ok(read::load_workspaces(&self.db, vec![row], Tree::Full).await?.pop())
     }
 
-    /// All workspaces, or only `owner`'s; ordered by owner username, then workspace name
-    /// (case-insensitive), then id.
-    pub async fn list_workspaces(&self, owner: Option<Uuid>) -> StoreResult<Vec<Workspace>> {
-        let rows = sql(format!(
-            "{WORKSPACE_SELECT} WHERE NOT w.deleted AND ($1 IS NULL OR w.owner_id = $1)
-             ORDER BY lower(u.username) {{C}}, lower(w.name) {{C}}, w.id"
+    /// One page of all workspaces, or of `owner`'s, as summaries: each latest build without its
+    /// resource tree (`resources` empty; a tree can run to megabytes, `get_workspace` reads it).
+    /// Ordered by owner username, then workspace name (case-insensitive), then id; the count
+    /// ignores the page.
+    pub async fn list_workspaces(
+        &self,
+        owner: Option<Uuid>,
+        page: Page,
+    ) -> StoreResult<(Vec<Workspace>, i64)> {
+        const FILTER: &str = "NOT w.deleted AND ($1 IS NULL OR w.owner_id = $1)";
+        let count = sql(format!(
+            "SELECT count(*) AS n FROM workspaces w JOIN users u ON u.id = w.owner_id
+             WHERE {FILTER}"
         ))
         .bind(owner)
+        .fetch_one(&self.db)
+        .await?
+        .bigint("n")?;
+        let rows = sql(format!(
+            "{WORKSPACE_SELECT} WHERE {FILTER}
+             ORDER BY lower(u.username) {{C}}, lower(w.name) {{C}}, w.id LIMIT $2 OFFSET $3"
+        ))
+        .bind(owner)
+        .bind(page.limit_arg())
+        .bind(page.offset_arg())
         .fetch_all(&self.db)
         .await?;
-        read::load_workspaces(&self.db, rows).await
+        Ok((read::load_workspaces(&self.db, rows, Tree::Omitted).await?, count))
     }
 
     /// The agent whose token hashes to `hash`.

@@ -1,5 +1,6 @@
-//! Workspaces read back with their latest builds' trees, in a fixed number of queries (one for
-//! the latest builds, one per tree table) whatever the number of workspaces.
+//! Workspaces read back with their latest builds (and those builds' trees, when asked), in a
+//! fixed number of queries (one for the latest builds, one per tree table) whatever the number
+//! of workspaces.
 
 use super::rows::{BuildRows, workspaces_from_rows};
 use crate::db::{Db, Row, sql};
@@ -15,8 +16,19 @@ async fn fetch(db: &Db, sql_text: String, ids: &[Uuid]) -> StoreResult<Vec<Row>>
     sql(sql_text).bind(ids).fetch_all(db).await
 }
 
-/// The workspaces of `rows` with their latest builds' trees.
-pub(super) async fn load_workspaces(db: &Db, rows: Vec<Row>) -> StoreResult<Vec<Workspace>> {
+/// Whether a build is read with its resource tree or without (a summary, its `resources` empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tree {
+    Full,
+    Omitted,
+}
+
+/// The workspaces of `rows` with their latest builds, with or without the builds' trees.
+pub(super) async fn load_workspaces(
+    db: &Db,
+    rows: Vec<Row>,
+    tree: Tree,
+) -> StoreResult<Vec<Workspace>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -33,6 +45,9 @@ pub(super) async fn load_workspaces(db: &Db, rows: Vec<Row>) -> StoreResult<Vec<
         &workspaces,
     )
     .await?;
+    if tree == Tree::Omitted {
+        return workspaces_from_rows(&rows, &builds, BuildRows::default());
+    }
     let ids = builds.iter().map(|row| row.uuid("id")).collect::<StoreResult<Vec<_>>>()?;
     let resources = fetch(
         db,

@@ -146,7 +146,10 @@ async fn deleted_model_is_unknown(store: &Store) {
 async fn cost_by_user(store: &Store) {
     let c = costs(store).await;
     let june = june_bounds();
-    let (users, count) = store.cost_by_user(june.start, june.end, None, 50, 0).await.unwrap();
+    let (users, count) = store
+        .cost_by_user(june.start, june.end, None, Page { limit: 50, offset: 0 })
+        .await
+        .unwrap();
     let rows: Vec<_> =
         users.iter().map(|u| (u.username.as_str(), u.totals.total_cost.get())).collect();
     assert_eq!((rows, count), (vec![("bob", 5000), ("ann", 475), ("carl", 0)], 3));
@@ -154,11 +157,16 @@ async fn cost_by_user(store: &Store) {
     assert_eq!((ann.user_id, ann.name.as_str()), (c.ann, "ann name"));
     assert_eq!(ann.totals, CostTotals { unpriced_message_count: 1, ..totals(475, 5, 0, 5) });
     assert_eq!(users[2].totals, totals(0, 0, 1, 1));
-    let (page, count) = store.cost_by_user(june.start, june.end, None, 1, 1).await.unwrap();
+    let (page, count) =
+        store.cost_by_user(june.start, june.end, None, Page { limit: 1, offset: 1 }).await.unwrap();
     assert_eq!((page.len(), page[0].user_id, count), (1, c.ann, 3));
-    let (found, count) = store.cost_by_user(june.start, june.end, Some("AN"), 50, 0).await.unwrap();
+    let (found, count) = store
+        .cost_by_user(june.start, june.end, Some("AN"), Page { limit: 50, offset: 0 })
+        .await
+        .unwrap();
     assert_eq!((found.len(), found[0].user_id, count), (1, c.ann, 1), "case-insensitive substring");
-    let (none, count) = store.cost_by_user(june.end, june.end, None, 50, 0).await.unwrap();
+    let (none, count) =
+        store.cost_by_user(june.end, june.end, None, Page { limit: 50, offset: 0 }).await.unwrap();
     assert!(none.is_empty() && count == 0);
 }
 
@@ -175,7 +183,7 @@ async fn cost_overflow_is_invalid(store: &Store) {
     let err = store.cost_summary(ann, june.start, june.end).await;
     assert!(matches!(err, Err(StoreError::Overflow)), "{err:?}");
     // One user's sum does not fit.
-    let err = store.cost_by_user(june.start, june.end, None, 50, 0).await;
+    let err = store.cost_by_user(june.start, june.end, None, Page { limit: 50, offset: 0 }).await;
     assert!(matches!(err, Err(StoreError::Overflow)), "{err:?}");
     cost_on(store, a, None, Some(half), 12).await;
     let err = store.cost_summary(ann, june.start, june.end).await;

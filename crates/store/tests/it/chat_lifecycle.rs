@@ -75,16 +75,31 @@ async fn list_and_update_chats(store: &Store) {
     let c = pending_chat(store, &w, "c", june(4)).await;
     store.create_chat(new_chat(other, w.org)).await.unwrap();
     let ids = |chats: Vec<Chat>| chats.into_iter().map(|c| c.id).collect::<Vec<_>>();
-    assert_eq!(ids(store.list_chats(w.user, false, 50, 0).await.unwrap()), [c.id, b.id, a.id]);
-    assert_eq!(ids(store.list_chats(w.user, false, 1, 1).await.unwrap()), [b.id]);
+    assert_eq!(
+        ids(store.list_chats(w.user, false, Page { limit: 50, offset: 0 }).await.unwrap()),
+        [c.id, b.id, a.id]
+    );
+    assert_eq!(
+        ids(store.list_chats(w.user, false, Page { limit: 1, offset: 1 }).await.unwrap()),
+        [b.id]
+    );
     let renamed = store.update_chat(a.id, Some("Renamed".into()), None, june(5)).await.unwrap();
     assert_eq!((renamed.title.as_str(), renamed.updated_at), ("Renamed", june(5)));
-    assert_eq!(ids(store.list_chats(w.user, false, 50, 0).await.unwrap()), [a.id, c.id, b.id]);
+    assert_eq!(
+        ids(store.list_chats(w.user, false, Page { limit: 50, offset: 0 }).await.unwrap()),
+        [a.id, c.id, b.id]
+    );
     let archived = store.update_chat(b.id, None, Some(true), june(6)).await.unwrap();
     assert!(archived.archived);
     assert_eq!(archived.title, "fixture chat", "title untouched");
-    assert_eq!(ids(store.list_chats(w.user, true, 50, 0).await.unwrap()), [b.id]);
-    assert_eq!(ids(store.list_chats(w.user, false, 50, 0).await.unwrap()), [a.id, c.id]);
+    assert_eq!(
+        ids(store.list_chats(w.user, true, Page { limit: 50, offset: 0 }).await.unwrap()),
+        [b.id]
+    );
+    assert_eq!(
+        ids(store.list_chats(w.user, false, Page { limit: 50, offset: 0 }).await.unwrap()),
+        [a.id, c.id]
+    );
     let err = store.update_chat(b.id, None, Some(true), june(7)).await;
     assert!(matches!(&err, Err(StoreError::Rejected(Rule::AlreadyArchived))), "{err:?}");
     assert!(!store.update_chat(b.id, None, Some(false), june(7)).await.unwrap().archived);

@@ -24,7 +24,7 @@ async fn providers_crud(store: &Store) {
     let anthropic = store.create_provider(provider("anthropic", None)).await.unwrap();
     assert_eq!(openai.api_key_ciphertext.as_deref(), Some(&b"sealed-key"[..]));
     let kinds: Vec<_> =
-        store.list_providers().await.unwrap().into_iter().map(|p| p.provider).collect();
+        store.list_providers(Page::ALL).await.unwrap().into_iter().map(|p| p.provider).collect();
     assert_eq!(kinds, ["anthropic", "openai"]);
     assert_eq!(store.get_provider(openai.id).await.unwrap(), Some(openai.clone()));
     assert_eq!(store.get_provider_by_kind("anthropic").await.unwrap(), Some(anthropic.clone()));
@@ -49,7 +49,7 @@ async fn providers_crud(store: &Store) {
     assert_eq!((same.display_name, same.base_url), (updated.display_name, updated.base_url));
 
     store.delete_provider(anthropic.id).await.unwrap();
-    assert_eq!(store.list_providers().await.unwrap().len(), 1);
+    assert_eq!(store.list_providers(Page::ALL).await.unwrap().len(), 1);
     let err = store.delete_provider(anthropic.id).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::Provider))), "{err:?}");
     let err = store.update_provider(anthropic.id, ProviderPatch::default(), june(4)).await;
@@ -75,7 +75,7 @@ async fn first_model_is_default(store: &Store) {
     let third = store.insert_model_config(new_model("c", None), true).await.unwrap();
     assert!(third.is_default);
     let defaults: Vec<_> = store
-        .list_model_configs(false)
+        .list_model_configs(false, Page::ALL)
         .await
         .unwrap()
         .into_iter()
@@ -148,8 +148,8 @@ async fn enabled_only_and_order(store: &Store) {
     store.insert_model_config(off, false).await.unwrap();
     store.insert_model_config(new_model("c", None), false).await.unwrap();
     let names = |ms: Vec<ModelConfig>| ms.into_iter().map(|m| m.model).collect::<Vec<_>>();
-    assert_eq!(names(store.list_model_configs(false).await.unwrap()), ["a", "c", "b"]);
-    assert_eq!(names(store.list_model_configs(true).await.unwrap()), ["c", "b"]);
+    assert_eq!(names(store.list_model_configs(false, Page::ALL).await.unwrap()), ["a", "c", "b"]);
+    assert_eq!(names(store.list_model_configs(true, Page::ALL).await.unwrap()), ["c", "b"]);
 }
 
 async fn delete_model_keeps_costs(store: &Store) {

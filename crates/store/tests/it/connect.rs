@@ -47,7 +47,7 @@ async fn concurrent_first_user(store: Arc<Store>) {
     let conflicts = results.iter().filter(|r| matches!(r, Err(StoreError::Conflict(_)))).count();
     assert_eq!((won, conflicts), (1, 1), "{results:?}");
     assert_eq!(store.list_users(&UserQuery::default()).await.unwrap().1, 1);
-    assert_eq!(store.list_organizations(None).await.unwrap().len(), 1);
+    assert_eq!(store.list_organizations(None, Page::ALL).await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -64,7 +64,8 @@ async fn list_groups_everyone_first_then_by_name(store: &Store) {
     let alpha = group(store, org, "Alpha").await;
     let beta = group(store, org, "beta").await;
     let other = org_with_group(store).await;
-    let listed: Vec<_> = store.list_groups(org).await.unwrap().into_iter().map(|g| g.id).collect();
+    let listed: Vec<_> =
+        store.list_groups(org, Page::ALL).await.unwrap().into_iter().map(|g| g.id).collect();
     assert_eq!(listed, vec![org, alpha, beta, zeta]);
     assert!(!listed.contains(&other));
 }
@@ -150,7 +151,10 @@ async fn delete_group_and_its_limit(store: &Store) {
     let g = limited_group(store, org, "team", 5, &[u]).await;
     store.delete_group(g).await.unwrap();
     assert!(store.get_group(g).await.unwrap().is_none());
-    assert!(store.list_group_limits().await.unwrap().is_empty(), "the limit goes with the group");
+    assert!(
+        store.list_group_limits(Page::ALL).await.unwrap().is_empty(),
+        "the limit goes with the group"
+    );
     let err = store.delete_group(g).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::Group))), "{err:?}");
     let err = store.delete_group(org).await;
@@ -170,7 +174,7 @@ async fn system_users_are_not_members(db: &TestDb) {
     let everyone = store.get_group(org).await.unwrap().unwrap();
     assert_eq!((ids(&everyone), everyone.total_member_count), (vec![human], 1));
     let counts: Vec<_> = store
-        .list_group_limits()
+        .list_group_limits(Page::ALL)
         .await
         .unwrap()
         .iter()

@@ -38,7 +38,7 @@ async fn user_override_upsert_replaces(store: &Store) {
     );
     let second = store.upsert_user_limit(u, dollars(20), june(3)).await.unwrap();
     assert_eq!((second.limit, second.updated_at), (dollars(20), june(3)));
-    assert_eq!(store.list_user_limits().await.unwrap(), vec![second]);
+    assert_eq!(store.list_user_limits(Page::ALL).await.unwrap(), vec![second]);
 }
 
 async fn user_override_errors(store: &Store) {
@@ -53,7 +53,7 @@ async fn user_override_errors(store: &Store) {
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     store.upsert_user_limit(u, dollars(1), june(2)).await.unwrap();
     store.delete_user_limit(u).await.unwrap();
-    assert!(store.list_user_limits().await.unwrap().is_empty());
+    assert!(store.list_user_limits(Page::ALL).await.unwrap().is_empty());
 }
 
 async fn user_limits_listed_by_username(store: &Store) {
@@ -62,7 +62,7 @@ async fn user_limits_listed_by_username(store: &Store) {
         store.upsert_user_limit(u, dollars(1), june(2)).await.unwrap();
     }
     let names: Vec<_> =
-        store.list_user_limits().await.unwrap().into_iter().map(|l| l.username).collect();
+        store.list_user_limits(Page::ALL).await.unwrap().into_iter().map(|l| l.username).collect();
     assert_eq!(names, ["Amy", "bob", "zed"]);
 }
 
@@ -91,7 +91,7 @@ async fn group_limit_upsert_replaces(store: &Store) {
     assert_eq!((everyone.name.as_str(), everyone.member_count), ("Everyone", 2));
     let _ = b;
     let listed: Vec<_> =
-        store.list_group_limits().await.unwrap().into_iter().map(|l| l.group_id).collect();
+        store.list_group_limits(Page::ALL).await.unwrap().into_iter().map(|l| l.group_id).collect();
     assert_eq!(listed, vec![org, g], "by group name");
 }
 
@@ -108,7 +108,7 @@ async fn group_limit_errors(store: &Store) {
     assert!(matches!(err, Err(StoreError::NotFound(Entity::Group))), "{err:?}");
     store.upsert_group_limit(g, dollars(1), june(2)).await.unwrap();
     store.delete_group_limit(g).await.unwrap();
-    assert!(store.list_group_limits().await.unwrap().is_empty());
+    assert!(store.list_group_limits(Page::ALL).await.unwrap().is_empty());
 }
 
 async fn unpriced_models_are_counted(store: &Store) {

@@ -10,7 +10,7 @@ async fn organization_has_an_everyone_group(store: &Store) {
     assert_eq!(created, org);
     assert_eq!(store.get_organization(org.id).await.unwrap(), Some(org.clone()));
     assert_eq!(store.get_organization_by_name("ACME").await.unwrap(), Some(org.clone()));
-    let groups = store.list_groups(org.id).await.unwrap();
+    let groups = store.list_groups(org.id, Page::ALL).await.unwrap();
     assert_eq!(groups.len(), 1);
     assert!(groups[0].is_everyone());
     assert_eq!((groups[0].id, groups[0].name.as_str()), (org.id, "Everyone"));
@@ -30,12 +30,22 @@ async fn list_organizations_by_name_and_member(store: &Store) {
     let b = org(store, "beta").await;
     let a = org(store, "Alpha").await;
     let c = org(store, "gamma").await;
-    let all: Vec<_> =
-        store.list_organizations(None).await.unwrap().into_iter().map(|o| o.id).collect();
+    let all: Vec<_> = store
+        .list_organizations(None, Page::ALL)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
     assert_eq!(all, vec![a, b, c]);
     let u = user(store, "ann", &[c, b]).await;
-    let mine: Vec<_> =
-        store.list_organizations(Some(u)).await.unwrap().into_iter().map(|o| o.id).collect();
+    let mine: Vec<_> = store
+        .list_organizations(Some(u), Page::ALL)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
     assert_eq!(mine, vec![b, c]);
 }
 

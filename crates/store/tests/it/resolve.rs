@@ -25,7 +25,7 @@ async fn unknown_and_deleted_users_are_not_found(store: &Store) {
     store.delete_user(u, june(20)).await.unwrap();
     let err = store.resolve_limit(u, None).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
-    assert!(store.list_user_limits().await.unwrap().is_empty(), "their limit is gone");
+    assert!(store.list_user_limits(Page::ALL).await.unwrap().is_empty(), "their limit is gone");
     // Deleted users are unknown even with limits disabled.
     store.update_limit_config(LimitConfig::default(), june(3)).await.unwrap();
     assert!(matches!(store.resolve_limit(u, None).await, Err(StoreError::NotFound(Entity::User))));

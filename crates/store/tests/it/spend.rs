@@ -57,7 +57,8 @@ async fn section5_group_spend_is_per_organization(store: &Store) {
     // Another user in A1 and B spends $3 in an org-A chat.
     let other = user(store, "other", &[s.a, s.b]).await;
     add_members(store, s.a1, &[other]).await;
-    let b_group = store.list_groups(s.b).await.unwrap().into_iter().find(|g| g.name == "B");
+    let b_group =
+        store.list_groups(s.b, Page::ALL).await.unwrap().into_iter().find(|g| g.name == "B");
     add_members(store, b_group.expect("group B").id, &[other]).await;
     let chat = chat(store, other, s.a).await;
     spend_dollars(store, chat, 3).await;

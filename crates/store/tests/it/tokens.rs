@@ -26,7 +26,7 @@ async fn create_get_list_delete(store: &Store) {
     assert_eq!(store.get_api_token("tok1").await.unwrap(), Some(first));
     assert!(store.get_api_token("missing").await.unwrap().is_none());
     let listed: Vec<_> =
-        store.list_api_tokens(u).await.unwrap().into_iter().map(|t| t.id).collect();
+        store.list_api_tokens(u, Page::ALL).await.unwrap().into_iter().map(|t| t.id).collect();
     assert_eq!(listed, ["tok2", "tok1"], "newest first");
 
     store.touch_api_token("tok1", june(9)).await.unwrap();

@@ -87,11 +87,11 @@ async fn list_users_orders_searches_and_pages(store: &Store) {
     let names: Vec<_> = all.0.iter().map(|u| u.username.as_str()).collect();
     assert_eq!(names, ["alice", "Bob", "carol", "dave"]);
     assert_eq!(all.1, 4);
-    let page = UserQuery { search: None, limit: 2, offset: 1 };
+    let page = UserQuery { search: None, page: Page { limit: 2, offset: 1 } };
     let (users, count) = store.list_users(&page).await.unwrap();
     assert_eq!(users.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["Bob", "carol"]);
     assert_eq!(count, 4, "the count ignores limit and offset");
-    let search = UserQuery { search: Some("AR".into()), limit: 10, offset: 0 };
+    let search = UserQuery { search: Some("AR".into()), page: Page { limit: 10, offset: 0 } };
     let (users, count) = store.list_users(&search).await.unwrap();
     assert_eq!(users.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["carol"]);
     assert_eq!(count, 1);
@@ -163,7 +163,10 @@ async fn delete_user_is_soft_and_frees_the_name(store: &Store) {
     assert!(store.get_credentials_by_email("gina@example.com").await.unwrap().is_none());
     assert!(!store.is_organization_member(org, id).await.unwrap());
     assert!(store.get_group(group).await.unwrap().unwrap().members.is_empty());
-    assert!(store.list_user_limits().await.unwrap().is_empty(), "the override goes with the user");
+    assert!(
+        store.list_user_limits(Page::ALL).await.unwrap().is_empty(),
+        "the override goes with the user"
+    );
     assert_eq!(store.list_users(&UserQuery::default()).await.unwrap().1, 0);
     let err = store.delete_user(id, june(20)).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
