@@ -80,7 +80,8 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut O
 }
 
 /// Documents every error an operation can answer besides those it declares, from its shape:
-/// any URL can be malformed or too long and the database can be away; a secured operation can
+/// any URL can be malformed or too long, anything can fail unexpectedly and the database can be
+/// away; a secured operation can
 /// refuse its caller; an operation on a named thing can find none; a body can be too large or
 /// not JSON; a write can conflict with what is stored. Every one is a `Response`.
 fn add_error_answers(method: &str, operation: &mut Operation) {
@@ -99,6 +100,7 @@ fn add_error_answers(method: &str, operation: &mut Operation) {
         (413, operation.request_body.is_some(), "The request body is too large."),
         (414, true, "The URL is too long."),
         (415, operation.request_body.is_some(), "The request body is not JSON."),
+        (500, true, "An unexpected failure, logged; the answer names no table or host."),
         (503, true, "The database is unavailable; try again shortly."),
     ];
     for (status, applies, description) in answers {

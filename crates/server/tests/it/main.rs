@@ -11,6 +11,7 @@ mod bad_input;
 mod chats;
 mod costs;
 mod daemon;
+mod documented;
 mod edge;
 mod fake_llm;
 mod identity;
