@@ -81,9 +81,9 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut O
 
 /// Documents every error an operation can answer besides those it declares, from its shape:
 /// any URL can be malformed or too long, anything can fail unexpectedly and the database can be
-/// away; a secured operation can
-/// refuse its caller; an operation on a named thing can find none; a body can be too large or
-/// not JSON; a write can conflict with what is stored. Every one is a `Response`.
+/// away; a secured operation can refuse its caller; an operation on a named thing can find
+/// none; a body can be too large or not JSON; a write can conflict with what is stored. Every
+/// one is a `Response`.
 fn add_error_answers(method: &str, operation: &mut Operation) {
     let public = operation
         .security
