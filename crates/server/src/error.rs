@@ -4,7 +4,8 @@ use crate::services::providers::ModelChoiceError;
 use crate::services::spend::AdmissionRefused;
 use crate::services::titles::TitleError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tollgate_api_types as api;
 use tollgate_store::{Entity, MAX_QUEUED_MESSAGES, Rule, StoreError, Unique};
@@ -17,6 +18,8 @@ pub struct ApiError {
     pub validations: Vec<api::ValidationError>,
     /// A body of another shape (the 409 of an exceeded limit); replaces the standard one.
     pub body: Option<serde_json::Value>,
+    /// Seconds after which a retry may succeed (`Retry-After`), for a 503 of a busy server.
+    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -29,7 +32,13 @@ impl ApiError {
             detail: None,
             validations: Vec::new(),
             body: None,
+            retry_after: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -93,15 +102,21 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Some(body) = self.body {
-            return (self.status, axum::Json(body)).into_response();
-        }
-        let body = api::Response {
-            message: self.message,
-            detail: self.detail,
-            validations: self.validations,
+        let mut response = match self.body {
+            Some(body) => (self.status, axum::Json(body)).into_response(),
+            None => {
+                let body = api::Response {
+                    message: self.message,
+                    detail: self.detail,
+                    validations: self.validations,
+                };
+                (self.status, axum::Json(body)).into_response()
+            }
         };
-        (self.status, axum::Json(body)).into_response()
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -138,6 +153,7 @@ impl ApiError {
                 tracing::error!(%cause, "database unavailable");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable.")
                     .with_detail("The database could not be reached; try again shortly.")
+                    .with_retry_after(1)
             }
             StoreError::Database(cause) => ApiError::internal("database operation failed", cause),
         }
