@@ -40,6 +40,15 @@ pub(super) async fn check_unique(
     if unique_within { Ok(()) } else { Err(StoreError::Conflict(Unique::AgentToken)) }
 }
 
+/// The owner's username; `NotFound(User)` when there is no such (live) user.
+pub(super) async fn owner_name(tx: &mut Tx, owner: Uuid) -> StoreResult<String> {
+    let row = sql("SELECT username FROM users WHERE id = $1 AND NOT deleted {FOR_SHARE}")
+        .bind(owner)
+        .fetch_optional(tx)
+        .await?;
+    row.ok_or(StoreError::NotFound(Entity::User))?.text("username")
+}
+
 pub(super) async fn insert_workspace(tx: &mut Tx, ws: &NewWorkspace) -> StoreResult<()> {
     sql("INSERT INTO workspaces (id, owner_id, organization_id, name, deleted, created_at, updated_at)
          VALUES ($1, $2, $3, $4, FALSE, $5, $5)")
