@@ -76,10 +76,12 @@ pub(super) async fn insert_workspace(tx: &mut Tx, ws: &NewWorkspace) -> StoreRes
     .map(drop)
 }
 
-/// Rows per multi-row `INSERT` of resources: 12 columns × 500 = 6,000 parameters, within
-/// SQLite's 32,766 and PostgreSQL's 65,535. One statement per resource made a state of 200k
-/// resources hold the write lock (SQLite's, for every writer) many times longer.
-const RESOURCES_PER_INSERT: usize = 500;
+/// Rows per multi-row `INSERT` of resources. One statement per resource made a state of 200k
+/// resources hold the write lock (SQLite's, for every writer) many times longer; but SQLite
+/// finds a `$n` parameter by a linear scan of the statement's names, so a statement's binding
+/// costs the square of its parameters: 32 rows (384 parameters) is past the per-statement
+/// overhead and well before that cost.
+const RESOURCES_PER_INSERT: usize = 32;
 
 pub(super) async fn insert_resources(
     tx: &mut Tx,
