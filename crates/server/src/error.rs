@@ -19,7 +19,7 @@ pub struct ApiError {
     /// A body of another shape (the 409 of an exceeded limit); replaces the standard one.
     pub body: Option<serde_json::Value>,
     /// Seconds after which a retry may succeed (`Retry-After`), for a 503 of a busy server.
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u16>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -36,7 +36,7 @@ impl ApiError {
         }
     }
 
-    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+    pub fn with_retry_after(mut self, seconds: u16) -> Self {
         self.retry_after = Some(seconds);
         self
     }

@@ -58,7 +58,7 @@ pub async fn conversion_slot(state: &AppState) -> ApiResult<OwnedSemaphorePermit
             "Too many workspaces are being created at once.",
         )
         .with_detail("Every Terraform conversion slot is busy; try again shortly.")
-        .with_retry_after(wait.as_secs().max(1))),
+        .with_retry_after(u16::try_from(wait.as_secs().max(1)).unwrap_or(u16::MAX))),
     }
 }
 

@@ -73,16 +73,12 @@ impl<'de> Visitor<'de> for ResourceVisitor {
 
     /// serde's derive also reads a struct from an array of its fields, in order.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StateResource, A::Error> {
-        let mut next_string = || Ok::<_, A::Error>(seq.next_element::<NullDefault<String>>()?);
-        let address = next_string()?;
-        let mode = next_string()?;
-        let type_ = next_string()?;
-        let name = next_string()?;
+        let mut next = || Ok(seq.next_element::<NullDefault<String>>()?.unwrap_or_default().0);
         let mut res = StateResource {
-            address: address.map(|s| s.0).unwrap_or_default(),
-            mode: mode.map(|s| s.0).unwrap_or_default(),
-            type_: type_.map(|s| s.0).unwrap_or_default(),
-            name: name.map(|s| s.0).unwrap_or_default(),
+            address: next()?,
+            mode: next()?,
+            type_: next()?,
+            name: next()?,
             ..StateResource::default()
         };
         res.index = seq.next_element::<Option<Value>>()?.flatten();

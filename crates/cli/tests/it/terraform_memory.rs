@@ -75,7 +75,7 @@ fn four_concurrent_30_mib_states_stay_under_1_5_gib() {
     let rt = Runtime::new().expect("runtime");
     let client = reqwest::Client::new();
     let url = format!("{}/api/v2/users/me/workspaces", server.url);
-    let answers: Vec<(StatusCode, Value)> = rt.block_on(async {
+    let answers: Vec<(StatusCode, bool, Value)> = rt.block_on(async {
         let posts = bodies.into_iter().map(|body| {
             let req = client
                 .post(&url)
@@ -84,17 +84,17 @@ fn four_concurrent_30_mib_states_stay_under_1_5_gib() {
                 .body(body);
             async move {
                 let resp = req.send().await.expect("an answer");
-                let status = resp.status();
-                (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+                let (status, retry) = (resp.status(), resp.headers().contains_key("retry-after"));
+                (status, retry, resp.json::<Value>().await.unwrap_or(Value::Null))
             }
         });
         futures::future::join_all(posts).await
     });
 
     let (peak, rss) = memory_kib(server.pid());
-    let statuses: Vec<_> = answers.iter().map(|(s, _)| *s).collect();
+    let statuses: Vec<_> = answers.iter().map(|(s, ..)| *s).collect();
     eprintln!("{resources} resources a body: {statuses:?}; peak {peak} KiB, now {rss} KiB");
-    for (status, body) in &answers {
+    for (status, retry_after, body) in &answers {
         let summary = body.get("message").cloned().unwrap_or(Value::Null);
         match *status {
             StatusCode::CREATED => {
@@ -103,6 +103,8 @@ fn four_concurrent_30_mib_states_stay_under_1_5_gib() {
             }
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::PAYLOAD_TOO_LARGE => {
                 assert!(summary.as_str().is_some_and(|m| !m.is_empty()), "{status}: {body}");
+                let busy = *status == StatusCode::SERVICE_UNAVAILABLE;
+                assert!(!busy || *retry_after, "a 503 says when to retry: {body}");
             }
             other => panic!("{other}: {summary} (all: {statuses:?})"),
         }
