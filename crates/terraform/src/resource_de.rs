@@ -62,7 +62,7 @@ impl<'de> Visitor<'de> for ResourceVisitor {
                 "type" => res.type_ = map.next_value::<NullDefault<String>>()?.0,
                 "name" => res.name = map.next_value::<NullDefault<String>>()?.0,
                 "index" => res.index = map.next_value()?,
-                _ if seen[TYPE] && !reads_values(&res.type_) => {
+                "values" if seen[TYPE] && !reads_values(&res.type_) => {
                     map.next_value::<Option<Checked<true>>>()?;
                 }
                 _ => res.values = map.next_value::<NullDefault<Map<String, Value>>>()?.0,

@@ -42,15 +42,9 @@ pub async fn create_workspace(
     let now = state.clock.now();
     let name = req.name.clone();
     let build = req.convert(now).await?;
-    let new = NewWorkspace {
-        id: Uuid::new_v4(),
-        owner_id: owner.id,
-        organization_id,
-        name,
-        created_at: now,
-        build,
-    };
-    let name = new.name.clone();
+    let (id, owner_id) = (Uuid::new_v4(), owner.id);
+    let new =
+        NewWorkspace { id, owner_id, organization_id, name: name.clone(), created_at: now, build };
     let created = state.store.create_workspace(new).await.map_err(|e| ApiError::named(e, &name))?;
     Ok((StatusCode::CREATED, Json(workspace_wire::workspace(&created))))
 }
