@@ -6,10 +6,13 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::json_object_body;
 use crate::state::AppState;
+use crate::wire::workspaces as workspace_wire;
 use crate::workspace_build;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -113,6 +116,19 @@ impl CreateInput {
                 .with_detail(detail)
         })
     }
+}
+
+/// The 201 of a created workspace, built off the async threads (a big build's answer is tens of
+/// MiB of JSON); the store's copy of the tree is gone before the JSON is written.
+pub async fn created(workspace: store::Workspace) -> ApiResult<Response> {
+    let json = blocking(move || {
+        let answer = workspace_wire::workspace(&workspace);
+        drop(workspace);
+        serde_json::to_vec(&answer)
+    })
+    .await?
+    .map_err(|e| ApiError::internal("encode the workspace", e))?;
+    Ok((StatusCode::CREATED, [(CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {

@@ -13,7 +13,7 @@ use crate::terraform_input::{self, TerraformBody};
 use crate::validate;
 use crate::wire::workspaces as workspace_wire;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::Response;
 use tollgate_api_types as api;
 use tollgate_store::{self as store, NewWorkspace};
 use utoipa_axum::router::OpenApiRouter;
@@ -31,7 +31,7 @@ pub async fn create_workspace(
     caller: Caller,
     Path(raw): Path<String>,
     body: TerraformBody,
-) -> ApiResult<(StatusCode, Json<api::Workspace>)> {
+) -> ApiResult<Response> {
     // Held until the answer is built: the build and the answer are what take the memory.
     let _slot = terraform_input::conversion_slot(&state).await?;
     let req = body.read().await?;
@@ -46,7 +46,7 @@ pub async fn create_workspace(
     let new =
         NewWorkspace { id, owner_id, organization_id, name: name.clone(), created_at: now, build };
     let created = state.store.create_workspace(new).await.map_err(|e| ApiError::named(e, &name))?;
-    Ok((StatusCode::CREATED, Json(workspace_wire::workspace(&created))))
+    terraform_input::created(created).await
 }
 
 #[utoipa::path(get, path = "/api/v2/workspaces/{workspace}", tag = "Workspaces",
