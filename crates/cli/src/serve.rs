@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// Every other request is held to 1 MiB.
     #[arg(long, env = "TOLLGATE_MAX_TERRAFORM_MIB", default_value_t = 32, value_name = "MIB", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_terraform_mib: u16,
+    /// Workspace creations converting Terraform at once (each holds a few times its body in
+    /// memory); one that finds no free slot within 10 s is answered 503 with Retry-After.
+    #[arg(long, env = "TOLLGATE_TERRAFORM_CONVERSIONS", default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub terraform_conversions: u16,
     /// `strict` (the default): every run reserves what it may cost before it calls the model, so
     /// no window is ever overspent. `check`: Coder's check-then-write.
     #[arg(long, env = "TOLLGATE_LIMIT_ENFORCEMENT", value_enum, default_value = "strict")]
@@ -140,6 +144,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     }
     let mut settings = Settings::with_secret_box(secret_box(args.secret_key)?);
     settings.max_terraform_bytes = usize::from(args.max_terraform_mib) * 1024 * 1024;
+    settings.terraform_conversions = usize::from(args.terraform_conversions);
     settings.limit_failure_mode = match args.limit_failure_mode {
         FailureModeArg::Open => LimitFailureMode::Open,
         FailureModeArg::Closed => LimitFailureMode::Closed,

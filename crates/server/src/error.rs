@@ -103,7 +103,8 @@ impl ApiError {
     /// The database could not be reached (503); counted in the metrics by its marker.
     pub fn database_unavailable() -> Self {
         let mut err = Self::new(StatusCode::SERVICE_UNAVAILABLE, "Database unavailable.")
-            .with_detail("The database could not be reached; try again shortly.");
+            .with_detail("The database could not be reached; try again shortly.")
+            .with_retry_after(std::time::Duration::from_secs(1));
         err.unavailable = true;
         err
     }

@@ -21,6 +21,7 @@ mod routes;
 pub mod secrets;
 pub mod services;
 mod state;
+mod terraform_input;
 mod validate;
 mod wire;
 mod workspace_build;

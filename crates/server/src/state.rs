@@ -7,7 +7,7 @@ use crate::secrets::SecretBox;
 use crate::services::providers::Providers;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use tollgate_core::{Clock, Enforcement};
 use tollgate_store::Store;
 
@@ -28,6 +28,11 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Largest workspace-creation body (a Terraform state or plan plus its graph), in bytes.
     pub max_terraform_bytes: usize,
+    /// Terraform conversions run at once: each holds its document and its converted build in
+    /// memory (a few times the body), so this bounds what workspace creation can use.
+    pub terraform_conversions: usize,
+    /// How long a workspace creation waits for a conversion slot before it is answered 503.
+    pub terraform_wait: Duration,
     /// Failed logins allowed per email per minute.
     pub login_attempts_per_minute: u32,
     pub limit_failure_mode: LimitFailureMode,
@@ -113,6 +118,8 @@ impl Settings {
         Settings {
             max_body_bytes: 1024 * 1024,
             max_terraform_bytes: 32 * 1024 * 1024,
+            terraform_conversions: 2,
+            terraform_wait: Duration::from_secs(10),
             login_attempts_per_minute: 10,
             limit_failure_mode: LimitFailureMode::Open,
             limit_enforcement: Enforcement::Strict,
@@ -134,6 +141,8 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Builds provider clients (keys, one shared HTTP client, timeouts).
     pub providers: Arc<Providers>,
+    /// Slots for Terraform conversions (`Settings::terraform_conversions`).
+    pub conversions: Arc<Semaphore>,
     /// Whether the database answers, as the outage watchdog last saw it (true without one).
     pub database_up: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -152,7 +161,9 @@ impl AppState {
                 ..tollgate_llm::ProviderOptions::default()
             },
         });
+        let conversions = Arc::new(Semaphore::new(settings.terraform_conversions.max(1)));
         AppState {
+            conversions,
             store,
             clock,
             settings: Arc::new(settings),

@@ -21,6 +21,7 @@ mod graph;
 pub mod json;
 pub mod model;
 mod quote;
+mod resource_de;
 pub mod state;
 pub mod tree;
 

@@ -48,21 +48,17 @@ pub struct StateModule {
 }
 
 /// terraform-json `StateResource`; `depends_on` and `sensitive_values` are deliberately ignored
-/// (relationships come from the graph and from ID attributes).
-#[derive(Debug, Clone, Default, Deserialize)]
+/// (relationships come from the graph and from ID attributes). Deserialized in
+/// [`crate::resource_de`]: `null` is a field's zero value, as for the types here.
+#[derive(Debug, Clone, Default)]
 pub struct StateResource {
-    #[serde(default, deserialize_with = "null_default")]
     pub address: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub mode: String,
-    #[serde(rename = "type", default, deserialize_with = "null_default")]
     pub type_: String,
-    #[serde(default, deserialize_with = "null_default")]
     pub name: String,
-    #[serde(default)]
     pub index: Option<Value>,
-    /// terraform-json `AttributeValues`.
-    #[serde(default, deserialize_with = "null_default")]
+    /// terraform-json `AttributeValues`; empty (checked, not kept) for a resource whose type
+    /// the conversion never reads them of ([`crate::resource_de::reads_values`]).
     pub values: Map<String, Value>,
 }
 

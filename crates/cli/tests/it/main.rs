@@ -11,4 +11,5 @@ mod readme;
 mod replicas;
 mod support;
 mod template;
+mod terraform_memory;
 mod upstream;

@@ -10,10 +10,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::paging::{PageParams, PageRule};
 use crate::state::AppState;
+use crate::terraform_input::{self, TerraformBody};
+use crate::validate;
 use crate::wire::workspaces as workspace_wire;
-use crate::{validate, workspace_build};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::Response;
 use tollgate_api_types as api;
 use tollgate_store::{self as store, NewWorkspace};
 use utoipa_axum::router::OpenApiRouter;
@@ -24,30 +25,29 @@ use uuid::Uuid;
     params(("user" = String, Path, description = "`me`, a user id or a username")),
     request_body = api::CreateWorkspaceRequest,
     responses((status = 201, body = api::Workspace), (status = 400, body = api::Response),
-        (status = 409, body = api::Response)))]
+        (status = 409, body = api::Response), (status = 413, body = api::Response),
+        (status = 503, body = api::Response)))]
 pub async fn create_workspace(
     State(state): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
-    Json(req): Json<api::CreateWorkspaceRequest>,
-) -> ApiResult<(StatusCode, Json<api::Workspace>)> {
+    body: TerraformBody,
+) -> ApiResult<Response> {
+    // Held until the answer is built: the build and the answer are what take the memory.
+    let _slot = terraform_input::conversion_slot(&state).await?;
+    let req = body.read().await?;
     let owner = find_user(&state, &caller, &raw).await?;
     authorize(&caller.subject, Action::Create, Object::Workspace { owner: owner.id })?;
     workspace_name(&req.name)?;
     let organization_id = super::organization_for(&state, owner.id, req.organization_id).await?;
     let now = state.clock.now();
-    let build = convert(req.terraform_state, req.terraform_graph, now).await?;
-    let new = NewWorkspace {
-        id: Uuid::new_v4(),
-        owner_id: owner.id,
-        organization_id,
-        name: req.name,
-        created_at: now,
-        build,
-    };
-    let name = new.name.clone();
+    let name = req.name.clone();
+    let build = req.convert(now).await?;
+    let (id, owner_id) = (Uuid::new_v4(), owner.id);
+    let new =
+        NewWorkspace { id, owner_id, organization_id, name: name.clone(), created_at: now, build };
     let created = state.store.create_workspace(new).await.map_err(|e| ApiError::named(e, &name))?;
-    Ok((StatusCode::CREATED, Json(workspace_wire::workspace(&created))))
+    terraform_input::created(created).await
 }
 
 #[utoipa::path(get, path = "/api/v2/workspaces/{workspace}", tag = "Workspaces",
@@ -120,32 +120,6 @@ fn workspace_name(name: &str) -> ApiResult<()> {
         return Err(ApiError::validation("name", format!("Cannot use {name:?} as a name.")));
     }
     Ok(())
-}
-
-/// Converts off the async threads (documents may be large); any failure is the caller's input.
-async fn convert(
-    document: serde_json::Value,
-    graph: String,
-    now: store::Time,
-) -> ApiResult<store::WorkspaceBuild> {
-    if !document.is_object() {
-        return Err(ApiError::validation(
-            "terraform_state",
-            "Must be a JSON object: the output of `terraform show -json` for a state or a plan.",
-        ));
-    }
-    let converted = tokio::task::spawn_blocking(move || {
-        let json = document.to_string();
-        tollgate_terraform::convert(&json, &graph)
-            .map_err(|e| e.to_string())
-            .and_then(|conversion| workspace_build::build(&conversion, now))
-    })
-    .await
-    .map_err(|e| ApiError::internal("terraform conversion task failed", e))?;
-    converted.map_err(|detail| {
-        ApiError::bad_request("The Terraform state and graph cannot be converted.")
-            .with_detail(detail)
-    })
 }
 
 /// This module's routes. Creating a workspace accepts bodies up to `max_terraform_bytes`

@@ -8,8 +8,9 @@ mod rows;
 mod tree;
 mod write;
 
+use crate::common::trunc_micros;
 use crate::db::sql;
-use crate::identity::{require_org, require_user};
+use crate::identity::require_org;
 use crate::*;
 use read::Tree;
 use rows::identity_from_row;
@@ -28,7 +29,7 @@ impl Store {
     pub async fn create_workspace(&self, ws: NewWorkspace) -> StoreResult<Workspace> {
         let flat = tree::flatten(&ws.build)?;
         let mut tx = self.db.begin().await?;
-        require_user(&mut tx, ws.owner_id).await?;
+        let owner_name = write::owner_name(&mut tx, ws.owner_id).await?;
         require_org(&mut tx, ws.organization_id).await?;
         write::check_unique(&mut tx, &ws, &flat).await?;
         write::insert_workspace(&mut tx, &ws).await?;
@@ -36,9 +37,22 @@ impl Store {
         write::insert_agents(&mut tx, &flat).await?;
         write::insert_children(&mut tx, &flat).await?;
         tx.commit().await?;
-        self.get_workspace(ws.id)
-            .await?
-            .ok_or_else(|| StoreError::Database("the new workspace could not be read".to_owned()))
+        drop(flat);
+        // What was written, as reading it back would give it (times at the stored precision):
+        // a big build's tree is not read a second time into memory.
+        let created_at = trunc_micros(ws.created_at);
+        let mut build = ws.build;
+        build.created_at = trunc_micros(build.created_at);
+        Ok(Workspace {
+            id: ws.id,
+            owner_id: ws.owner_id,
+            owner_name,
+            organization_id: ws.organization_id,
+            name: ws.name,
+            created_at,
+            updated_at: created_at,
+            latest_build: build,
+        })
     }
 
     /// The workspace with its latest build, resources in conversion order.

@@ -255,3 +255,34 @@ fn malformed_dot_is_a_parse_or_analyze_error() {
     let s = state(&[]);
     assert!(convert(&s, "not a graph").expect_err("bad").to_string().starts_with("parse graph: "));
 }
+
+/// The values of a resource the conversion never reads are not kept, but still checked: the
+/// same inputs fail with the same words as a type whose values are kept, in either key order.
+#[test]
+fn unread_values_are_checked_as_kept_ones_are() {
+    let deep = format!("{{\"x\":{}{}}}", "[".repeat(200), "]".repeat(200));
+    let bad_values = [r#""text""#, "[1]", r#"{"n":1e400}"#, r#"{"s":"\ud800"}"#, &deep];
+    let doc = |type_: &str, values: &str, type_first: bool| {
+        let resource = if type_first {
+            format!(r#"{{"type":"{type_}","name":"x","values":{values}}}"#)
+        } else {
+            format!(r#"{{"name":"x","values":{values},"type":"{type_}"}}"#)
+        };
+        format!(
+            r#"{{"format_version":"1.0","values":{{"root_module":{{"resources":[{resource}]}}}}}}"#
+        )
+    };
+    for values in bad_values {
+        for type_first in [true, false] {
+            // Type names of one length, so the errors' columns match too.
+            let kept = parse_document(&doc("coder_agent", values, type_first)).expect_err(values);
+            let unread = parse_document(&doc("random_pets", values, type_first));
+            assert_eq!(unread.expect_err(values).to_string(), kept.to_string(), "{values}");
+        }
+    }
+    for values in ["null", r#"{"id":"1","tags":{"a":[1,2.5,null,true]}}"#] {
+        let doc = parse_document(&doc("null_resource", values, true)).expect(values);
+        let resources = &doc.modules()[0].resources;
+        assert!(resources[0].values.is_empty(), "unread values are not kept");
+    }
+}
