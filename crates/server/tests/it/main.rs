@@ -5,6 +5,7 @@ mod support;
 
 mod admission;
 mod attacks;
+mod audit;
 mod authz_chats;
 mod authz_matrix;
 mod bad_input;

@@ -1,6 +1,7 @@
 //! Spend limits: the deployment config, user overrides, group limits, the effective limit
 //! (spend-limits §2, §3) and the spend the ledger records (§5).
 
+pub mod audit;
 mod ledger;
 mod limits;
 pub mod records;

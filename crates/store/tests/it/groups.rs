@@ -167,7 +167,7 @@ async fn system_users_are_not_members(db: &TestDb) {
     let org = org(store, "acme").await;
     let (human, robot) = (user(store, "human", &[org]).await, user(store, "robot", &[org]).await);
     let g = limited_group(store, org, "team", 5, &[human, robot]).await;
-    store.upsert_group_limit(org, dollars(7), june(2)).await.unwrap();
+    store.upsert_group_limit(org, dollars(7), &tollgate_store::testing::by(june(2))).await.unwrap();
     db.mark_system_user(robot).await;
     let team = store.get_group(g).await.unwrap().unwrap();
     assert_eq!((ids(&team), team.total_member_count), (vec![human], 1));

@@ -153,7 +153,7 @@ async fn delete_user_is_soft_and_frees_the_name(store: &Store) {
     let org = org(store, "acme").await;
     let id = user(store, "gina", &[org]).await;
     let group = limited_group(store, org, "team", 5, &[id]).await;
-    store.upsert_user_limit(id, dollars(10), june(2)).await.unwrap();
+    store.upsert_user_limit(id, dollars(10), &tollgate_store::testing::by(june(2))).await.unwrap();
     let chat = chat(store, id, org).await;
     spend_dollars(store, chat, 4).await;
     store.delete_user(id, june(20)).await.unwrap();
