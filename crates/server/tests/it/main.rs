@@ -22,6 +22,7 @@ mod paging;
 mod providers;
 mod roles;
 mod secrets;
+mod spend_headers;
 mod stream;
 mod workspace_agents;
 mod workspaces;
