@@ -55,7 +55,17 @@ pub async fn update_config(
     authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
     let Json(req) = body?;
     let current = state.store.get_limit_config().await?.config;
-    let config = LimitConfig {
+    let config = proposed_config(&req, current)?;
+    let record = state.store.update_limit_config(config, &change(&state, &caller)).await?;
+    Ok(Json(wire::limit_config(&record)))
+}
+
+/// The config a PUT body asks for, given the `current` one (also what a dry run proposes).
+pub fn proposed_config(
+    req: &api::UpdateChatUsageLimitConfigRequest,
+    current: LimitConfig,
+) -> ApiResult<LimitConfig> {
+    Ok(LimitConfig {
         enabled: req.spend_limit_micros.is_some(),
         default_limit: match req.spend_limit_micros {
             Some(micros) => positive_limit(micros)?,
@@ -69,9 +79,7 @@ pub async fn update_config(
                     .with_detail("Group policy must be one of: lowest, highest.")
             })?,
         },
-    };
-    let record = state.store.update_limit_config(config, &change(&state, &caller)).await?;
-    Ok(Json(wire::limit_config(&record)))
+    })
 }
 
 /// A change by `caller` now, logged in the API's shapes (limits-plus §4).
@@ -91,7 +99,7 @@ fn parse_period(raw: Option<&str>, enabling: bool) -> ApiResult<Period> {
     }
 }
 
-fn positive_limit(micros: i64) -> ApiResult<Micros> {
+pub fn positive_limit(micros: i64) -> ApiResult<Micros> {
     if micros <= 0 {
         return Err(ApiError::bad_request("Invalid chat usage limit spend limit.")
             .with_detail("Spend limit must be greater than 0."));

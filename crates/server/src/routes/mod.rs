@@ -10,6 +10,7 @@ pub mod groups;
 pub mod health;
 pub mod limits;
 pub mod limits_audit;
+pub mod limits_dry_run;
 pub mod models;
 pub mod orgs;
 pub mod tokens;

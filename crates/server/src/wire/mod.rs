@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod chats;
+pub mod dry_run;
 pub mod identity;
 pub mod limits;
 pub mod workspaces;

@@ -127,6 +127,7 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
         }),
         ("own limit status", ALL, |_| (Method::GET, format!("{L}/status"), None)),
         ("limit audit log", CONFIG_READERS, |_| (Method::GET, format!("{L}/audit"), None)),
+        ("limit dry run", OWNER, |_| (Method::POST, format!("{L}/dry-run"), Some(json!({})))),
         ("set user override", OWNER, |t| {
             (
                 Method::PUT,

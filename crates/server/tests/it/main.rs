@@ -13,6 +13,7 @@ mod chats;
 mod costs;
 mod daemon;
 mod documented;
+mod dry_run;
 mod edge;
 mod fake_llm;
 mod identity;

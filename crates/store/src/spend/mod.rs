@@ -2,6 +2,7 @@
 //! (spend-limits §2, §3) and the spend the ledger records (§5).
 
 pub mod audit;
+pub mod dry_run;
 mod ledger;
 mod limits;
 pub mod records;
