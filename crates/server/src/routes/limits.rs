@@ -83,7 +83,7 @@ pub fn proposed_config(
 }
 
 /// A change by `caller` now, logged in the API's shapes (limits-plus §4).
-fn change<'a>(state: &AppState, caller: &Caller) -> LimitChange<'a> {
+pub fn change<'a>(state: &AppState, caller: &Caller) -> LimitChange<'a> {
     LimitChange { actor: caller.id(), at: state.clock.now(), render: &WireRender }
 }
 

@@ -12,6 +12,7 @@ on_both!(
     the_log_pages_towards_older_entries,
     only_owners_and_auditors_read_the_log_and_nobody_changes_it,
     refused_changes_are_not_logged,
+    deleting_a_user_or_group_logs_the_limit_it_takes,
 );
 
 async fn entries(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
@@ -145,4 +146,34 @@ async fn refused_changes_are_not_logged(app: TestApp) {
     )
     .await;
     assert!(entries(&app, &owner, "").await.is_empty());
+}
+
+async fn deleting_a_user_or_group_logs_the_limit_it_takes(app: TestApp) {
+    let (owner, _, org) = app.first_owner().await;
+    let (_, alice) = app.user(&owner, "alice", &[], &[]).await;
+    let (_, bob) = app.user(&owner, "bob", &[], &[]).await;
+    let team = app.group(&owner, org, "team", &[]).await;
+    let plain = app.group(&owner, org, "plain", &[]).await;
+    app.put(&format!("{BASE}/overrides/{alice}"), &owner, json!({"spend_limit_micros": DOLLAR}))
+        .await;
+    app.put(&format!("{BASE}/group-overrides/{team}"), &owner, json!({"spend_limit_micros": 2}))
+        .await;
+    for path in [
+        format!("/api/v2/users/{alice}"),
+        format!("/api/v2/users/{bob}"),
+        format!("/api/v2/groups/{team}"),
+        format!("/api/v2/groups/{plain}"),
+    ] {
+        assert_eq!(app.delete(&path, &owner).await.0, StatusCode::OK, "{path}");
+    }
+    // Only the deletions that took a limit are logged.
+    let log = entries(&app, &owner, "").await;
+    let got: Vec<_> = log[..2]
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["target_name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [("group_override.delete", "team"), ("override.delete", "alice")]);
+    assert_eq!(log.len(), 4);
+    assert_eq!(log[0]["before"]["spend_limit_micros"], 2);
+    assert_eq!(log[1]["before"]["spend_limit_micros"], DOLLAR);
 }

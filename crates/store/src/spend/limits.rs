@@ -5,7 +5,7 @@ use super::rows::{
     effective_from_row, group_limit_from_row, limit_config_from_row, user_limit_from_row,
 };
 use super::standing::standing_in;
-use crate::db::{Ex, sql};
+use crate::db::{Ex, Tx, sql};
 use crate::identity::require_user;
 use crate::{
     Entity, GroupLimitRecord, LimitConfigRecord, LimitStanding, Page, Store, StoreError,
@@ -91,6 +91,38 @@ async fn fetch_group_limit<'a>(
         .fetch_optional(ex)
         .await?;
     row.as_ref().map(group_limit_from_row).transpose()
+}
+
+/// Logs `override.delete` when `user` has an override that is about to go with the user.
+pub(crate) async fn log_user_limit_removal(
+    tx: &mut Tx,
+    user: Uuid,
+    by: &LimitChange<'_>,
+) -> StoreResult<()> {
+    let Some(before) = fetch_user_limit(&mut *tx, user).await? else { return Ok(()) };
+    let entry = Entry {
+        action: OverrideDelete,
+        target: Some((user, before.username.clone())),
+        before: Some(by.render.user(&before)),
+        after: None,
+    };
+    audit::record(tx, by, entry).await
+}
+
+/// Logs `group_override.delete` when `group` has a limit that is about to go with the group.
+pub(crate) async fn log_group_limit_removal(
+    tx: &mut Tx,
+    group: Uuid,
+    by: &LimitChange<'_>,
+) -> StoreResult<()> {
+    let Some(before) = fetch_group_limit(&mut *tx, group).await? else { return Ok(()) };
+    let entry = Entry {
+        action: GroupOverrideDelete,
+        target: Some((group, before.name.clone())),
+        before: Some(by.render.group(&before)),
+        after: None,
+    };
+    audit::record(tx, by, entry).await
 }
 
 async fn group_exists<'a>(ex: impl Into<Ex<'a>>, group: Uuid) -> StoreResult<()> {

@@ -12,7 +12,7 @@ mod standing;
 mod verify;
 
 pub(crate) use ledger::MONEY_PARTS;
-pub(crate) use limits::resolve_in;
+pub(crate) use limits::{log_group_limit_removal, log_user_limit_removal, resolve_in};
 pub(crate) use reservations::{
     Held, Hold, NewHold, expired, find, held_by, hold, settle_abandoned, settle_call,
 };

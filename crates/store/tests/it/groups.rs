@@ -149,15 +149,15 @@ async fn delete_group_and_its_limit(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let g = limited_group(store, org, "team", 5, &[u]).await;
-    store.delete_group(g).await.unwrap();
+    store.delete_group(g, &tollgate_store::testing::by(june(9))).await.unwrap();
     assert!(store.get_group(g).await.unwrap().is_none());
     assert!(
         store.list_group_limits(Page::ALL).await.unwrap().is_empty(),
         "the limit goes with the group"
     );
-    let err = store.delete_group(g).await;
+    let err = store.delete_group(g, &tollgate_store::testing::by(june(9))).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::Group))), "{err:?}");
-    let err = store.delete_group(org).await;
+    let err = store.delete_group(org, &tollgate_store::testing::by(june(9))).await;
     assert!(matches!(err, Err(StoreError::Rejected(Rule::EveryoneGroupDelete))), "{err:?}");
     assert!(store.get_group(org).await.unwrap().is_some());
 }

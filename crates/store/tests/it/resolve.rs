@@ -22,7 +22,7 @@ async fn unknown_and_deleted_users_are_not_found(store: &Store) {
     enable(store, 100, GroupPolicy::Lowest).await;
     let u = user(store, "ann", &[]).await;
     store.upsert_user_limit(u, dollars(10), &tollgate_store::testing::by(june(2))).await.unwrap();
-    store.delete_user(u, june(20)).await.unwrap();
+    store.delete_user(u, &tollgate_store::testing::by(june(20))).await.unwrap();
     let err = store.resolve_limit(u, None).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     assert!(store.list_user_limits(Page::ALL).await.unwrap().is_empty(), "their limit is gone");
@@ -104,7 +104,7 @@ async fn removed_limits_stop_applying(store: &Store) {
     store.upsert_user_limit(u, dollars(10), &tollgate_store::testing::by(june(2))).await.unwrap();
     store.delete_user_limit(u, &tollgate_store::testing::by(june(9))).await.unwrap();
     assert_eq!(store.resolve_limit(u, None).await.unwrap().group_id, Some(team));
-    store.delete_group(team).await.unwrap();
+    store.delete_group(team, &tollgate_store::testing::by(june(9))).await.unwrap();
     assert_eq!(store.resolve_limit(u, None).await.unwrap().source, LimitSource::Default);
 }
 
