@@ -109,6 +109,46 @@ limit_group_id?: string, };
 
 export type ChatUsageLimitExceededResponse = { message: string, spent_micros: number, limit_micros: number, resets_at: string, };
 
+export type ChatUsageLimitAuditAction = "config.update" | "override.set" | "override.delete" | "group_override.set" | "group_override.delete";
+
+export type ChatUsageLimitAuditEntry = { id: number, time: string, actor_id: string, actor_username: string, action: ChatUsageLimitAuditAction, 
+/**
+ * The user or group whose override changed; null for the config.
+ */
+target_id: string | null, target_name: string | null, before: Record<string, unknown> | null, after: Record<string, unknown> | null, };
+
+export type ChatUsageLimitAuditResponse = { entries: Array<ChatUsageLimitAuditEntry>, };
+
+export type ChatUsageLimitDryRunOverride = { user_id: string, spend_limit_micros: number | null, };
+
+export type ChatUsageLimitDryRunGroupOverride = { group_id: string, spend_limit_micros: number | null, };
+
+export type ChatUsageLimitDryRunRequest = { overrides?: Array<ChatUsageLimitDryRunOverride>, group_overrides?: Array<ChatUsageLimitDryRunGroupOverride>, 
+/**
+ * null or absent disables limits.
+ */
+spend_limit_micros: number | null, period?: ChatUsageLimitPeriod, 
+/**
+ * tollgate: `lowest` (default) or `highest`.
+ */
+group_policy?: ChatUsageLimitGroupPolicy, };
+
+export type ChatUsageLimitDryRunBlockedUser = { user_id: string, username: string, period: ChatUsageLimitPeriod, spent_micros: number, limit_micros: number, };
+
+export type ChatUsageLimitDryRunResponse = { blocked_now: Array<ChatUsageLimitDryRunBlockedUser>, 
+/**
+ * Blocked under the proposal, not under the current configuration.
+ */
+newly_blocked: number, 
+/**
+ * Blocked under the current configuration, not under the proposal.
+ */
+newly_unblocked: number, 
+/**
+ * Users whose effective limit would change.
+ */
+affected_users: number, };
+
 export type ChatStatus = "waiting" | "pending" | "running" | "error";
 
 export type Chat = { id: string, owner_id: string, organization_id: string, workspace_id?: string, parent_chat_id?: string, root_chat_id?: string, last_model_config_id: string | null, title: string, status: ChatStatus, last_error: string | null, 

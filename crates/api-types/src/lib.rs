@@ -9,6 +9,7 @@ mod decimal;
 mod error;
 mod identity;
 mod limits;
+mod limits_plus;
 mod workspaces;
 
 pub use chats::*;
@@ -16,6 +17,7 @@ pub use decimal::ExactDecimal;
 pub use error::*;
 pub use identity::*;
 pub use limits::*;
+pub use limits_plus::*;
 pub use workspaces::*;
 
 use ts_rs::TS;
@@ -83,6 +85,14 @@ pub fn typescript() -> String {
         UpsertChatUsageLimitGroupOverrideRequest,
         ChatUsageLimitStatus,
         ChatUsageLimitExceededResponse,
+        ChatUsageLimitAuditAction,
+        ChatUsageLimitAuditEntry,
+        ChatUsageLimitAuditResponse,
+        ChatUsageLimitDryRunOverride,
+        ChatUsageLimitDryRunGroupOverride,
+        ChatUsageLimitDryRunRequest,
+        ChatUsageLimitDryRunBlockedUser,
+        ChatUsageLimitDryRunResponse,
         ChatStatus,
         Chat,
         ChatInputPart,

@@ -8,6 +8,7 @@ mod accounting;
 mod chat;
 mod clock;
 mod cost;
+mod dry_run;
 mod identity;
 pub mod lifecycle;
 mod limits;
@@ -24,6 +25,7 @@ pub use accounting::{
 pub use chat::title_from_text;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use cost::{CostError, Price, PriceError, Prices, TokenUsage, message_cost};
+pub use dry_run::{Blocked, DryRun, LimitSet, UserSpend, dry_run};
 pub use identity::{UsernameError, validate_username};
 pub use lifecycle::{ChatStatus, MAX_QUEUED_MESSAGES, MessageRole, RunOutcome, RunRef};
 pub use limits::{

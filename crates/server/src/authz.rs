@@ -67,6 +67,9 @@ pub enum Object {
     },
     /// Deployment-wide settings, including spend limits and their overrides.
     DeploymentConfig,
+    /// The log of limit changes (limits-plus §4): owners and auditors read it; the store alone
+    /// appends to it, so no subject's action writes it.
+    LimitAudit,
     /// An existing chat: its owner's, wherever their memberships went since.
     Chat {
         owner: Uuid,
@@ -133,7 +136,7 @@ fn role_allows(user: &UserSubject, role: Role, action: Action, object: Object) -
     use Action::*;
     let in_org = |org: Uuid| user.organization_ids.contains(&org);
     match role {
-        Role::Owner => true,
+        Role::Owner => object != Object::LimitAudit || action == Read,
         Role::UserAdmin => match object {
             Object::Users => true,
             // Only an owner changes, suspends or deletes an owner.
@@ -145,7 +148,13 @@ fn role_allows(user: &UserSubject, role: Role, action: Action, object: Object) -
         },
         Role::Auditor => {
             action == Read
-                && matches!(object, Object::Users | Object::User { .. } | Object::DeploymentConfig)
+                && matches!(
+                    object,
+                    Object::Users
+                        | Object::User { .. }
+                        | Object::DeploymentConfig
+                        | Object::LimitAudit
+                )
         }
         Role::TemplateAdmin => {
             action == Read && matches!(object, Object::Workspace { .. } | Object::Workspaces)

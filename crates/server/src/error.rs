@@ -300,8 +300,11 @@ impl From<QueryRejection> for ApiError {
 impl From<AdmissionRefused> for ApiError {
     fn from(refused: AdmissionRefused) -> Self {
         match refused {
-            AdmissionRefused::OverLimit { spent, limit, resets_at } => {
+            AdmissionRefused::OverLimit { spent, limit, resets_at, at } => {
+                // limits-plus §3: whole seconds until the reset, at least 1.
+                let wait = (resets_at - at).to_std().unwrap_or_default();
                 ApiError::limit_exceeded(spent.get(), limit.get(), resets_at)
+                    .with_retry_after(wait.max(std::time::Duration::from_secs(1)))
             }
             AdmissionRefused::CheckFailed => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Usage limit check failed.")

@@ -20,6 +20,7 @@ mod ratelimit;
 mod routes;
 pub mod secrets;
 pub mod services;
+mod spend_headers;
 mod state;
 mod terraform_input;
 mod validate;

@@ -22,6 +22,8 @@ impl PageRule {
     pub const WHOLE: Self = Self { default: MAX_PAGE, max: MAX_PAGE };
     /// chats.md: chats and chat messages, 50 by default, at most 200.
     pub const CHATS: Self = Self { default: 50, max: 200 };
+    /// limits-plus §4: the audit log, 50 by default.
+    pub const AUDIT: Self = Self { default: 50, max: MAX_PAGE };
     /// chats.md: per-user costs, 50 by default.
     pub const COSTS: Self = Self { default: 50, max: MAX_PAGE };
 }
@@ -68,6 +70,17 @@ pub fn limit(raw: Option<&str>, rule: PageRule) -> ApiResult<i64> {
         }
         n => Ok(n),
     }
+}
+
+/// Keyset paging by a row id: absent or empty for the first page.
+pub fn after_id(raw: Option<&str>) -> ApiResult<Option<i64>> {
+    let raw = raw.map(str::trim).unwrap_or_default();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse::<i64>().ok().filter(|n| *n >= 0).map(Some).ok_or_else(|| {
+        invalid("after_id", "Query param \"after_id\" must be a whole number from 0.")
+    })
 }
 
 /// A whole number from 0 to 2³¹−1 (Coder's int32 range); absent or empty is 0.

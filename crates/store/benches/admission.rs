@@ -147,7 +147,10 @@ async fn setup(store: &Store) -> Fixture {
         period: Period::Month,
         group_policy: GroupPolicy::Lowest,
     };
-    store.update_limit_config(config, now).await.expect("enable limits");
+    store
+        .update_limit_config(config, &tollgate_store::testing::by(now))
+        .await
+        .expect("enable limits");
     let mut chats = Vec::with_capacity(CHATS);
     for _ in 0..CHATS {
         let chat = NewChat {

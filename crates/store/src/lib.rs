@@ -31,6 +31,8 @@ use std::time::Duration;
 pub use chat::records::*;
 pub use error::{Entity, Rule, StoreError, StoreResult, Unique};
 pub use identity::records::*;
+pub use spend::audit::{LimitAuditAction, LimitAuditEntry, LimitChange, RenderLimits};
+pub use spend::dry_run::LimitFacts;
 pub use spend::records::*;
 pub use tollgate_core::lifecycle::MAX_QUEUED_MESSAGES;
 pub use tollgate_core::{ChatStatus, MessageRole, RunOutcome};

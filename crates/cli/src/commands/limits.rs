@@ -91,6 +91,10 @@ pub enum LimitsCommand {
     /// A group's limit, for its members without an override.
     #[command(subcommand)]
     Group(GroupLimitCommand),
+    /// Who changed which limit, newest first.
+    Audit(super::limits_plus::AuditArgs),
+    /// What a proposed change would do to this period's spend; changes nothing.
+    DryRun(super::limits_plus::DryRunArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +145,8 @@ pub async fn limits(cmd: LimitsCommand) -> Result<()> {
         LimitsCommand::Disable => disable(&client).await,
         LimitsCommand::Override(cmd) => overrides(&client, cmd).await,
         LimitsCommand::Group(cmd) => group_limits(&client, cmd).await,
+        LimitsCommand::Audit(args) => super::limits_plus::audit(&client, args).await,
+        LimitsCommand::DryRun(args) => super::limits_plus::dry_run(&client, args).await,
     }
 }
 

@@ -2,6 +2,7 @@ mod amounts;
 mod durability;
 mod errors;
 mod ledger;
+mod limits_plus;
 mod login;
 mod models;
 mod outage;

@@ -3,6 +3,7 @@
 mod accounting;
 mod chat;
 mod cost;
+mod dry_run;
 mod identity;
 mod lifecycle;
 mod limits;

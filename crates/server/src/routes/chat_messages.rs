@@ -7,6 +7,7 @@ use crate::events;
 use crate::extract::{Json, Path};
 use crate::services::providers::model_for;
 use crate::services::{spend::check_admission, titles};
+use crate::spend_headers::SpendHeaders;
 use crate::state::AppState;
 use crate::wire::chats::{self as chat_wire, input_text, text_content};
 use axum::extract::State;
@@ -18,20 +19,21 @@ use utoipa_axum::routes;
 
 #[utoipa::path(post, path = "/api/experimental/chats/{chat}/messages", tag = "Chats", params(("chat" = Uuid, Path)),
     request_body = api::CreateChatMessageRequest,
-    responses((status = 200, body = api::CreateChatMessageResponse), (status = 409, body = api::ChatUsageLimitExceededResponse),
+    responses((status = 200, body = api::CreateChatMessageResponse, headers(("X-Tollgate-Spend-Remaining-Micros" = i64, description = "Micros left of the limit, when one applies"), ("X-Tollgate-Spend-Resets-At" = String, description = "When the limit resets (RFC 3339), when one applies"))),
+        (status = 409, body = api::ChatUsageLimitExceededResponse, headers(("Retry-After" = u32, description = "Whole seconds until the limit resets"))),
         (status = 429, body = api::Response)))]
 pub async fn send_message(
     State(state): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
     Json(req): Json<api::CreateChatMessageRequest>,
-) -> ApiResult<Json<api::CreateChatMessageResponse>> {
+) -> ApiResult<(SpendHeaders, Json<api::CreateChatMessageResponse>)> {
     let chat = writable_chat(&state, &caller, &raw).await?;
     let text = input_text(&req.content)?;
     if let Some(id) = req.model_config_id {
         model_for(&state.store, Some(id)).await?;
     }
-    check_admission(&state, chat.owner_id, chat.organization_id).await?;
+    let headroom = check_admission(&state, chat.owner_id, chat.organization_id).await?;
     let message = UserMessage {
         content: text_content(&text),
         created_by: caller.id(),
@@ -60,22 +62,23 @@ pub async fn send_message(
             }
         }
     };
-    Ok(Json(resp))
+    Ok((SpendHeaders(headroom), Json(resp)))
 }
 
 #[utoipa::path(patch, path = "/api/experimental/chats/{chat}/messages/{message}", tag = "Chats",
     params(("chat" = Uuid, Path), ("message" = i64, Path)), request_body = api::EditChatMessageRequest,
-    responses((status = 200, body = api::ChatMessage), (status = 400, body = api::Response), (status = 404, body = api::Response),
-        (status = 409, body = api::ChatUsageLimitExceededResponse)))]
+    responses((status = 200, body = api::ChatMessage, headers(("X-Tollgate-Spend-Remaining-Micros" = i64, description = "Micros left of the limit, when one applies"), ("X-Tollgate-Spend-Resets-At" = String, description = "When the limit resets (RFC 3339), when one applies"))),
+        (status = 400, body = api::Response), (status = 404, body = api::Response),
+        (status = 409, body = api::ChatUsageLimitExceededResponse, headers(("Retry-After" = u32, description = "Whole seconds until the limit resets")))))]
 pub async fn edit_message(
     State(state): State<AppState>,
     caller: Caller,
     Path((raw, message_id)): Path<(String, i64)>,
     Json(req): Json<api::EditChatMessageRequest>,
-) -> ApiResult<Json<api::ChatMessage>> {
+) -> ApiResult<(SpendHeaders, Json<api::ChatMessage>)> {
     let chat = writable_chat(&state, &caller, &raw).await?;
     let text = input_text(&req.content)?;
-    check_admission(&state, chat.owner_id, chat.organization_id).await?;
+    let headroom = check_admission(&state, chat.owner_id, chat.organization_id).await?;
     let message = UserMessage {
         content: text_content(&text),
         created_by: caller.id(),
@@ -85,7 +88,8 @@ pub async fn edit_message(
     let edited = state.store.edit_message(chat.id, message_id, message).await?;
     state.wake.notify_one();
     events::publish_queue(&state.events, &state.store, chat.id).await;
-    Ok(Json(chat_wire::message(&edited, context_limit(&state, &chat).await)))
+    let message = chat_wire::message(&edited, context_limit(&state, &chat).await);
+    Ok((SpendHeaders(headroom), Json(message)))
 }
 
 #[utoipa::path(delete, path = "/api/experimental/chats/{chat}/queue/{queued}", tag = "Chats",
@@ -129,19 +133,21 @@ pub async fn interrupt(
     Ok(Json(chat_wire::chat(&chat)))
 }
 
-/// An LLM call: admitted like a message, and its cost counts toward spend.
+/// An LLM call: admitted like a message, and its cost counts toward spend. The spend headers
+/// tell the headroom as admitted, before the title's own cost.
 #[utoipa::path(post, path = "/api/experimental/chats/{chat}/title/regenerate", tag = "Chats", params(("chat" = Uuid, Path)),
-    responses((status = 200, body = api::Chat), (status = 409, body = api::ChatUsageLimitExceededResponse),
+    responses((status = 200, body = api::Chat, headers(("X-Tollgate-Spend-Remaining-Micros" = i64, description = "Micros left of the limit, when one applies"), ("X-Tollgate-Spend-Resets-At" = String, description = "When the limit resets (RFC 3339), when one applies"))),
+        (status = 409, body = api::ChatUsageLimitExceededResponse, headers(("Retry-After" = u32, description = "Whole seconds until the limit resets"))),
         (status = 502, body = api::Response, description = "The model failed to generate a title")))]
 pub async fn regenerate_title(
     State(state): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
-) -> ApiResult<Json<api::Chat>> {
+) -> ApiResult<(SpendHeaders, Json<api::Chat>)> {
     let chat = writable_chat(&state, &caller, &raw).await?;
-    check_admission(&state, chat.owner_id, chat.organization_id).await?;
+    let headroom = check_admission(&state, chat.owner_id, chat.organization_id).await?;
     let chat = titles::regenerate(&state, &chat).await?;
-    Ok(Json(chat_wire::chat(&chat)))
+    Ok((SpendHeaders(headroom), Json(chat_wire::chat(&chat))))
 }
 
 /// This module's routes.

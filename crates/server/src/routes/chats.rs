@@ -7,6 +7,7 @@ use crate::extract::{Json, Path, Query, parse_uuid};
 use crate::paging::{self, PageParams, PageRule};
 use crate::services::providers::model_for;
 use crate::services::spend::check_admission;
+use crate::spend_headers::SpendHeaders;
 use crate::state::AppState;
 use crate::wire::chats::{self as chat_wire, input_text, text_content};
 use axum::extract::State;
@@ -68,19 +69,19 @@ async fn placement(
 }
 
 #[utoipa::path(post, path = "/api/experimental/chats", tag = "Chats", request_body = api::CreateChatRequest,
-    responses((status = 201, body = api::Chat), (status = 400, body = api::Response),
-        (status = 409, body = api::ChatUsageLimitExceededResponse)))]
+    responses((status = 201, body = api::Chat, headers(("X-Tollgate-Spend-Remaining-Micros" = i64, description = "Micros left of the limit, when one applies"), ("X-Tollgate-Spend-Resets-At" = String, description = "When the limit resets (RFC 3339), when one applies"))), (status = 400, body = api::Response),
+        (status = 409, body = api::ChatUsageLimitExceededResponse, headers(("Retry-After" = u32, description = "Whole seconds until the limit resets")))))]
 pub async fn create_chat(
     State(state): State<AppState>,
     caller: Caller,
     Json(req): Json<api::CreateChatRequest>,
-) -> ApiResult<(StatusCode, Json<api::Chat>)> {
+) -> ApiResult<(StatusCode, SpendHeaders, Json<api::Chat>)> {
     let text = input_text(&req.content)?;
     let model = model_for(&state.store, req.model_config_id).await?;
     let labels = chat_labels(req.labels.clone())?;
     let (owner, org, parent) = placement(&state, &caller, &req).await?;
     super::workspaces::check_workspace_reference(&state, &caller, req.workspace_id).await?;
-    check_admission(&state, owner, org).await?;
+    let headroom = check_admission(&state, owner, org).await?;
     let now = state.clock.now();
     let chat = NewChat {
         id: Uuid::new_v4(),
@@ -102,7 +103,7 @@ pub async fn create_chat(
     };
     let (chat, _) = state.store.create_chat_with_message(chat, first).await?;
     state.wake.notify_one();
-    Ok((StatusCode::CREATED, Json(chat_wire::chat(&chat))))
+    Ok((StatusCode::CREATED, SpendHeaders(headroom), Json(chat_wire::chat(&chat))))
 }
 
 /// Labels are a flat object of strings (Coder's `map[string]string`).

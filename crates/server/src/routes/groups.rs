@@ -112,7 +112,7 @@ pub async fn delete_group(
     if group.is_everyone() {
         return Err(ApiError::bad_request("The Everyone group cannot be deleted."));
     }
-    state.store.delete_group(group.id).await?;
+    state.store.delete_group(group.id, &super::limits::change(&state, &caller)).await?;
     Ok(Json(wire::group(&group)))
 }
 

@@ -8,12 +8,13 @@ use crate::paging::{PageParams, PageRule};
 use crate::services::spend::standing;
 use crate::state::AppState;
 use crate::wire;
+use crate::wire::audit::WireRender;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tollgate_api_types as api;
 use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period};
-use tollgate_store::LimitStanding;
+use tollgate_store::{LimitChange, LimitStanding};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -54,7 +55,17 @@ pub async fn update_config(
     authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
     let Json(req) = body?;
     let current = state.store.get_limit_config().await?.config;
-    let config = LimitConfig {
+    let config = proposed_config(&req, current)?;
+    let record = state.store.update_limit_config(config, &change(&state, &caller)).await?;
+    Ok(Json(wire::limit_config(&record)))
+}
+
+/// The config a PUT body asks for, given the `current` one (also what a dry run proposes).
+pub fn proposed_config(
+    req: &api::UpdateChatUsageLimitConfigRequest,
+    current: LimitConfig,
+) -> ApiResult<LimitConfig> {
+    Ok(LimitConfig {
         enabled: req.spend_limit_micros.is_some(),
         default_limit: match req.spend_limit_micros {
             Some(micros) => positive_limit(micros)?,
@@ -68,9 +79,12 @@ pub async fn update_config(
                     .with_detail("Group policy must be one of: lowest, highest.")
             })?,
         },
-    };
-    let record = state.store.update_limit_config(config, state.clock.now()).await?;
-    Ok(Json(wire::limit_config(&record)))
+    })
+}
+
+/// A change by `caller` now, logged in the API's shapes (limits-plus §4).
+pub fn change<'a>(state: &AppState, caller: &Caller) -> LimitChange<'a> {
+    LimitChange { actor: caller.id(), at: state.clock.now(), render: &WireRender }
 }
 
 /// Coder's rule: a limit being enabled names its period; disabling stores an empty one as
@@ -85,7 +99,7 @@ fn parse_period(raw: Option<&str>, enabling: bool) -> ApiResult<Period> {
     }
 }
 
-fn positive_limit(micros: i64) -> ApiResult<Micros> {
+pub fn positive_limit(micros: i64) -> ApiResult<Micros> {
     if micros <= 0 {
         return Err(ApiError::bad_request("Invalid chat usage limit spend limit.")
             .with_detail("Spend limit must be greater than 0."));
@@ -158,7 +172,7 @@ pub async fn upsert_user_override(
     let user = parse_uuid(&raw)?;
     let Json(req) = body?;
     let limit = positive_limit(req.spend_limit_micros)?;
-    let row = state.store.upsert_user_limit(user, limit, state.clock.now()).await?;
+    let row = state.store.upsert_user_limit(user, limit, &change(&state, &caller)).await?;
     Ok(Json(wire::user_override(&row)))
 }
 
@@ -172,7 +186,7 @@ pub async fn delete_user_override(
 ) -> ApiResult<StatusCode> {
     authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
     let user = parse_uuid(&raw)?;
-    state.store.delete_user_limit(user).await?;
+    state.store.delete_user_limit(user, &change(&state, &caller)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -190,7 +204,7 @@ pub async fn upsert_group_override(
     let group = parse_uuid(&raw)?;
     let Json(req) = body?;
     let limit = positive_limit(req.spend_limit_micros)?;
-    let row = state.store.upsert_group_limit(group, limit, state.clock.now()).await?;
+    let row = state.store.upsert_group_limit(group, limit, &change(&state, &caller)).await?;
     Ok(Json(wire::group_override(&row)))
 }
 
@@ -204,7 +218,7 @@ pub async fn delete_group_override(
 ) -> ApiResult<StatusCode> {
     authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
     let group = parse_uuid(&raw)?;
-    state.store.delete_group_limit(group).await?;
+    state.store.delete_group_limit(group, &change(&state, &caller)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -9,6 +9,8 @@ pub mod costs;
 pub mod groups;
 pub mod health;
 pub mod limits;
+pub mod limits_audit;
+pub mod limits_dry_run;
 pub mod models;
 pub mod orgs;
 pub mod tokens;

@@ -222,7 +222,7 @@ pub async fn delete_user(
     if user.id == caller.id() {
         return Err(ApiError::bad_request("You cannot delete yourself."));
     }
-    state.store.delete_user(user.id, state.clock.now()).await?;
+    state.store.delete_user(user.id, &super::limits::change(&state, &caller)).await?;
     Ok(Json(api::Response { message: "User deleted.".into(), detail: None, validations: vec![] }))
 }
 

@@ -16,32 +16,51 @@ use uuid::Uuid;
 /// Why new work may not start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdmissionRefused {
-    /// The user's spend reached their limit (the 409 of §7).
-    OverLimit { spent: Micros, limit: Micros, resets_at: Time },
+    /// The user's spend reached their limit (the 409 of §7), found so `at`.
+    OverLimit { spent: Micros, limit: Micros, resets_at: Time, at: Time },
     /// The limit could not be looked up and the operator chose to fail closed.
     CheckFailed,
 }
 
-/// `Ok` when `owner` may start new work in `organization`.
+/// What an admitted user has left of their limit, and when it resets (limits-plus §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Headroom {
+    pub remaining: Micros,
+    pub resets_at: Time,
+}
+
+/// `Ok` when `owner` may start new work in `organization`, with their headroom when a limit
+/// applies (`None` when none does, or the lookup failed open).
 pub async fn check_admission(
     state: &AppState,
     owner: Uuid,
     organization: Uuid,
-) -> Result<(), AdmissionRefused> {
+) -> Result<Option<Headroom>, AdmissionRefused> {
     let decision = standing(state, owner, Some(organization)).await.and_then(|s| match s {
-        None => Ok(Admission::Unlimited),
-        Some(s) => s.window.admission().map_err(StoreError::from),
+        None => Ok((Admission::Unlimited, None)),
+        Some(s) => Ok((s.window.admission()?, Some(s.window.bounds.end))),
     });
     match decision {
-        Ok(Admission::Blocked { spent, limit, resets_at }) => {
+        Ok((Admission::Blocked { spent, limit, resets_at }, _)) => {
             state.metrics.admission("blocked");
-            Err(AdmissionRefused::OverLimit { spent, limit, resets_at })
+            Err(AdmissionRefused::OverLimit { spent, limit, resets_at, at: state.clock.now() })
         }
-        Ok(_) => {
+        Ok((admission, resets_at)) => {
             state.metrics.admission("allowed");
-            Ok(())
+            Ok(headroom(admission, resets_at))
         }
-        Err(err) => lookup_failed(state, owner, &err),
+        Err(err) => lookup_failed(state, owner, &err).map(|()| None),
+    }
+}
+
+/// Allowed means committed spend is under the limit, so what is left is positive.
+fn headroom(admission: Admission, resets_at: Option<Time>) -> Option<Headroom> {
+    match (admission, resets_at) {
+        (Admission::Allowed { spent, limit }, Some(resets_at)) => {
+            let remaining = limit.checked_sub(spent).unwrap_or(Micros::ZERO);
+            Some(Headroom { remaining, resets_at })
+        }
+        _ => None,
     }
 }
 

@@ -1,7 +1,9 @@
 //! Domain records → the wire types of `tollgate_api_types`, and request input → domain values.
 //! The one place where the two meet: handlers call these, nothing else converts.
 
+pub mod audit;
 pub mod chats;
+pub mod dry_run;
 pub mod identity;
 pub mod limits;
 pub mod workspaces;

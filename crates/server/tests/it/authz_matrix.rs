@@ -126,6 +126,8 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
             (Method::PUT, L.into(), Some(json!({"spend_limit_micros": 5, "period": "day"})))
         }),
         ("own limit status", ALL, |_| (Method::GET, format!("{L}/status"), None)),
+        ("limit audit log", CONFIG_READERS, |_| (Method::GET, format!("{L}/audit"), None)),
+        ("limit dry run", OWNER, |_| (Method::POST, format!("{L}/dry-run"), Some(json!({})))),
         ("set user override", OWNER, |t| {
             (
                 Method::PUT,
@@ -202,8 +204,14 @@ async fn targets(app: &TestApp, owner: &str) -> Targets {
         created_at: now,
     };
     let group = store.create_group(group).await.expect("target group").id;
-    store.upsert_user_limit(user.id, Micros::new(9), now).await.expect("user override");
-    store.upsert_group_limit(group, Micros::new(9), now).await.expect("group override");
+    store
+        .upsert_user_limit(user.id, Micros::new(9), &tollgate_store::testing::by(now))
+        .await
+        .expect("user override");
+    store
+        .upsert_group_limit(group, Micros::new(9), &tollgate_store::testing::by(now))
+        .await
+        .expect("group override");
     let (_, token) = app
         .post(&format!("/api/v2/users/{}/keys/tokens", user.id), owner, json!({"token_name": "x"}))
         .await;
@@ -263,6 +271,7 @@ fn chatd_is_narrow() {
         (Object::OrganizationMember { organization: id }, [false; 4]),
         (Object::Organizations, [false; 4]),
         (Object::ApiKey { owner: id }, [false; 4]),
+        (Object::LimitAudit, [false; 4]),
     ];
     let actions = [Action::Read, Action::Create, Action::Update, Action::Delete];
     for (object, want) in table {

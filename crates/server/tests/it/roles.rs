@@ -77,7 +77,7 @@ async fn the_last_owner_stays(app: TestApp) {
     let last_owner = |r: Result<(), StoreError>| {
         assert!(matches!(r, Err(StoreError::Rejected(Rule::LastOwner))), "{r:?}");
     };
-    last_owner(store.delete_user(id, now).await);
+    last_owner(store.delete_user(id, &tollgate_store::testing::by(now)).await);
     last_owner(store.set_user_roles(id, &[Role::Auditor], now).await.map(drop));
     last_owner(store.set_user_status(id, UserStatus::Suspended, now).await.map(drop));
     // Roles that keep the owner role are fine.

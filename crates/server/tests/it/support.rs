@@ -140,11 +140,22 @@ impl TestApp {
 
     /// Sends `req`, and checks that the OpenAPI document lists the status it got.
     pub async fn raw(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let (status, _, body) = self.raw_with_headers(req).await;
+        (status, body)
+    }
+
+    /// [`TestApp::raw`], with the answer's headers.
+    pub async fn raw_with_headers(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         let req = req.build().expect("a well-formed request");
         let (method, path) = (req.method().clone(), req.url().path().to_owned());
         let resp = self.http.execute(req).await.expect("request reaches the server");
         crate::documented::assert_documented(&method, &path, resp.status());
-        read(resp).await
+        let headers = resp.headers().clone();
+        let (status, body) = read(resp).await;
+        (status, headers, body)
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {

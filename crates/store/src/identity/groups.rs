@@ -201,11 +201,13 @@ impl Store {
 
     /// Deletes the group with its members and limit. `Rejected(EveryoneGroupDelete)`;
     /// `NotFound(Group)`.
-    pub async fn delete_group(&self, group: Uuid) -> StoreResult<()> {
+    pub async fn delete_group(&self, group: Uuid, by: &crate::LimitChange<'_>) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
         if group_org(&mut tx, group).await? == group {
             return Err(Rule::EveryoneGroupDelete.into());
         }
+        // Its limit goes with it (ON DELETE CASCADE): logged as a removal.
+        crate::spend::log_group_limit_removal(&mut tx, group, by).await?;
         sql("DELETE FROM groups WHERE id = $1").bind(group).execute(&mut tx).await?;
         tx.commit().await
     }

@@ -238,8 +238,9 @@ impl Store {
 
     /// A soft delete at `at`: the row stays for the chats (and the spend ledger) that reference
     /// it; the limit override, memberships, roles and tokens go. `NotFound(User)`;
-    /// `Rejected(LastOwner)` for the last active owner.
-    pub async fn delete_user(&self, user: Uuid, at: Time) -> StoreResult<()> {
+    /// `Rejected(LastOwner)` for the last active owner. A removed override is logged.
+    pub async fn delete_user(&self, user: Uuid, by: &crate::LimitChange<'_>) -> StoreResult<()> {
+        let at = by.at;
         let mut tx = self.db.begin().await?;
         keep_an_owner(&mut tx, user).await?;
         let deleted =
@@ -251,6 +252,7 @@ impl Store {
         if deleted == 0 {
             return Err(StoreError::NotFound(Entity::User));
         }
+        crate::spend::log_user_limit_removal(&mut tx, user, by).await?;
         for table in [
             "chat_usage_limit_overrides",
             "group_members",

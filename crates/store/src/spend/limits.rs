@@ -1,10 +1,11 @@
 //! Spend-limit configuration, overrides and their resolution (spend-limits §2, §3).
 
+use super::audit::{self, Entry, LimitAuditAction::*, LimitChange};
 use super::rows::{
     effective_from_row, group_limit_from_row, limit_config_from_row, user_limit_from_row,
 };
 use super::standing::standing_in;
-use crate::db::{Ex, sql};
+use crate::db::{Ex, Tx, sql};
 use crate::identity::require_user;
 use crate::{
     Entity, GroupLimitRecord, LimitConfigRecord, LimitStanding, Page, Store, StoreError,
@@ -65,12 +66,63 @@ pub(crate) async fn resolve_in<'a>(
     effective_from_row(&row)
 }
 
-async fn fetch_config<'a>(ex: impl Into<Ex<'a>>) -> StoreResult<LimitConfigRecord> {
+pub(super) async fn fetch_config<'a>(ex: impl Into<Ex<'a>>) -> StoreResult<LimitConfigRecord> {
     let row = sql("SELECT enabled, default_limit_micros, period, group_policy, updated_at
                    FROM chat_usage_limit_config WHERE id = 1")
     .fetch_one(ex)
     .await?;
     limit_config_from_row(&row)
+}
+
+async fn fetch_user_limit<'a>(ex: impl Into<Ex<'a>>, user: Uuid) -> StoreResult<Option<UserLimit>> {
+    let row = sql(format!("{USER_LIMIT_SELECT} WHERE o.user_id = $1"))
+        .bind(user)
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(user_limit_from_row).transpose()
+}
+
+async fn fetch_group_limit<'a>(
+    ex: impl Into<Ex<'a>>,
+    group: Uuid,
+) -> StoreResult<Option<GroupLimitRecord>> {
+    let row = sql(format!("{GROUP_LIMIT_SELECT} WHERE o.group_id = $1"))
+        .bind(group)
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(group_limit_from_row).transpose()
+}
+
+/// Logs `override.delete` when `user` has an override that is about to go with the user.
+pub(crate) async fn log_user_limit_removal(
+    tx: &mut Tx,
+    user: Uuid,
+    by: &LimitChange<'_>,
+) -> StoreResult<()> {
+    let Some(before) = fetch_user_limit(&mut *tx, user).await? else { return Ok(()) };
+    let entry = Entry {
+        action: OverrideDelete,
+        target: Some((user, before.username.clone())),
+        before: Some(by.render.user(&before)),
+        after: None,
+    };
+    audit::record(tx, by, entry).await
+}
+
+/// Logs `group_override.delete` when `group` has a limit that is about to go with the group.
+pub(crate) async fn log_group_limit_removal(
+    tx: &mut Tx,
+    group: Uuid,
+    by: &LimitChange<'_>,
+) -> StoreResult<()> {
+    let Some(before) = fetch_group_limit(&mut *tx, group).await? else { return Ok(()) };
+    let entry = Entry {
+        action: GroupOverrideDelete,
+        target: Some((group, before.name.clone())),
+        before: Some(by.render.group(&before)),
+        after: None,
+    };
+    audit::record(tx, by, entry).await
 }
 
 async fn group_exists<'a>(ex: impl Into<Ex<'a>>, group: Uuid) -> StoreResult<()> {
@@ -85,14 +137,15 @@ impl Store {
         fetch_config(&self.db).await
     }
 
-    /// `Rejected(NegativeAmount)` for a negative default limit.
+    /// `Rejected(NegativeAmount)` for a negative default limit. Logged as `config.update`.
     pub async fn update_limit_config(
         &self,
         config: LimitConfig,
-        at: Time,
+        by: &LimitChange<'_>,
     ) -> StoreResult<LimitConfigRecord> {
         let default_limit = stored_amount(config.default_limit)?;
         let mut tx = self.db.begin().await?;
+        let before = fetch_config(&mut tx).await?;
         sql("UPDATE chat_usage_limit_config SET enabled = $1, default_limit_micros = $2,
                 period = $3, group_policy = $4, updated_at = $5
              WHERE id = 1")
@@ -100,10 +153,14 @@ impl Store {
         .bind(default_limit)
         .bind(config.period.as_str())
         .bind(config.group_policy.as_str())
-        .bind(at)
+        .bind(by.at)
         .execute(&mut tx)
         .await?;
         let record = fetch_config(&mut tx).await?;
+        let (before, after) = (by.render.config(&before), by.render.config(&record));
+        let entry =
+            Entry { action: ConfigUpdate, target: None, before: Some(before), after: Some(after) };
+        audit::record(&mut tx, by, entry).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -113,40 +170,52 @@ impl Store {
         &self,
         user: Uuid,
         limit: Micros,
-        at: Time,
+        by: &LimitChange<'_>,
     ) -> StoreResult<UserLimit> {
         let limit = stored_limit(limit)?;
         let mut tx = self.db.begin().await?;
         require_user(&mut tx, user).await?;
+        let before = fetch_user_limit(&mut tx, user).await?;
         sql("INSERT INTO chat_usage_limit_overrides (user_id, spend_limit_micros, updated_at)
              VALUES ($1, $2, $3)
              ON CONFLICT (user_id) DO UPDATE
              SET spend_limit_micros = excluded.spend_limit_micros, updated_at = excluded.updated_at")
         .bind(user)
         .bind(limit)
-        .bind(at)
+        .bind(by.at)
         .execute(&mut tx)
         .await?;
-        let row = sql(format!("{USER_LIMIT_SELECT} WHERE o.user_id = $1"))
-            .bind(user)
-            .fetch_one(&mut tx)
-            .await?;
-        let record = user_limit_from_row(&row)?;
+        let record =
+            fetch_user_limit(&mut tx, user).await?.ok_or(StoreError::NotFound(Entity::User))?;
+        let entry = Entry {
+            action: OverrideSet,
+            target: Some((user, record.username.clone())),
+            before: before.map(|b| by.render.user(&b)),
+            after: Some(by.render.user(&record)),
+        };
+        audit::record(&mut tx, by, entry).await?;
         tx.commit().await?;
         Ok(record)
     }
 
     /// `NotFound(User)`, or `NotFound(UserLimitOverride)` when the user has none.
-    pub async fn delete_user_limit(&self, user: Uuid) -> StoreResult<()> {
+    pub async fn delete_user_limit(&self, user: Uuid, by: &LimitChange<'_>) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
         require_user(&mut tx, user).await?;
-        let deleted = sql("DELETE FROM chat_usage_limit_overrides WHERE user_id = $1")
+        let Some(before) = fetch_user_limit(&mut tx, user).await? else {
+            return Err(StoreError::NotFound(Entity::UserLimitOverride));
+        };
+        sql("DELETE FROM chat_usage_limit_overrides WHERE user_id = $1")
             .bind(user)
             .execute(&mut tx)
             .await?;
-        if deleted == 0 {
-            return Err(StoreError::NotFound(Entity::UserLimitOverride));
-        }
+        let entry = Entry {
+            action: OverrideDelete,
+            target: Some((user, before.username.clone())),
+            before: Some(by.render.user(&before)),
+            after: None,
+        };
+        audit::record(&mut tx, by, entry).await?;
         tx.commit().await
     }
 
@@ -168,40 +237,52 @@ impl Store {
         &self,
         group: Uuid,
         limit: Micros,
-        at: Time,
+        by: &LimitChange<'_>,
     ) -> StoreResult<GroupLimitRecord> {
         let limit = stored_limit(limit)?;
         let mut tx = self.db.begin().await?;
         group_exists(&mut tx, group).await?;
+        let before = fetch_group_limit(&mut tx, group).await?;
         sql("INSERT INTO chat_usage_limit_group_overrides (group_id, spend_limit_micros, updated_at)
              VALUES ($1, $2, $3)
              ON CONFLICT (group_id) DO UPDATE
              SET spend_limit_micros = excluded.spend_limit_micros, updated_at = excluded.updated_at")
         .bind(group)
         .bind(limit)
-        .bind(at)
+        .bind(by.at)
         .execute(&mut tx)
         .await?;
-        let row = sql(format!("{GROUP_LIMIT_SELECT} WHERE o.group_id = $1"))
-            .bind(group)
-            .fetch_one(&mut tx)
-            .await?;
-        let record = group_limit_from_row(&row)?;
+        let record =
+            fetch_group_limit(&mut tx, group).await?.ok_or(StoreError::NotFound(Entity::Group))?;
+        let entry = Entry {
+            action: GroupOverrideSet,
+            target: Some((group, record.name.clone())),
+            before: before.map(|b| by.render.group(&b)),
+            after: Some(by.render.group(&record)),
+        };
+        audit::record(&mut tx, by, entry).await?;
         tx.commit().await?;
         Ok(record)
     }
 
     /// `NotFound(Group)`, or `NotFound(GroupLimitOverride)` when the group has none.
-    pub async fn delete_group_limit(&self, group: Uuid) -> StoreResult<()> {
+    pub async fn delete_group_limit(&self, group: Uuid, by: &LimitChange<'_>) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
         group_exists(&mut tx, group).await?;
-        let deleted = sql("DELETE FROM chat_usage_limit_group_overrides WHERE group_id = $1")
+        let Some(before) = fetch_group_limit(&mut tx, group).await? else {
+            return Err(StoreError::NotFound(Entity::GroupLimitOverride));
+        };
+        sql("DELETE FROM chat_usage_limit_group_overrides WHERE group_id = $1")
             .bind(group)
             .execute(&mut tx)
             .await?;
-        if deleted == 0 {
-            return Err(StoreError::NotFound(Entity::GroupLimitOverride));
-        }
+        let entry = Entry {
+            action: GroupOverrideDelete,
+            target: Some((group, before.name.clone())),
+            before: Some(by.render.group(&before)),
+            after: None,
+        };
+        audit::record(&mut tx, by, entry).await?;
         tx.commit().await
     }
 

@@ -1,6 +1,8 @@
 //! Spend limits: the deployment config, user overrides, group limits, the effective limit
 //! (spend-limits §2, §3) and the spend the ledger records (§5).
 
+pub mod audit;
+pub mod dry_run;
 mod ledger;
 mod limits;
 pub mod records;
@@ -10,7 +12,7 @@ mod standing;
 mod verify;
 
 pub(crate) use ledger::MONEY_PARTS;
-pub(crate) use limits::resolve_in;
+pub(crate) use limits::{log_group_limit_removal, log_user_limit_removal, resolve_in};
 pub(crate) use reservations::{
     Held, Hold, NewHold, expired, find, held_by, hold, settle_abandoned, settle_call,
 };

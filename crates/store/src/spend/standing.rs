@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 /// Columns `<prefix>_d` and `<prefix>_m`: the sum of `column` over the rows `filter` keeps, in
 /// two halves that cannot overflow before the total does.
-fn money_parts(prefix: &str, column: &str, filter: &str) -> String {
+pub(super) fn money_parts(prefix: &str, column: &str, filter: &str) -> String {
     format!(
         "CAST(coalesce(sum(CASE WHEN {filter} THEN {column} / 1000000 END), 0) AS BIGINT) AS {prefix}_d,
          CAST(coalesce(sum(CASE WHEN {filter} THEN {column} % 1000000 END), 0) AS BIGINT) AS {prefix}_m"
@@ -78,6 +78,6 @@ pub(crate) async fn standing_in<'a>(
     Ok((limit, Some(window)))
 }
 
-fn money(row: &Row, prefix: &str) -> StoreResult<Micros> {
+pub(super) fn money(row: &Row, prefix: &str) -> StoreResult<Micros> {
     Ok(total_from_parts(row.bigint(&format!("{prefix}_d"))?, row.bigint(&format!("{prefix}_m"))?)?)
 }

@@ -75,3 +75,23 @@ impl TestDb {
         self.execute(&format!("UPDATE users SET is_system = TRUE WHERE id = '{user}'")).await;
     }
 }
+
+/// A limit change by a nameless actor, rendered as the bare limit (store tests do not check
+/// the API's shapes).
+pub fn by(at: crate::Time) -> crate::LimitChange<'static> {
+    crate::LimitChange { actor: uuid::Uuid::nil(), at, render: &PlainRender }
+}
+
+struct PlainRender;
+
+impl crate::RenderLimits for PlainRender {
+    fn config(&self, r: &crate::LimitConfigRecord) -> serde_json::Value {
+        serde_json::json!({"enabled": r.config.enabled, "limit": r.config.default_limit.get()})
+    }
+    fn user(&self, r: &crate::UserLimit) -> serde_json::Value {
+        serde_json::json!({"limit": r.limit.get()})
+    }
+    fn group(&self, r: &crate::GroupLimitRecord) -> serde_json::Value {
+        serde_json::json!({"limit": r.limit.get()})
+    }
+}

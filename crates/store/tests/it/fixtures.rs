@@ -86,7 +86,10 @@ pub async fn limited_group(
 ) -> Uuid {
     let id = group(store, org, name).await;
     add_members(store, id, users).await;
-    store.upsert_group_limit(id, dollars(limit), june(2)).await.expect("set group limit");
+    store
+        .upsert_group_limit(id, dollars(limit), &tollgate_store::testing::by(june(2)))
+        .await
+        .expect("set group limit");
     id
 }
 
@@ -98,7 +101,10 @@ pub async fn enable(store: &Store, default_dollars: i64, policy: GroupPolicy) {
         period: Period::Month,
         group_policy: policy,
     };
-    store.update_limit_config(config, june(1)).await.expect("enable limits");
+    store
+        .update_limit_config(config, &tollgate_store::testing::by(june(1)))
+        .await
+        .expect("enable limits");
 }
 
 pub fn new_chat(owner: Uuid, org: Uuid) -> NewChat {

@@ -149,15 +149,15 @@ async fn delete_group_and_its_limit(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let g = limited_group(store, org, "team", 5, &[u]).await;
-    store.delete_group(g).await.unwrap();
+    store.delete_group(g, &tollgate_store::testing::by(june(9))).await.unwrap();
     assert!(store.get_group(g).await.unwrap().is_none());
     assert!(
         store.list_group_limits(Page::ALL).await.unwrap().is_empty(),
         "the limit goes with the group"
     );
-    let err = store.delete_group(g).await;
+    let err = store.delete_group(g, &tollgate_store::testing::by(june(9))).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::Group))), "{err:?}");
-    let err = store.delete_group(org).await;
+    let err = store.delete_group(org, &tollgate_store::testing::by(june(9))).await;
     assert!(matches!(err, Err(StoreError::Rejected(Rule::EveryoneGroupDelete))), "{err:?}");
     assert!(store.get_group(org).await.unwrap().is_some());
 }
@@ -167,7 +167,7 @@ async fn system_users_are_not_members(db: &TestDb) {
     let org = org(store, "acme").await;
     let (human, robot) = (user(store, "human", &[org]).await, user(store, "robot", &[org]).await);
     let g = limited_group(store, org, "team", 5, &[human, robot]).await;
-    store.upsert_group_limit(org, dollars(7), june(2)).await.unwrap();
+    store.upsert_group_limit(org, dollars(7), &tollgate_store::testing::by(june(2))).await.unwrap();
     db.mark_system_user(robot).await;
     let team = store.get_group(g).await.unwrap().unwrap();
     assert_eq!((ids(&team), team.total_member_count), (vec![human], 1));

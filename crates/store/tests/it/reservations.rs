@@ -32,7 +32,7 @@ async fn priced_world(store: &Store, limit: i64) -> World {
         period: Period::Month,
         group_policy: GroupPolicy::Lowest,
     };
-    store.update_limit_config(config, june(1)).await.unwrap();
+    store.update_limit_config(config, &tollgate_store::testing::by(june(1))).await.unwrap();
     w
 }
 

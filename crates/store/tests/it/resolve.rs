@@ -9,9 +9,9 @@ async fn disabled_config_is_unlimited(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     limited_group(store, org, "team", 5, &[u]).await;
-    store.upsert_user_limit(u, dollars(10), june(2)).await.unwrap();
+    store.upsert_user_limit(u, dollars(10), &tollgate_store::testing::by(june(2))).await.unwrap();
     let config = LimitConfig { period: Period::Week, ..LimitConfig::default() };
-    store.update_limit_config(config, june(2)).await.unwrap();
+    store.update_limit_config(config, &tollgate_store::testing::by(june(2))).await.unwrap();
     let resolved = store.resolve_limit(u, Some(org)).await.unwrap();
     assert_eq!(resolved, EffectiveLimit::unlimited(Period::Week));
 }
@@ -21,13 +21,16 @@ async fn unknown_and_deleted_users_are_not_found(store: &Store) {
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     enable(store, 100, GroupPolicy::Lowest).await;
     let u = user(store, "ann", &[]).await;
-    store.upsert_user_limit(u, dollars(10), june(2)).await.unwrap();
-    store.delete_user(u, june(20)).await.unwrap();
+    store.upsert_user_limit(u, dollars(10), &tollgate_store::testing::by(june(2))).await.unwrap();
+    store.delete_user(u, &tollgate_store::testing::by(june(20))).await.unwrap();
     let err = store.resolve_limit(u, None).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     assert!(store.list_user_limits(Page::ALL).await.unwrap().is_empty(), "their limit is gone");
     // Deleted users are unknown even with limits disabled.
-    store.update_limit_config(LimitConfig::default(), june(3)).await.unwrap();
+    store
+        .update_limit_config(LimitConfig::default(), &tollgate_store::testing::by(june(3)))
+        .await
+        .unwrap();
     assert!(matches!(store.resolve_limit(u, None).await, Err(StoreError::NotFound(Entity::User))));
 }
 
@@ -78,7 +81,7 @@ async fn everyone_group_limit_applies_to_members(store: &Store) {
     enable(store, 100, GroupPolicy::Lowest).await;
     let (org, other) = (org(store, "acme").await, org(store, "other").await);
     let (member, outsider) = (user(store, "in", &[org]).await, user(store, "out", &[other]).await);
-    store.upsert_group_limit(org, dollars(7), june(2)).await.unwrap();
+    store.upsert_group_limit(org, dollars(7), &tollgate_store::testing::by(june(2))).await.unwrap();
     let resolved = store.resolve_limit(member, Some(org)).await.unwrap();
     assert_eq!((resolved.source, resolved.limit), (LimitSource::Group, Some(dollars(7))));
     assert_eq!(resolved.group_id, Some(org));
@@ -98,10 +101,10 @@ async fn removed_limits_stop_applying(store: &Store) {
     let org = org(store, "acme").await;
     let u = user(store, "ann", &[org]).await;
     let team = limited_group(store, org, "team", 5, &[u]).await;
-    store.upsert_user_limit(u, dollars(10), june(2)).await.unwrap();
-    store.delete_user_limit(u).await.unwrap();
+    store.upsert_user_limit(u, dollars(10), &tollgate_store::testing::by(june(2))).await.unwrap();
+    store.delete_user_limit(u, &tollgate_store::testing::by(june(9))).await.unwrap();
     assert_eq!(store.resolve_limit(u, None).await.unwrap().group_id, Some(team));
-    store.delete_group(team).await.unwrap();
+    store.delete_group(team, &tollgate_store::testing::by(june(9))).await.unwrap();
     assert_eq!(store.resolve_limit(u, None).await.unwrap().source, LimitSource::Default);
 }
 

@@ -71,19 +71,25 @@ async fn shuffle_limits(store: &Store, model: &mut Model, rng: &mut StdRng) {
     for group in groups {
         if rng.gen_bool(0.6) {
             let limit = *choices.choose(rng).expect("choices");
-            store.upsert_group_limit(group, limit, june(2)).await.unwrap();
+            store
+                .upsert_group_limit(group, limit, &tollgate_store::testing::by(june(2)))
+                .await
+                .unwrap();
             model.group_limits.insert(group, limit);
         } else if model.group_limits.remove(&group).is_some() {
-            store.delete_group_limit(group).await.unwrap();
+            store.delete_group_limit(group, &tollgate_store::testing::by(june(9))).await.unwrap();
         }
     }
     for user in model.users.clone() {
         if rng.gen_bool(0.25) {
             let limit = *choices.choose(rng).expect("choices");
-            store.upsert_user_limit(user, limit, june(2)).await.unwrap();
+            store
+                .upsert_user_limit(user, limit, &tollgate_store::testing::by(june(2)))
+                .await
+                .unwrap();
             model.overrides.insert(user, limit);
         } else if model.overrides.remove(&user).is_some() {
-            store.delete_user_limit(user).await.unwrap();
+            store.delete_user_limit(user, &tollgate_store::testing::by(june(9))).await.unwrap();
         }
     }
 }
@@ -108,7 +114,7 @@ async fn shuffle_config(store: &Store, rng: &mut StdRng) -> LimitConfig {
         period: *Period::ALL.choose(rng).expect("periods"),
         group_policy: if rng.gen_bool(0.5) { GroupPolicy::Lowest } else { GroupPolicy::Highest },
     };
-    store.update_limit_config(config, june(4)).await.unwrap();
+    store.update_limit_config(config, &tollgate_store::testing::by(june(4))).await.unwrap();
     config
 }
 

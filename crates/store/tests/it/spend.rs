@@ -72,7 +72,10 @@ async fn section5_group_spend_is_per_organization(store: &Store) {
 
 async fn section5_override_beats_group(store: &Store) {
     let s = section5(store).await;
-    store.upsert_user_limit(s.user, dollars(10), june(2)).await.unwrap();
+    store
+        .upsert_user_limit(s.user, dollars(10), &tollgate_store::testing::by(june(2)))
+        .await
+        .unwrap();
     let for_a = store.resolve_limit(s.user, Some(s.a)).await.unwrap();
     assert_eq!(limit_of(&for_a), (LimitSource::User, Some(dollars(10))));
     assert_eq!(for_a.group_id, None);
@@ -80,7 +83,10 @@ async fn section5_override_beats_group(store: &Store) {
 
 async fn section5_override_counts_all_organizations(store: &Store) {
     let s = section5(store).await;
-    store.upsert_user_limit(s.user, dollars(10), june(2)).await.unwrap();
+    store
+        .upsert_user_limit(s.user, dollars(10), &tollgate_store::testing::by(june(2)))
+        .await
+        .unwrap();
     let (in_a, in_b) = (chat(store, s.user, s.a).await, chat(store, s.user, s.b).await);
     spend_dollars(store, in_a, 6).await;
     spend_dollars(store, in_b, 6).await;

@@ -54,7 +54,7 @@ async fn standing_in_one_statement_matches_its_parts(store: &Store) {
             period,
             group_policy: GroupPolicy::Lowest,
         };
-        store.update_limit_config(config, june(1)).await.unwrap();
+        store.update_limit_config(config, &tollgate_store::testing::by(june(1))).await.unwrap();
         for scope in [None, Some(a), Some(b)] {
             let got = store.limit_standing(user, scope, now).await.unwrap().expect("limited");
             let limit = store.resolve_limit(user, scope).await.unwrap();
@@ -83,7 +83,7 @@ async fn standing_in_one_statement_matches_its_parts(store: &Store) {
         period: Period::Week,
         group_policy: GroupPolicy::Lowest,
     };
-    store.update_limit_config(config, june(1)).await.unwrap();
+    store.update_limit_config(config, &tollgate_store::testing::by(june(1))).await.unwrap();
     let w = store.limit_standing(user, Some(a), now).await.unwrap().expect("limited").window;
     assert_eq!((w.spent, w.reserved, w.limit), (Micros::new(17), held_a, dollars(5)));
 }

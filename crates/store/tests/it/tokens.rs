@@ -54,7 +54,7 @@ async fn token_errors(store: &Store) {
 async fn deleting_the_user_revokes_tokens(store: &Store) {
     let u = user(store, "ann", &[]).await;
     store.create_api_token(token("tok1", u, "cli", 1)).await.unwrap();
-    store.delete_user(u, june(20)).await.unwrap();
+    store.delete_user(u, &tollgate_store::testing::by(june(20))).await.unwrap();
     assert!(store.get_api_token("tok1").await.unwrap().is_none());
 }
 

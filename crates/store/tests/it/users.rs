@@ -132,11 +132,11 @@ async fn the_last_active_owner_stays(store: &Store) {
     store.set_user_status(bob, UserStatus::Suspended, june(3)).await.unwrap();
     last_owner(store.set_user_roles(ann, &[Role::Auditor], june(4)).await.map(drop));
     last_owner(store.set_user_status(ann, UserStatus::Suspended, june(4)).await.map(drop));
-    last_owner(store.delete_user(ann, june(4)).await);
+    last_owner(store.delete_user(ann, &tollgate_store::testing::by(june(4))).await);
     // Bob back, ann may go; then bob is the last.
     store.set_user_status(bob, UserStatus::Active, june(5)).await.unwrap();
-    store.delete_user(ann, june(6)).await.unwrap();
-    last_owner(store.delete_user(bob, june(7)).await);
+    store.delete_user(ann, &tollgate_store::testing::by(june(6))).await.unwrap();
+    last_owner(store.delete_user(bob, &tollgate_store::testing::by(june(7))).await);
     // Keeping the owner role among others is no removal.
     let kept = store.set_user_roles(bob, &[Role::Owner, Role::UserAdmin], june(7)).await.unwrap();
     assert_eq!(kept.roles, vec![Role::Owner, Role::UserAdmin]);
@@ -153,10 +153,10 @@ async fn delete_user_is_soft_and_frees_the_name(store: &Store) {
     let org = org(store, "acme").await;
     let id = user(store, "gina", &[org]).await;
     let group = limited_group(store, org, "team", 5, &[id]).await;
-    store.upsert_user_limit(id, dollars(10), june(2)).await.unwrap();
+    store.upsert_user_limit(id, dollars(10), &tollgate_store::testing::by(june(2))).await.unwrap();
     let chat = chat(store, id, org).await;
     spend_dollars(store, chat, 4).await;
-    store.delete_user(id, june(20)).await.unwrap();
+    store.delete_user(id, &tollgate_store::testing::by(june(20))).await.unwrap();
 
     assert!(store.get_user(id).await.unwrap().is_none());
     assert!(store.get_user_by_username("gina").await.unwrap().is_none());
@@ -168,7 +168,7 @@ async fn delete_user_is_soft_and_frees_the_name(store: &Store) {
         "the override goes with the user"
     );
     assert_eq!(store.list_users(&UserQuery::default()).await.unwrap().1, 0);
-    let err = store.delete_user(id, june(20)).await;
+    let err = store.delete_user(id, &tollgate_store::testing::by(june(20))).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     // The ledger is kept.
     let spent = store.spend(id, tollgate_core::SpendScope::AllOrganizations, june_bounds()).await;
@@ -178,7 +178,7 @@ async fn delete_user_is_soft_and_frees_the_name(store: &Store) {
 }
 
 async fn delete_unknown_user_is_not_found(store: &Store) {
-    let err = store.delete_user(Uuid::new_v4(), june(20)).await;
+    let err = store.delete_user(Uuid::new_v4(), &tollgate_store::testing::by(june(20))).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
 }
 

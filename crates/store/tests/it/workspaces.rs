@@ -224,7 +224,7 @@ async fn unknown_owner_or_organization(store: &Store) {
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
     let err = store.create_workspace(new_workspace(ann, Uuid::new_v4(), "w", 1)).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::Organization))), "{err:?}");
-    store.delete_user(ann, june(20)).await.unwrap();
+    store.delete_user(ann, &tollgate_store::testing::by(june(20))).await.unwrap();
     let err = store.create_workspace(new_workspace(ann, org, "w", 1)).await;
     assert!(matches!(err, Err(StoreError::NotFound(Entity::User))), "{err:?}");
 }
@@ -240,7 +240,7 @@ async fn a_token_hash_finds_its_agent(store: &Store) {
     assert_eq!(found, Some(want));
     assert!(store.get_agent_by_token_hash(&hash(8)).await.unwrap().is_none());
     // A deleted owner's agents no longer authenticate.
-    store.delete_user(ann, june(20)).await.unwrap();
+    store.delete_user(ann, &tollgate_store::testing::by(june(20))).await.unwrap();
     assert!(store.get_agent_by_token_hash(&hash(9)).await.unwrap().is_none());
 }
 

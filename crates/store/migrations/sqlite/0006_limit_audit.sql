@@ -1,0 +1,15 @@
+-- limits-plus §4: an append-only log of spend-limit changes, written in the transaction of the
+-- change. Actor and target names are copied so an entry still reads after a rename or deletion;
+-- `before`/`after` hold the API's shape of the changed thing at the time.
+CREATE TABLE chat_usage_limit_audit (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    time           INTEGER NOT NULL,
+    actor_id       TEXT    NOT NULL,
+    actor_username TEXT    NOT NULL,
+    action         TEXT    NOT NULL CHECK (action IN ('config.update', 'override.set',
+                       'override.delete', 'group_override.set', 'group_override.delete')),
+    target_id      TEXT    NULL,
+    target_name    TEXT    NULL,
+    before         TEXT    NULL,
+    after          TEXT    NULL
+);
