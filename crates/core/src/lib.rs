@@ -15,6 +15,7 @@ mod money;
 mod period;
 mod role;
 mod rule;
+mod windows;
 
 pub use accounting::{
     Admission, Enforcement, Reservation, RunBound, Standing, Window, admit, admit_windows,
@@ -33,3 +34,4 @@ pub use money::{Micros, MicrosError};
 pub use period::{Period, PeriodBounds, UnknownPeriod};
 pub use role::{Role, UnknownRole};
 pub use rule::Rule;
+pub use windows::{PeriodLimits, WindowChanges, binding, refusing};

@@ -88,12 +88,14 @@ impl ApiError {
         spent: i64,
         limit: i64,
         resets_at: chrono::DateTime<chrono::Utc>,
+        period: Option<tollgate_core::Period>,
     ) -> Self {
         let body = api::ChatUsageLimitExceededResponse {
             message: "Chat usage limit exceeded.".to_owned(),
             spent_micros: spent,
             limit_micros: limit,
             resets_at,
+            period: period.map(crate::wire::period),
         };
         let mut err = Self::conflict("Chat usage limit exceeded.");
         err.body = serde_json::to_value(body).ok();
@@ -299,8 +301,8 @@ impl From<QueryRejection> for ApiError {
 impl From<AdmissionRefused> for ApiError {
     fn from(refused: AdmissionRefused) -> Self {
         match refused {
-            AdmissionRefused::OverLimit { spent, limit, resets_at } => {
-                ApiError::limit_exceeded(spent.get(), limit.get(), resets_at)
+            AdmissionRefused::OverLimit { spent, limit, resets_at, period } => {
+                ApiError::limit_exceeded(spent.get(), limit.get(), resets_at, period)
             }
             AdmissionRefused::CheckFailed => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Usage limit check failed.")

@@ -9,7 +9,7 @@
 //! every run also reserves when it starts, in the daemon's claim, so no window is overspent.
 
 use crate::state::{AppState, LimitFailureMode};
-use tollgate_core::{Admission, Micros};
+use tollgate_core::{Admission, Micros, MicrosError, Period};
 use tollgate_store::{LimitStanding, StoreError, Time};
 use uuid::Uuid;
 
@@ -17,7 +17,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdmissionRefused {
     /// The user's spend reached their limit (the 409 of §7).
-    OverLimit { spent: Micros, limit: Micros, resets_at: Time },
+    /// `period` names the refusing window (limits-plus §1).
+    OverLimit { spent: Micros, limit: Micros, resets_at: Time, period: Option<Period> },
     /// The limit could not be looked up and the operator chose to fail closed.
     CheckFailed,
 }
@@ -29,13 +30,13 @@ pub async fn check_admission(
     organization: Uuid,
 ) -> Result<(), AdmissionRefused> {
     let decision = standing(state, owner, Some(organization)).await.and_then(|s| match s {
-        None => Ok(Admission::Unlimited),
-        Some(s) => s.window.admission().map_err(StoreError::from),
+        None => Ok((Admission::Unlimited, None)),
+        Some(s) => first_blocked(&s).map_err(StoreError::from),
     });
     match decision {
-        Ok(Admission::Blocked { spent, limit, resets_at }) => {
+        Ok((Admission::Blocked { spent, limit, resets_at }, period)) => {
             state.metrics.admission("blocked");
-            Err(AdmissionRefused::OverLimit { spent, limit, resets_at })
+            Err(AdmissionRefused::OverLimit { spent, limit, resets_at, period })
         }
         Ok(_) => {
             state.metrics.admission("allowed");
@@ -43,6 +44,18 @@ pub async fn check_admission(
         }
         Err(err) => lookup_failed(state, owner, &err),
     }
+}
+
+/// The answer of the first window (shortest period first) that refuses, else the binding
+/// window's: admission is refused when any window is exhausted (limits-plus §1).
+fn first_blocked(s: &LimitStanding) -> Result<(Admission, Option<Period>), MicrosError> {
+    for (limit, window) in &s.windows {
+        let answer = window.admission()?;
+        if answer.is_blocked() {
+            return Ok((answer, Some(limit.period)));
+        }
+    }
+    Ok((s.window.admission()?, Some(s.limit.period)))
 }
 
 /// The limit that applies to a user and where its window stands (settled spend from the day

@@ -118,6 +118,7 @@ async fn reserve(
             spent: refusal.spent,
             limit: refusal.limit,
             resets_at: refusal.resets_at,
+            period: refusal.period,
         })
     })
 }

@@ -22,5 +22,6 @@ mod providers;
 mod roles;
 mod secrets;
 mod stream;
+mod windows;
 mod workspace_agents;
 mod workspaces;

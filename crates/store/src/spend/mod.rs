@@ -5,12 +5,12 @@ mod ledger;
 mod limits;
 pub mod records;
 mod reservations;
+mod resolve;
 mod rows;
 mod standing;
 mod verify;
 
 pub(crate) use ledger::MONEY_PARTS;
-pub(crate) use limits::resolve_in;
 pub(crate) use reservations::{
     Held, Hold, NewHold, expired, find, held_by, hold, settle_abandoned, settle_call,
 };
