@@ -154,6 +154,39 @@ current_spend: number,
  */
 reserved_micros: number, remaining_micros: number, period_start: string, period_end: string, limit_source: ChatUsageLimitSource, limit_group_id: string | null, };
 
+export type ChatUsageLimitEnforcement = "strict" | "check";
+
+export type ChatUsageLimitExplainResponse = { user_id: string, username: string, 
+/**
+ * null when none was asked.
+ */
+organization_id: string | null, enforcement: ChatUsageLimitEnforcement, group_policy: ChatUsageLimitGroupPolicy, 
+/**
+ * Some window with a limit is exhausted.
+ */
+blocked: boolean, 
+/**
+ * The window with the least left (ties: shortest period); null when no limit applies.
+ */
+binding_period: ChatUsageLimitPeriod | null, 
+/**
+ * Day, week and month.
+ */
+windows: Array<ChatUsageLimitExplainWindow>, };
+
+export type ChatUsageLimitExplainWindow = { period: ChatUsageLimitPeriod, effective_limit_micros: number | null, source: ChatUsageLimitSource | null, group_id: string | null, group_name: string | null, 
+/**
+ * Every limit considered for this period, the winner first.
+ */
+candidates: Array<ChatUsageLimitCandidate>, spent_micros: number, reserved_micros: number, remaining_micros: number | null, period_start: string, period_end: string, resets_at: string, 
+/**
+ * When the limit is reached at the average rate since the window's start; null when no
+ * limit, no spend, or not before the reset.
+ */
+forecast_exhaustion_at: string | null, };
+
+export type ChatUsageLimitCandidate = { source: ChatUsageLimitSource, group_id?: string, group_name?: string, spend_limit_micros: number, };
+
 export type ChatUsageLimitExceededResponse = { message: string, spent_micros: number, limit_micros: number, resets_at: string, 
 /**
  * tollgate: the window that refused.

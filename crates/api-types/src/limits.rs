@@ -236,3 +236,67 @@ pub struct ChatUsageLimitExceededResponse {
     #[ts(optional)]
     pub period: Option<ChatUsageLimitPeriod>,
 }
+
+/// tollgate: how limits are enforced (accounting.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatUsageLimitEnforcement {
+    Strict,
+    Check,
+}
+
+/// tollgate (limits-plus §2): why a user's limits are what they are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+pub struct ChatUsageLimitExplainResponse {
+    pub user_id: Uuid,
+    pub username: String,
+    /// null when none was asked.
+    pub organization_id: Option<Uuid>,
+    pub enforcement: ChatUsageLimitEnforcement,
+    pub group_policy: ChatUsageLimitGroupPolicy,
+    /// Some window with a limit is exhausted.
+    pub blocked: bool,
+    /// The window with the least left (ties: shortest period); null when no limit applies.
+    pub binding_period: Option<ChatUsageLimitPeriod>,
+    /// Day, week and month.
+    pub windows: Vec<ChatUsageLimitExplainWindow>,
+}
+
+/// One period of an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+pub struct ChatUsageLimitExplainWindow {
+    pub period: ChatUsageLimitPeriod,
+    #[ts(type = "number | null")]
+    pub effective_limit_micros: Option<i64>,
+    pub source: Option<ChatUsageLimitSource>,
+    pub group_id: Option<Uuid>,
+    pub group_name: Option<String>,
+    /// Every limit considered for this period, the winner first.
+    pub candidates: Vec<ChatUsageLimitCandidate>,
+    #[ts(type = "number")]
+    pub spent_micros: i64,
+    #[ts(type = "number")]
+    pub reserved_micros: i64,
+    #[ts(type = "number | null")]
+    pub remaining_micros: Option<i64>,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    pub resets_at: DateTime<Utc>,
+    /// When the limit is reached at the average rate since the window's start; null when no
+    /// limit, no spend, or not before the reset.
+    pub forecast_exhaustion_at: Option<DateTime<Utc>>,
+}
+
+/// A limit considered for a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+pub struct ChatUsageLimitCandidate {
+    pub source: ChatUsageLimitSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub group_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub group_name: Option<String>,
+    #[ts(type = "number")]
+    pub spend_limit_micros: i64,
+}

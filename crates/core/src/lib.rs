@@ -34,4 +34,6 @@ pub use money::{Micros, MicrosError};
 pub use period::{Period, PeriodBounds, UnknownPeriod};
 pub use role::{Role, UnknownRole};
 pub use rule::Rule;
-pub use windows::{PeriodLimits, WindowChanges, binding, refusing};
+pub use windows::{
+    Candidate, PeriodLimits, WindowChanges, binding, candidates, forecast_exhaustion, refusing,
+};

@@ -67,6 +67,11 @@ pub enum Object {
     },
     /// Deployment-wide settings, including spend limits and their overrides.
     DeploymentConfig,
+    /// Why `user`'s spend limits are what they are (limits-plus §2): read by the user, and by
+    /// those who read the deployment's limits.
+    LimitExplanation {
+        user: Uuid,
+    },
     /// An existing chat: its owner's, wherever their memberships went since.
     Chat {
         owner: Uuid,
@@ -145,7 +150,13 @@ fn role_allows(user: &UserSubject, role: Role, action: Action, object: Object) -
         },
         Role::Auditor => {
             action == Read
-                && matches!(object, Object::Users | Object::User { .. } | Object::DeploymentConfig)
+                && matches!(
+                    object,
+                    Object::Users
+                        | Object::User { .. }
+                        | Object::DeploymentConfig
+                        | Object::LimitExplanation { .. }
+                )
         }
         Role::TemplateAdmin => {
             action == Read && matches!(object, Object::Workspace { .. } | Object::Workspaces)
@@ -159,7 +170,9 @@ fn member_allows(user: &UserSubject, action: Action, object: Object) -> bool {
     use Action::*;
     let in_org = |org: Uuid| user.organization_ids.contains(&org);
     match object {
-        Object::User { id, .. } => id == user.id && action == Read,
+        Object::User { id, .. } | Object::LimitExplanation { user: id } => {
+            id == user.id && action == Read
+        }
         Object::ApiKey { owner } | Object::Chat { owner } | Object::Workspace { owner } => {
             owner == user.id
         }

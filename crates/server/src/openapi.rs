@@ -2,8 +2,8 @@
 //! the code.
 
 use crate::routes::{
-    agents, chat_messages, chat_stream, chats, costs, groups, health, limits, models, orgs, tokens,
-    users, workspaces,
+    agents, chat_messages, chat_stream, chats, costs, groups, health, limits, limits_explain,
+    models, orgs, tokens, users, workspaces,
 };
 use crate::state::AppState;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -41,6 +41,7 @@ pub fn router(max_terraform_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(orgs::router())
         .merge(groups::router())
         .merge(limits::router())
+        .merge(limits_explain::router())
         .merge(chats::router())
         .merge(chat_messages::router())
         .merge(chat_stream::router())

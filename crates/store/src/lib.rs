@@ -32,6 +32,7 @@ pub use chat::records::*;
 pub use error::{Entity, Rule, StoreError, StoreResult, Unique};
 pub use identity::records::*;
 pub use spend::records::*;
+pub use spend::{GroupCandidate, LimitExplanation};
 pub use tollgate_core::lifecycle::MAX_QUEUED_MESSAGES;
 pub use tollgate_core::{ChatStatus, MessageRole, RunOutcome};
 pub use watchdog::Watchdog;

@@ -8,3 +8,4 @@ mod lifecycle;
 mod limits;
 mod money;
 mod period;
+mod windows;

@@ -9,6 +9,7 @@ pub mod costs;
 pub mod groups;
 pub mod health;
 pub mod limits;
+pub mod limits_explain;
 pub mod models;
 pub mod orgs;
 pub mod tokens;

@@ -4,6 +4,7 @@
 pub mod chats;
 pub mod identity;
 pub mod limits;
+pub mod limits_explain;
 pub mod workspaces;
 
 pub use identity::*;

@@ -126,6 +126,10 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
             (Method::PUT, L.into(), Some(json!({"spend_limit_micros": 5, "period": "day"})))
         }),
         ("own limit status", ALL, |_| (Method::GET, format!("{L}/status"), None)),
+        ("explain own limits", ALL, |_| (Method::GET, format!("{L}/explain?user=me"), None)),
+        ("explain another's limits", CONFIG_READERS, |t| {
+            (Method::GET, format!("{L}/explain?user={}", t.user), None)
+        }),
         ("set user override", OWNER, |t| {
             (
                 Method::PUT,

@@ -12,6 +12,8 @@ on_both!(
     windows_round_trip_on_every_tier,
     windows_that_disagree_or_are_not_positive_are_refused,
     the_day_window_refuses_and_the_next_day_readmits,
+    explain_names_every_candidate_and_the_winner_per_window,
+    explain_is_for_oneself_unless_owner_or_auditor,
 );
 
 async fn windows_round_trip_on_every_tier(app: TestApp) {
@@ -104,6 +106,91 @@ async fn the_day_window_refuses_and_the_next_day_readmits(app: TestApp) {
     let token = relogin(&app, token).await;
     let (status, body) = app.post(CHATS, &token, json!({"content": text("next day")})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+async fn explain_names_every_candidate_and_the_winner_per_window(app: TestApp) {
+    let (owner, _, org) = app.first_owner().await;
+    let body = json!({"spend_limit_micros": 50 * DOLLAR, "period": "month",
+                      "windows": {"day": 10 * DOLLAR}});
+    app.put(BASE, &owner, body).await;
+    let (_, alice) = app.user(&owner, "alice", &[], &[org]).await;
+    let team = app.group(&owner, org, "team", &[alice]).await;
+    let other = app.group(&owner, org, "other", &[alice]).await;
+    app.put(
+        &format!("{BASE}/group-overrides/{team}"),
+        &owner,
+        json!({"spend_limit_micros": 20 * DOLLAR}),
+    )
+    .await;
+    app.put(
+        &format!("{BASE}/group-overrides/{other}"),
+        &owner,
+        json!({"spend_limit_micros": 30 * DOLLAR}),
+    )
+    .await;
+    let body = json!({"spend_limit_micros": 40 * DOLLAR, "windows": {"day": 2 * DOLLAR, "month": 40 * DOLLAR}});
+    app.put(&format!("{BASE}/overrides/{alice}"), &owner, body).await;
+    app.clock.set(Period::Day.bounds(&app.now()).start + chrono::Duration::hours(6));
+    let owner = app.login("owner@example.com").await;
+    app.spend(alice, org, DOLLAR).await;
+
+    let path = format!("{BASE}/explain?user=alice&organization_id={org}");
+    let (status, e) = app.get(&path, &owner).await;
+    assert_eq!(status, StatusCode::OK, "{e}");
+    assert_eq!(e["user_id"], json!(alice));
+    assert_eq!((&e["organization_id"], &e["enforcement"]), (&json!(org), &json!("strict")));
+    assert_eq!((&e["blocked"], &e["binding_period"]), (&json!(false), &json!("day")));
+    let [day, week, month] = [0, 1, 2].map(|i| e["windows"][i].clone());
+    assert_eq!(day["period"], "day");
+    assert_eq!(
+        (&day["source"], &day["effective_limit_micros"]),
+        (&json!("user"), &json!(2 * DOLLAR))
+    );
+    assert_eq!(
+        day["candidates"],
+        json!([{"source": "user", "spend_limit_micros": 2 * DOLLAR},
+               {"source": "default", "spend_limit_micros": 10 * DOLLAR}])
+    );
+    assert_eq!((&day["spent_micros"], &day["remaining_micros"]), (&json!(DOLLAR), &json!(DOLLAR)));
+    // $1 in 6 hours of a $2 day: gone at noon.
+    let noon = Period::Day.bounds(&app.now()).start + chrono::Duration::hours(12);
+    assert_eq!(day["forecast_exhaustion_at"], json!(noon));
+    assert_eq!((&week["effective_limit_micros"], &week["source"]), (&json!(null), &json!(null)));
+    assert_eq!(week["candidates"], json!([]));
+    assert_eq!(month["source"], "user");
+    assert_eq!(
+        month["candidates"],
+        json!([{"source": "user", "spend_limit_micros": 40 * DOLLAR},
+               {"source": "group", "group_id": team, "group_name": "team", "spend_limit_micros": 20 * DOLLAR},
+               {"source": "group", "group_id": other, "group_name": "other", "spend_limit_micros": 30 * DOLLAR},
+               {"source": "default", "spend_limit_micros": 50 * DOLLAR}])
+    );
+
+    // Without the override, the strictest group wins the month, named.
+    app.delete(&format!("{BASE}/overrides/{alice}"), &owner).await;
+    let (_, e) = app.get(&path, &owner).await;
+    let month = &e["windows"][2];
+    assert_eq!((&month["source"], &month["group_name"]), (&json!("group"), &json!("team")));
+    assert_eq!(month["group_id"], json!(team));
+    assert_eq!(month["candidates"][0]["group_name"], "team");
+    assert_eq!(e["windows"][0]["source"], "default");
+}
+
+async fn explain_is_for_oneself_unless_owner_or_auditor(app: TestApp) {
+    let (owner, _, _) = app.first_owner().await;
+    let (alice_token, alice) = app.user(&owner, "alice", &[], &[]).await;
+    let (_, bob) = app.user(&owner, "bob", &[], &[]).await;
+    let (auditor, _) = app.user(&owner, "audra", &["auditor"], &[]).await;
+    let explain = |who: String| format!("{BASE}/explain?user={who}");
+    let (status, e) = app.get(&format!("{BASE}/explain"), &alice_token).await;
+    assert_eq!(status, StatusCode::OK, "{e}");
+    assert_eq!((&e["user_id"], &e["organization_id"]), (&json!(alice), &json!(null)));
+    assert_eq!(e["binding_period"], json!(null));
+    assert_eq!(app.get(&explain(alice.to_string()), &alice_token).await.0, StatusCode::OK);
+    assert_eq!(app.get(&explain(bob.to_string()), &alice_token).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&explain("nobody".into()), &alice_token).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&explain("bob".into()), &auditor).await.0, StatusCode::OK);
+    assert_eq!(app.get(&explain("nobody".into()), &owner).await.0, StatusCode::NOT_FOUND);
 }
 
 /// Signs alice in again after the clock moved (a session outlives no jump).

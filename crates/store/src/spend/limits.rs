@@ -54,7 +54,7 @@ pub(crate) async fn resolve_in<'a>(
     effective_from_row(&row)
 }
 
-async fn fetch_config<'a>(ex: impl Into<Ex<'a>>) -> StoreResult<LimitConfigRecord> {
+pub(super) async fn fetch_config<'a>(ex: impl Into<Ex<'a>>) -> StoreResult<LimitConfigRecord> {
     let row = sql("SELECT enabled, default_limit_micros, period, group_policy, updated_at,
                    day_limit_micros, week_limit_micros, month_limit_micros, period AS cfg_period
                    FROM chat_usage_limit_config WHERE id = 1")

@@ -1,6 +1,7 @@
 //! Spend limits: the deployment config, user overrides, group limits, the effective limit
 //! (spend-limits §2, §3) and the spend the ledger records (§5).
 
+mod explain;
 mod ledger;
 mod limits;
 pub mod records;
@@ -10,6 +11,7 @@ mod rows;
 mod standing;
 mod verify;
 
+pub use explain::{GroupCandidate, LimitExplanation};
 pub(crate) use ledger::MONEY_PARTS;
 pub(crate) use reservations::{
     Held, Hold, NewHold, expired, find, held_by, hold, settle_abandoned, settle_call,

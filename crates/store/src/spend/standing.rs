@@ -56,6 +56,18 @@ pub(crate) async fn standing_in<'a>(
     organization: Option<Uuid>,
     now: Time,
 ) -> StoreResult<(EffectiveLimit, Vec<(EffectiveLimit, Window)>)> {
+    let (deployment, all) = every_window_in(ex, user, organization, now).await?;
+    Ok((deployment, all.into_iter().filter(|(l, _)| l.limit.is_some()).collect()))
+}
+
+/// As [`standing_in`], with every period: a period without a limit has a window of limit 0
+/// counting the spend of all the user's organizations.
+pub(crate) async fn every_window_in<'a>(
+    ex: impl Into<Ex<'a>>,
+    user: Uuid,
+    organization: Option<Uuid>,
+    now: Time,
+) -> StoreResult<(EffectiveLimit, Vec<(EffectiveLimit, Window)>)> {
     let spans = Period::ALL.map(|p| days_of(p.bounds(&now)));
     let first = spans.iter().map(|s| s.0).min().unwrap_or_default();
     let end = spans.iter().map(|s| s.1).max().unwrap_or_default();
@@ -68,13 +80,12 @@ pub(crate) async fn standing_in<'a>(
     let mut windows = Vec::new();
     for period in Period::ALL {
         let limit = effective_at(&row, period)?;
-        let Some(amount) = limit.limit else { continue };
         let scope = match limit.spend_scope(organization) {
             SpendScope::AllOrganizations => "all",
             SpendScope::Organization(_) => "org",
         };
         let window = Window {
-            limit: amount,
+            limit: limit.limit.unwrap_or(Micros::ZERO),
             spent: money(&row, &format!("{}_{scope}", period.as_str()))?,
             reserved: money(&row, &format!("held_{scope}"))?,
             bounds: period.bounds(&now),
