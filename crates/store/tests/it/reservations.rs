@@ -6,7 +6,7 @@ use crate::fixtures::*;
 use chrono::Duration;
 use std::sync::Arc;
 use tollgate_core::{
-    Enforcement, GroupPolicy, LimitConfig, Micros, Period, RunOutcome, SpendScope,
+    Enforcement, GroupPolicy, LimitConfig, Micros, Period, RunOutcome, SpendScope, WindowChanges,
 };
 use tollgate_store::testing::TestDb;
 use tollgate_store::*;
@@ -119,6 +119,32 @@ async fn a_run_the_limit_cannot_pay_does_not_start(store: &Store) {
     // Sending again clears the refusal once it is answered.
     store.send_message(chat.id, user_msg(&w, "again", minute(2))).await.unwrap();
     assert_eq!(store.get_chat(chat.id).await.unwrap().expect("chat").limit_refusal, None);
+}
+
+/// limits-plus §1: a day window under a generous month binds the reservation, and its refusal
+/// names it.
+async fn a_claim_fits_every_window_and_a_refusal_names_its_period(store: &Store) {
+    let w = priced_world(store, 1_000_000).await;
+    let mut day = WindowChanges::default();
+    day.set(Period::Day, Some(Some(Micros::new(10_000))));
+    store.upsert_user_limit_windows(w.user, Micros::new(1_000_000), day, june(1)).await.unwrap();
+    let chat = pending_chat(store, &w, "hi", june(2)).await;
+    let run = run_of(claim_strict(store, "w1", minute(0)).await);
+    let grant = run.grant.expect("strict claims reserve");
+    assert_eq!(grant.amount, Micros::new(INPUT_BOUND + 9_400), "the day window pays at most");
+    let reply = NewChatMessage {
+        model_config_id: Some(w.model.id),
+        ..answer(chat.id, Some(9_500), minute(1))
+    };
+    finish(store, &run, Some(reply), RunOutcome::Succeeded, minute(1)).await.unwrap();
+    pending_chat(store, &w, "hi", minute(2)).await;
+    let Some(Claimed::Refused(refused)) = claim_strict(store, "w1", minute(3)).await else {
+        panic!("refused by the day window")
+    };
+    let refusal = refused.limit_refusal.expect("the figures of the refusal");
+    assert_eq!(refusal.period, Some(Period::Day));
+    assert_eq!((refusal.spent, refusal.limit), (Micros::new(9_500), Micros::new(10_000)));
+    assert_eq!(refusal.resets_at, Period::Day.bounds(&minute(3)).end);
 }
 
 async fn queued_work_is_checked_when_it_runs(store: &Store) {
@@ -336,6 +362,7 @@ async fn counters_agree_with_coders_sum(store: &Store) {
 conformance!(
     a_claim_reserves_what_the_limit_can_pay,
     a_run_the_limit_cannot_pay_does_not_start,
+    a_claim_fits_every_window_and_a_refusal_names_its_period,
     queued_work_is_checked_when_it_runs,
     a_run_waits_for_the_runs_in_flight,
     a_swept_run_is_settled_at_its_progress_and_requeued,
