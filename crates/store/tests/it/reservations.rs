@@ -186,9 +186,28 @@ async fn a_run_waits_for_the_runs_in_flight(store: &Store) {
 /// Twelve chats of one user, two replicas claiming at once: the reservations never add up to
 /// more than the limit, and every chat either runs or is refused.
 async fn concurrent_claims_never_reserve_beyond_the_limit(db: &TestDb) {
+    claims_race(db, 25_000, None).await;
+}
+
+/// limits-plus §1: the same race held by a day window under a generous month.
+async fn concurrent_claims_never_reserve_beyond_the_day_window(db: &TestDb) {
+    claims_race(db, 1_000_000, Some(25_000)).await;
+}
+
+/// The race, with a month limit and an optional day window; the tighter is 25 000.
+async fn claims_race(db: &TestDb, month: i64, day: Option<i64>) {
     let replica_b = Arc::new(Store::connect(&db.url).await.expect("second replica"));
     let replicas: [Arc<Store>; 2] = [db.store.clone(), replica_b];
-    let w = priced_world(&replicas[0], 25_000).await;
+    let w = priced_world(&replicas[0], month).await;
+    if let Some(day) = day {
+        let mut changes = WindowChanges::default();
+        changes.set(Period::Day, Some(Some(Micros::new(day))));
+        let store = &replicas[0];
+        store
+            .upsert_user_limit_windows(w.user, Micros::new(month), changes, june(1))
+            .await
+            .unwrap();
+    }
     for i in 0..12 {
         pending_chat(&replicas[0], &w, "hi", june(2) + Duration::seconds(i)).await;
     }
@@ -373,5 +392,6 @@ conformance!(
     verify_ledger_settles_an_orphan_reservation,
     counters_agree_with_coders_sum;
     db: concurrent_claims_never_reserve_beyond_the_limit,
+    concurrent_claims_never_reserve_beyond_the_day_window,
     verify_ledger_finds_and_repairs_a_corrupted_counter,
 );
