@@ -71,7 +71,15 @@ export type ChatUsageLimitConfig = { spend_limit_micros: number | null, period: 
 /**
  * tollgate.
  */
-group_policy: ChatUsageLimitGroupPolicy, };
+group_policy: ChatUsageLimitGroupPolicy, 
+/**
+ * tollgate: the default's limit at each period.
+ */
+windows: ChatUsageLimitWindows, };
+
+export type ChatUsageLimitWindows = { day: number | null, week: number | null, month: number | null, };
+
+export type ChatUsageLimitWindowsUpdate = { day?: number | null, week?: number | null, month?: number | null, };
 
 export type UpdateChatUsageLimitConfigRequest = { 
 /**
@@ -81,21 +89,45 @@ spend_limit_micros: number | null, period?: ChatUsageLimitPeriod,
 /**
  * tollgate: `lowest` (default) or `highest`.
  */
-group_policy?: ChatUsageLimitGroupPolicy, };
+group_policy?: ChatUsageLimitGroupPolicy, 
+/**
+ * tollgate: the default's limits at each period.
+ */
+windows?: ChatUsageLimitWindowsUpdate, };
 
 export type ChatUsageLimitConfigResponse = { unpriced_model_count: number, overrides: Array<ChatUsageLimitOverride>, group_overrides: Array<ChatUsageLimitGroupOverride>, spend_limit_micros: number | null, period: ChatUsageLimitPeriod, updated_at: string, 
 /**
  * tollgate.
  */
-group_policy: ChatUsageLimitGroupPolicy, };
+group_policy: ChatUsageLimitGroupPolicy, 
+/**
+ * tollgate: the default's limit at each period.
+ */
+windows: ChatUsageLimitWindows, };
 
-export type ChatUsageLimitOverride = { user_id: string, username: string, name: string, avatar_url: string, spend_limit_micros: number | null, };
+export type ChatUsageLimitOverride = { user_id: string, username: string, name: string, avatar_url: string, spend_limit_micros: number | null, 
+/**
+ * tollgate.
+ */
+windows: ChatUsageLimitWindows, };
 
-export type ChatUsageLimitGroupOverride = { group_id: string, group_name: string, group_display_name: string, group_avatar_url: string, member_count: number, spend_limit_micros: number | null, };
+export type ChatUsageLimitGroupOverride = { group_id: string, group_name: string, group_display_name: string, group_avatar_url: string, member_count: number, spend_limit_micros: number | null, 
+/**
+ * tollgate.
+ */
+windows: ChatUsageLimitWindows, };
 
-export type UpsertChatUsageLimitOverrideRequest = { spend_limit_micros: number, };
+export type UpsertChatUsageLimitOverrideRequest = { spend_limit_micros: number, 
+/**
+ * tollgate: the limits at the other periods.
+ */
+windows?: ChatUsageLimitWindowsUpdate, };
 
-export type UpsertChatUsageLimitGroupOverrideRequest = { spend_limit_micros: number, };
+export type UpsertChatUsageLimitGroupOverrideRequest = { spend_limit_micros: number, 
+/**
+ * tollgate: the limits at the other periods.
+ */
+windows?: ChatUsageLimitWindowsUpdate, };
 
 export type ChatUsageLimitStatus = { is_limited: boolean, period?: ChatUsageLimitPeriod, spend_limit_micros?: number, current_spend: number, period_start?: string, period_end?: string, 
 /**
@@ -105,9 +137,61 @@ limit_source?: ChatUsageLimitSource,
 /**
  * tollgate: the group whose limit applies, when `limit_source` is `group`.
  */
-limit_group_id?: string, };
+limit_group_id?: string, 
+/**
+ * tollgate: every window with a limit, shortest period first; Coder's fields above are
+ * the binding one's (least remaining; ties: shortest period).
+ */
+windows?: Array<ChatUsageLimitStatusWindow>, };
 
-export type ChatUsageLimitExceededResponse = { message: string, spent_micros: number, limit_micros: number, resets_at: string, };
+export type ChatUsageLimitStatusWindow = { period: ChatUsageLimitPeriod, spend_limit_micros: number, 
+/**
+ * Settled spend in the window.
+ */
+current_spend: number, 
+/**
+ * What runs in flight hold.
+ */
+reserved_micros: number, remaining_micros: number, period_start: string, period_end: string, limit_source: ChatUsageLimitSource, limit_group_id: string | null, };
+
+export type ChatUsageLimitEnforcement = "strict" | "check";
+
+export type ChatUsageLimitExplainResponse = { user_id: string, username: string, 
+/**
+ * null when none was asked.
+ */
+organization_id: string | null, enforcement: ChatUsageLimitEnforcement, group_policy: ChatUsageLimitGroupPolicy, 
+/**
+ * Some window with a limit is exhausted.
+ */
+blocked: boolean, 
+/**
+ * The window with the least left (ties: shortest period); null when no limit applies.
+ */
+binding_period: ChatUsageLimitPeriod | null, 
+/**
+ * Day, week and month.
+ */
+windows: Array<ChatUsageLimitExplainWindow>, };
+
+export type ChatUsageLimitExplainWindow = { period: ChatUsageLimitPeriod, effective_limit_micros: number | null, source: ChatUsageLimitSource | null, group_id: string | null, group_name: string | null, 
+/**
+ * Every limit considered for this period, the winner first.
+ */
+candidates: Array<ChatUsageLimitCandidate>, spent_micros: number, reserved_micros: number, remaining_micros: number | null, period_start: string, period_end: string, resets_at: string, 
+/**
+ * When the limit is reached at the average rate since the window's start; null when no
+ * limit, no spend, or not before the reset.
+ */
+forecast_exhaustion_at: string | null, };
+
+export type ChatUsageLimitCandidate = { source: ChatUsageLimitSource, group_id?: string, group_name?: string, spend_limit_micros: number, };
+
+export type ChatUsageLimitExceededResponse = { message: string, spent_micros: number, limit_micros: number, resets_at: string, 
+/**
+ * tollgate: the window that refused.
+ */
+period?: ChatUsageLimitPeriod, };
 
 export type ChatUsageLimitAuditAction = "config.update" | "override.set" | "override.delete" | "group_override.set" | "group_override.delete";
 
@@ -131,7 +215,11 @@ spend_limit_micros: number | null, period?: ChatUsageLimitPeriod,
 /**
  * tollgate: `lowest` (default) or `highest`.
  */
-group_policy?: ChatUsageLimitGroupPolicy, };
+group_policy?: ChatUsageLimitGroupPolicy, 
+/**
+ * tollgate: the default's limits at each period.
+ */
+windows?: ChatUsageLimitWindowsUpdate, };
 
 export type ChatUsageLimitDryRunBlockedUser = { user_id: string, username: string, period: ChatUsageLimitPeriod, spent_micros: number, limit_micros: number, };
 

@@ -16,6 +16,7 @@ mod money;
 mod period;
 mod role;
 mod rule;
+mod windows;
 
 pub use accounting::{
     Admission, Enforcement, Reservation, RunBound, Standing, Window, admit, admit_windows,
@@ -35,3 +36,6 @@ pub use money::{Micros, MicrosError};
 pub use period::{Period, PeriodBounds, UnknownPeriod};
 pub use role::{Role, UnknownRole};
 pub use rule::Rule;
+pub use windows::{
+    Candidate, PeriodLimits, WindowChanges, binding, candidates, forecast_exhaustion, refusing,
+};

@@ -26,6 +26,15 @@ pub struct UnknownPeriod(pub String);
 impl Period {
     pub const ALL: [Period; 3] = [Period::Day, Period::Week, Period::Month];
 
+    /// The position in [`Period::ALL`] (shortest first).
+    pub fn index(self) -> usize {
+        match self {
+            Period::Day => 0,
+            Period::Week => 1,
+            Period::Month => 2,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Period::Day => "day",

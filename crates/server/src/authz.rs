@@ -70,6 +70,11 @@ pub enum Object {
     /// The log of limit changes (limits-plus §4): owners and auditors read it; the store alone
     /// appends to it, so no subject's action writes it.
     LimitAudit,
+    /// Why `user`'s spend limits are what they are (limits-plus §2): read by the user, and by
+    /// those who read the deployment's limits.
+    LimitExplanation {
+        user: Uuid,
+    },
     /// An existing chat: its owner's, wherever their memberships went since.
     Chat {
         owner: Uuid,
@@ -154,6 +159,7 @@ fn role_allows(user: &UserSubject, role: Role, action: Action, object: Object) -
                         | Object::User { .. }
                         | Object::DeploymentConfig
                         | Object::LimitAudit
+                        | Object::LimitExplanation { .. }
                 )
         }
         Role::TemplateAdmin => {
@@ -168,7 +174,9 @@ fn member_allows(user: &UserSubject, action: Action, object: Object) -> bool {
     use Action::*;
     let in_org = |org: Uuid| user.organization_ids.contains(&org);
     match object {
-        Object::User { id, .. } => id == user.id && action == Read,
+        Object::User { id, .. } | Object::LimitExplanation { user: id } => {
+            id == user.id && action == Read
+        }
         Object::ApiKey { owner } | Object::Chat { owner } | Object::Workspace { owner } => {
             owner == user.id
         }

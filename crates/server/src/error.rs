@@ -88,12 +88,14 @@ impl ApiError {
         spent: i64,
         limit: i64,
         resets_at: chrono::DateTime<chrono::Utc>,
+        period: Option<tollgate_core::Period>,
     ) -> Self {
         let body = api::ChatUsageLimitExceededResponse {
             message: "Chat usage limit exceeded.".to_owned(),
             spent_micros: spent,
             limit_micros: limit,
             resets_at,
+            period: period.map(crate::wire::period),
         };
         let mut err = Self::conflict("Chat usage limit exceeded.");
         err.body = serde_json::to_value(body).ok();
@@ -300,10 +302,10 @@ impl From<QueryRejection> for ApiError {
 impl From<AdmissionRefused> for ApiError {
     fn from(refused: AdmissionRefused) -> Self {
         match refused {
-            AdmissionRefused::OverLimit { spent, limit, resets_at, at } => {
+            AdmissionRefused::OverLimit { spent, limit, resets_at, at, period } => {
                 // limits-plus §3: whole seconds until the reset, at least 1.
                 let wait = (resets_at - at).to_std().unwrap_or_default();
-                ApiError::limit_exceeded(spent.get(), limit.get(), resets_at)
+                ApiError::limit_exceeded(spent.get(), limit.get(), resets_at, period)
                     .with_retry_after(wait.max(std::time::Duration::from_secs(1)))
             }
             AdmissionRefused::CheckFailed => {

@@ -3,7 +3,7 @@
 
 use crate::routes::{
     agents, chat_messages, chat_stream, chats, costs, groups, health, limits, limits_audit,
-    limits_dry_run, models, orgs, tokens, users, workspaces,
+    limits_dry_run, limits_explain, models, orgs, tokens, users, workspaces,
 };
 use crate::state::AppState;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -43,6 +43,7 @@ pub fn router(max_terraform_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(limits::router())
         .merge(limits_audit::router())
         .merge(limits_dry_run::router())
+        .merge(limits_explain::router())
         .merge(chats::router())
         .merge(chat_messages::router())
         .merge(chat_stream::router())

@@ -34,6 +34,7 @@ pub use identity::records::*;
 pub use spend::audit::{LimitAuditAction, LimitAuditEntry, LimitChange, RenderLimits};
 pub use spend::dry_run::LimitFacts;
 pub use spend::records::*;
+pub use spend::{GroupCandidate, LimitExplanation};
 pub use tollgate_core::lifecycle::MAX_QUEUED_MESSAGES;
 pub use tollgate_core::{ChatStatus, MessageRole, RunOutcome};
 pub use watchdog::Watchdog;

@@ -168,6 +168,7 @@ async fn set(
         spend_limit_micros: Some(amount.get()),
         period: Some(period),
         group_policy: policy.map(|p| format!("{p:?}").to_lowercase()),
+        windows: None,
     };
     let c: api::ChatUsageLimitConfig = client.put(BASE, &req).await?;
     println!(
@@ -185,6 +186,7 @@ async fn disable(client: &Client) -> Result<()> {
         spend_limit_micros: None,
         period: Some(wire_name(&current.config.period)),
         group_policy: None,
+        windows: None,
     };
     let _: api::ChatUsageLimitConfig = client.put(BASE, &req).await?;
     println!("Limits off. Group limits and overrides are kept and apply again when limits are on.");
@@ -197,6 +199,7 @@ async fn overrides(client: &Client, cmd: OverrideCommand) -> Result<()> {
             let u = user(client, &who).await?;
             let req = api::UpsertChatUsageLimitOverrideRequest {
                 spend_limit_micros: amount.amount.0.get(),
+                windows: None,
             };
             let o: api::ChatUsageLimitOverride =
                 client.put(&format!("{BASE}/overrides/{}", u.id), &req).await?;
@@ -221,6 +224,7 @@ async fn group_limits(client: &Client, cmd: GroupLimitCommand) -> Result<()> {
             let g = group(client, &name, org.org.as_deref()).await?;
             let req = api::UpsertChatUsageLimitGroupOverrideRequest {
                 spend_limit_micros: amount.amount.0.get(),
+                windows: None,
             };
             let o: api::ChatUsageLimitGroupOverride =
                 client.put(&format!("{BASE}/group-overrides/{}", g.id), &req).await?;

@@ -125,6 +125,7 @@ async fn dry_run_request(
             spend_limit_micros: amount,
             period: Some(period),
             group_policy: args.group_policy.map(|p| format!("{p:?}").to_lowercase()),
+            windows: None,
         },
         ..Default::default()
     };

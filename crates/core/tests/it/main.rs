@@ -9,3 +9,4 @@ mod lifecycle;
 mod limits;
 mod money;
 mod period;
+mod windows;

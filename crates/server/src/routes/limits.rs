@@ -13,8 +13,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tollgate_api_types as api;
-use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period};
-use tollgate_store::{LimitChange, LimitStanding};
+use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period, WindowChanges};
+use tollgate_store::{LimitChange, LimitStanding, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -56,7 +56,9 @@ pub async fn update_config(
     let Json(req) = body?;
     let current = state.store.get_limit_config().await?.config;
     let config = proposed_config(&req, current)?;
-    let record = state.store.update_limit_config(config, &change(&state, &caller)).await?;
+    let windows = window_changes(req.windows.as_ref(), config.period, req.spend_limit_micros)?;
+    let by = change(&state, &caller);
+    let record = state.store.update_limit_config_windows(config, windows, &by).await?;
     Ok(Json(wire::limit_config(&record)))
 }
 
@@ -65,13 +67,14 @@ pub fn proposed_config(
     req: &api::UpdateChatUsageLimitConfigRequest,
     current: LimitConfig,
 ) -> ApiResult<LimitConfig> {
+    let period = parse_period(req.period.as_deref(), req.spend_limit_micros.is_some())?;
     Ok(LimitConfig {
         enabled: req.spend_limit_micros.is_some(),
         default_limit: match req.spend_limit_micros {
             Some(micros) => positive_limit(micros)?,
             None => current.default_limit,
         },
-        period: parse_period(req.period.as_deref(), req.spend_limit_micros.is_some())?,
+        period,
         group_policy: match req.group_policy.as_deref() {
             None | Some("") => current.group_policy,
             Some(raw) => raw.parse::<GroupPolicy>().map_err(|_| {
@@ -107,6 +110,30 @@ pub fn positive_limit(micros: i64) -> ApiResult<Micros> {
     Ok(Micros::new(micros))
 }
 
+/// limits-plus §1: what a body's `windows` changes. Its key for `period` repeats
+/// `spend_limit_micros` (which stores it) and must agree with it.
+fn window_changes(
+    req: Option<&api::ChatUsageLimitWindowsUpdate>,
+    period: Period,
+    main: Option<i64>,
+) -> ApiResult<WindowChanges> {
+    let mut changes = WindowChanges::default();
+    let Some(req) = req else { return Ok(changes) };
+    for (p, asked) in [(Period::Day, req.day), (Period::Week, req.week), (Period::Month, req.month)]
+    {
+        let Some(value) = asked else { continue };
+        let limit = value.map(positive_limit).transpose()?;
+        if p != period {
+            changes.set(p, Some(limit));
+        } else if value != main {
+            return Err(ApiError::bad_request("Invalid chat usage limit windows.").with_detail(
+                format!("windows.{p} must equal spend_limit_micros for the {p} period."),
+            ));
+        }
+    }
+    Ok(changes)
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatusParams {
@@ -134,7 +161,9 @@ pub async fn status_for(
     user: Uuid,
     organization: Option<Uuid>,
 ) -> ApiResult<api::ChatUsageLimitStatus> {
-    let Some(LimitStanding { limit, window }) = standing(state, user, organization).await? else {
+    let Some(LimitStanding { limit, window, windows }) =
+        standing(state, user, organization).await?
+    else {
         return Ok(api::ChatUsageLimitStatus {
             is_limited: false,
             period: None,
@@ -144,8 +173,13 @@ pub async fn status_for(
             period_end: None,
             limit_source: Some(api::ChatUsageLimitSource::Disabled),
             limit_group_id: None,
+            windows: Vec::new(),
         });
     };
+    let mut shown = Vec::new();
+    for (limit, w) in &windows {
+        shown.push(wire::status_window(limit, w, w.remaining().map_err(StoreError::from)?));
+    }
     Ok(api::ChatUsageLimitStatus {
         is_limited: true,
         period: Some(wire::period(limit.period)),
@@ -155,6 +189,7 @@ pub async fn status_for(
         period_end: Some(window.bounds.end),
         limit_source: Some(wire::limit_source(limit.source)),
         limit_group_id: limit.group_id.filter(|_| limit.source == LimitSource::Group),
+        windows: shown,
     })
 }
 
@@ -172,7 +207,10 @@ pub async fn upsert_user_override(
     let user = parse_uuid(&raw)?;
     let Json(req) = body?;
     let limit = positive_limit(req.spend_limit_micros)?;
-    let row = state.store.upsert_user_limit(user, limit, &change(&state, &caller)).await?;
+    let by = change(&state, &caller);
+    let period = state.store.get_limit_config().await?.config.period;
+    let windows = window_changes(req.windows.as_ref(), period, Some(limit.get()))?;
+    let row = state.store.upsert_user_limit_windows(user, limit, windows, &by).await?;
     Ok(Json(wire::user_override(&row)))
 }
 
@@ -204,7 +242,10 @@ pub async fn upsert_group_override(
     let group = parse_uuid(&raw)?;
     let Json(req) = body?;
     let limit = positive_limit(req.spend_limit_micros)?;
-    let row = state.store.upsert_group_limit(group, limit, &change(&state, &caller)).await?;
+    let by = change(&state, &caller);
+    let period = state.store.get_limit_config().await?.config.period;
+    let windows = window_changes(req.windows.as_ref(), period, Some(limit.get()))?;
+    let row = state.store.upsert_group_limit_windows(group, limit, windows, &by).await?;
     Ok(Json(wire::group_override(&row)))
 }
 

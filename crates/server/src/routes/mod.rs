@@ -11,6 +11,7 @@ pub mod health;
 pub mod limits;
 pub mod limits_audit;
 pub mod limits_dry_run;
+pub mod limits_explain;
 pub mod models;
 pub mod orgs;
 pub mod tokens;

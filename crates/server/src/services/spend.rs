@@ -9,15 +9,16 @@
 //! every run also reserves when it starts, in the daemon's claim, so no window is overspent.
 
 use crate::state::{AppState, LimitFailureMode};
-use tollgate_core::{Admission, Micros};
+use tollgate_core::{Admission, Micros, MicrosError, Period};
 use tollgate_store::{LimitStanding, StoreError, Time};
 use uuid::Uuid;
 
 /// Why new work may not start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdmissionRefused {
-    /// The user's spend reached their limit (the 409 of §7), found so `at`.
-    OverLimit { spent: Micros, limit: Micros, resets_at: Time, at: Time },
+    /// The user's spend reached their limit (the 409 of §7), found so `at`; `period` names the
+    /// refusing window (limits-plus §1).
+    OverLimit { spent: Micros, limit: Micros, resets_at: Time, at: Time, period: Option<Period> },
     /// The limit could not be looked up and the operator chose to fail closed.
     CheckFailed,
 }
@@ -37,15 +38,18 @@ pub async fn check_admission(
     organization: Uuid,
 ) -> Result<Option<Headroom>, AdmissionRefused> {
     let decision = standing(state, owner, Some(organization)).await.and_then(|s| match s {
-        None => Ok((Admission::Unlimited, None)),
-        Some(s) => Ok((s.window.admission()?, Some(s.window.bounds.end))),
+        None => Ok((Admission::Unlimited, None, None)),
+        Some(s) => first_blocked(&s)
+            .map(|(admission, period)| (admission, period, Some(s.window.bounds.end)))
+            .map_err(StoreError::from),
     });
     match decision {
-        Ok((Admission::Blocked { spent, limit, resets_at }, _)) => {
+        Ok((Admission::Blocked { spent, limit, resets_at }, period, _)) => {
             state.metrics.admission("blocked");
-            Err(AdmissionRefused::OverLimit { spent, limit, resets_at, at: state.clock.now() })
+            let at = state.clock.now();
+            Err(AdmissionRefused::OverLimit { spent, limit, resets_at, at, period })
         }
-        Ok((admission, resets_at)) => {
+        Ok((admission, _, resets_at)) => {
             state.metrics.admission("allowed");
             Ok(headroom(admission, resets_at))
         }
@@ -62,6 +66,18 @@ fn headroom(admission: Admission, resets_at: Option<Time>) -> Option<Headroom> {
         }
         _ => None,
     }
+}
+
+/// The answer of the first window (shortest period first) that refuses, else the binding
+/// window's: admission is refused when any window is exhausted (limits-plus §1).
+fn first_blocked(s: &LimitStanding) -> Result<(Admission, Option<Period>), MicrosError> {
+    for (limit, window) in &s.windows {
+        let answer = window.admission()?;
+        if answer.is_blocked() {
+            return Ok((answer, Some(limit.period)));
+        }
+    }
+    Ok((s.window.admission()?, Some(s.limit.period)))
 }
 
 /// The limit that applies to a user and where its window stands (settled spend from the day

@@ -119,6 +119,7 @@ async fn reserve(
             limit: refusal.limit,
             resets_at: refusal.resets_at,
             at: now,
+            period: refusal.period,
         })
     })
 }

@@ -31,6 +31,7 @@ pub fn chat(c: &store::Chat) -> api::Chat {
             spent_micros: r.spent.get(),
             limit_micros: r.limit.get(),
             resets_at: r.resets_at,
+            period: r.period.map(super::limits::period),
         }),
         created_at: c.created_at,
         updated_at: c.updated_at,

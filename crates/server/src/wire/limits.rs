@@ -1,7 +1,7 @@
 //! Spend-limit records → wire types.
 
 use tollgate_api_types as api;
-use tollgate_core::{GroupPolicy, LimitSource, Period};
+use tollgate_core::{EffectiveLimit, GroupPolicy, LimitSource, Period, PeriodLimits, Window};
 use tollgate_store as store;
 
 pub fn period(p: Period) -> api::ChatUsageLimitPeriod {
@@ -34,6 +34,7 @@ pub fn limit_config(r: &store::LimitConfigRecord) -> api::ChatUsageLimitConfig {
         period: period(r.config.period),
         updated_at: r.updated_at,
         group_policy: group_policy(r.config.group_policy),
+        windows: windows(&r.windows),
     }
 }
 
@@ -44,6 +45,7 @@ pub fn user_override(o: &store::UserLimit) -> api::ChatUsageLimitOverride {
         name: o.name.clone(),
         avatar_url: o.avatar_url.clone(),
         spend_limit_micros: Some(o.limit.get()),
+        windows: windows(&o.windows),
     }
 }
 
@@ -55,5 +57,34 @@ pub fn group_override(o: &store::GroupLimitRecord) -> api::ChatUsageLimitGroupOv
         group_avatar_url: o.avatar_url.clone(),
         member_count: o.member_count,
         spend_limit_micros: Some(o.limit.get()),
+        windows: windows(&o.windows),
+    }
+}
+
+pub fn windows(w: &PeriodLimits) -> api::ChatUsageLimitWindows {
+    let at = |p| w.get(p).map(|m: tollgate_core::Micros| m.get());
+    api::ChatUsageLimitWindows {
+        day: at(Period::Day),
+        week: at(Period::Week),
+        month: at(Period::Month),
+    }
+}
+
+/// One window of a status; `remaining` is computed by the caller (checked money).
+pub fn status_window(
+    limit: &EffectiveLimit,
+    w: &Window,
+    remaining: tollgate_core::Micros,
+) -> api::ChatUsageLimitStatusWindow {
+    api::ChatUsageLimitStatusWindow {
+        period: period(limit.period),
+        spend_limit_micros: w.limit.get(),
+        current_spend: w.spent.get(),
+        reserved_micros: w.reserved.get(),
+        remaining_micros: remaining.get(),
+        period_start: w.bounds.start,
+        period_end: w.bounds.end,
+        limit_source: limit_source(limit.source),
+        limit_group_id: limit.group_id.filter(|_| limit.source == LimitSource::Group),
     }
 }

@@ -6,6 +6,7 @@ pub mod chats;
 pub mod dry_run;
 pub mod identity;
 pub mod limits;
+pub mod limits_explain;
 pub mod workspaces;
 
 pub use identity::*;

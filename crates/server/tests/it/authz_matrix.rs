@@ -128,6 +128,10 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
         ("own limit status", ALL, |_| (Method::GET, format!("{L}/status"), None)),
         ("limit audit log", CONFIG_READERS, |_| (Method::GET, format!("{L}/audit"), None)),
         ("limit dry run", OWNER, |_| (Method::POST, format!("{L}/dry-run"), Some(json!({})))),
+        ("explain own limits", ALL, |_| (Method::GET, format!("{L}/explain?user=me"), None)),
+        ("explain another's limits", CONFIG_READERS, |t| {
+            (Method::GET, format!("{L}/explain?user={}", t.user), None)
+        }),
         ("set user override", OWNER, |t| {
             (
                 Method::PUT,

@@ -199,7 +199,9 @@ async fn overrides_upsert_replace_and_delete(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         o,
-        json!({"user_id": bob, "username": "bob", "name": "", "avatar_url": "", "spend_limit_micros": 7})
+        json!({"user_id": bob, "username": "bob", "name": "", "avatar_url": "", "spend_limit_micros": 7,
+               // tollgate (limits-plus §1): every tier shows its windows.
+               "windows": {"day": null, "week": null, "month": 7}})
     );
     app.put(&format!("{BASE}/overrides/{alice}"), &owner, json!({"spend_limit_micros": 5})).await;
     let (_, o) =

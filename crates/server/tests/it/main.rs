@@ -25,5 +25,6 @@ mod roles;
 mod secrets;
 mod spend_headers;
 mod stream;
+mod windows;
 mod workspace_agents;
 mod workspaces;

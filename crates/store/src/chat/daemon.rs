@@ -44,9 +44,6 @@ async fn attempt(
     let grant = match &model {
         None => None,
         Some(model) => {
-            let limit =
-                crate::spend::resolve_in(&mut *tx, chat.owner_id, Some(chat.organization_id))
-                    .await?;
             let new = NewHold {
                 user_id: chat.owner_id,
                 organization_id: chat.organization_id,
@@ -61,7 +58,7 @@ async fn attempt(
                 at,
             };
             let enforce = policy.enforcement == Enforcement::Strict;
-            match hold(tx, &new, &limit, bound_of(&history, model, policy)?, enforce).await? {
+            match hold(tx, &new, bound_of(&history, model, policy)?, enforce).await? {
                 Hold::Granted(grant) => Some(grant),
                 Hold::Wait(_) => return Ok(None),
                 Hold::Refused(refusal) => {

@@ -8,7 +8,7 @@ use crate::{
     QueuedMessage, Refusal, Rule, StoreError, StoreResult, UserCost,
 };
 use tollgate_core::{
-    Micros, Price, Prices, TokenUsage, stored_amount, stored_tokens, total_from_parts,
+    Micros, Period, Price, Prices, TokenUsage, stored_amount, stored_tokens, total_from_parts,
 };
 use uuid::Uuid;
 
@@ -259,6 +259,7 @@ pub(crate) fn user_cost_from_row(row: &Row) -> StoreResult<UserCost> {
 /// A refusal as kept in `last_error_detail`.
 pub(crate) fn refusal_json(r: &Refusal) -> serde_json::Value {
     serde_json::json!({
+        "period": r.period.map(Period::as_str),
         "spent_micros": r.spent.get(),
         "limit_micros": r.limit.get(),
         "resets_at": r.resets_at.timestamp_micros(),
@@ -272,7 +273,9 @@ fn refusal_from_json(v: serde_json::Value) -> StoreResult<Refusal> {
     else {
         return Err(StoreError::Database("stored limit refusal is not valid".to_owned()));
     };
+    let period = v.get("period").and_then(serde_json::Value::as_str).and_then(|p| p.parse().ok());
     Ok(Refusal {
+        period,
         spent: Micros::new(spent),
         limit: Micros::new(limit),
         resets_at: crate::common::from_micros(resets)?,

@@ -1,6 +1,7 @@
 //! Spend-limit configuration, overrides and their resolution (spend-limits §2, §3).
 
 use super::audit::{self, Entry, LimitAuditAction::*, LimitChange};
+use super::resolve::RESOLVE_SQL;
 use super::rows::{
     effective_from_row, group_limit_from_row, limit_config_from_row, user_limit_from_row,
 };
@@ -11,50 +12,38 @@ use crate::{
     Entity, GroupLimitRecord, LimitConfigRecord, LimitStanding, Page, Store, StoreError,
     StoreResult, Time, UserLimit,
 };
-use tollgate_core::{EffectiveLimit, LimitConfig, Micros, stored_amount, stored_limit};
+use tollgate_core::{
+    EffectiveLimit, LimitConfig, Micros, Period, PeriodLimits, WindowChanges, binding,
+    stored_amount, stored_limit,
+};
 use uuid::Uuid;
 
-const USER_LIMIT_SELECT: &str = "SELECT o.user_id, u.username, u.name, u.avatar_url,
-    o.spend_limit_micros, o.updated_at
-    FROM chat_usage_limit_overrides o JOIN users u ON u.id = o.user_id";
+/// The deployment period, which says what a tier's `spend_limit_micros` is the limit of.
+macro_rules! cfg_period {
+    () => {
+        "(SELECT period FROM chat_usage_limit_config WHERE id = 1) AS cfg_period"
+    };
+}
+
+const USER_LIMIT_SELECT: &str = concat!(
+    "SELECT o.user_id, u.username, u.name, u.avatar_url, o.spend_limit_micros, o.updated_at,
+    o.day_limit_micros, o.week_limit_micros, o.month_limit_micros, ",
+    cfg_period!(),
+    "
+    FROM chat_usage_limit_overrides o JOIN users u ON u.id = o.user_id"
+);
 
 /// `member_count` excludes system users; an Everyone group counts its organization's members.
-const GROUP_LIMIT_SELECT: &str = "SELECT g.id AS group_id, g.organization_id, g.name,
+const GROUP_LIMIT_SELECT: &str = concat!(
+    "SELECT g.id AS group_id, g.organization_id, g.name,
     g.display_name, g.avatar_url, o.spend_limit_micros, o.updated_at,
+    o.day_limit_micros, o.week_limit_micros, o.month_limit_micros, ",
+    cfg_period!(),
+    ",
     (SELECT count(*) FROM group_memberships gm JOIN users u ON u.id = gm.user_id
      WHERE gm.group_id = g.id AND NOT u.deleted AND NOT u.is_system) AS member_count
-    FROM chat_usage_limit_group_overrides o JOIN groups g ON g.id = o.group_id";
-
-/// spend-limits §3 in one statement; `$1` user, `$2` organization or NULL. Ties between equal
-/// group limits go to the smallest group id (uuid order; SQLite's canonical text sorts alike).
-pub(super) const RESOLVE_SQL: &str = "
-WITH cfg AS (
-    SELECT enabled, default_limit_micros, period, group_policy
-    FROM chat_usage_limit_config WHERE id = 1
-), grp AS (
-    SELECT gl.group_id, gl.spend_limit_micros AS lim
-    FROM chat_usage_limit_group_overrides gl
-    JOIN groups g ON g.id = gl.group_id
-    JOIN group_memberships gm ON gm.group_id = g.id AND gm.user_id = $1
-    WHERE $2 IS NULL OR g.organization_id = $2
-), win AS (
-    SELECT grp.group_id, grp.lim FROM grp, cfg
-    ORDER BY CASE cfg.group_policy WHEN 'highest' THEN -grp.lim ELSE grp.lim END, grp.group_id
-    LIMIT 1
-)
-SELECT
-    EXISTS (SELECT 1 FROM users WHERE id = $1 AND NOT deleted) AS user_found,
-    cfg.period,
-    CASE WHEN NOT cfg.enabled THEN 'disabled'
-         WHEN o.spend_limit_micros IS NOT NULL THEN 'user'
-         WHEN win.group_id IS NOT NULL THEN 'group'
-         ELSE 'default' END AS source,
-    CASE WHEN cfg.enabled
-         THEN coalesce(o.spend_limit_micros, win.lim, cfg.default_limit_micros) END AS lim,
-    CASE WHEN cfg.enabled AND o.spend_limit_micros IS NULL THEN win.group_id END AS group_id
-FROM cfg
-LEFT JOIN chat_usage_limit_overrides o ON o.user_id = $1
-LEFT JOIN win ON TRUE";
+    FROM chat_usage_limit_group_overrides o JOIN groups g ON g.id = o.group_id"
+);
 
 /// spend-limits §3 on any executor (a transaction that reserves resolves under its lock).
 pub(crate) async fn resolve_in<'a>(
@@ -62,12 +51,13 @@ pub(crate) async fn resolve_in<'a>(
     user: Uuid,
     organization: Option<Uuid>,
 ) -> StoreResult<EffectiveLimit> {
-    let row = sql(RESOLVE_SQL).bind(user).bind(organization).fetch_one(ex).await?;
+    let row = sql(RESOLVE_SQL.as_str()).bind(user).bind(organization).fetch_one(ex).await?;
     effective_from_row(&row)
 }
 
 pub(super) async fn fetch_config<'a>(ex: impl Into<Ex<'a>>) -> StoreResult<LimitConfigRecord> {
-    let row = sql("SELECT enabled, default_limit_micros, period, group_policy, updated_at
+    let row = sql("SELECT enabled, default_limit_micros, period, group_policy, updated_at,
+                   day_limit_micros, week_limit_micros, month_limit_micros, period AS cfg_period
                    FROM chat_usage_limit_config WHERE id = 1")
     .fetch_one(ex)
     .await?;
@@ -137,25 +127,50 @@ impl Store {
         fetch_config(&self.db).await
     }
 
-    /// `Rejected(NegativeAmount)` for a negative default limit. Logged as `config.update`.
+    /// [`Self::update_limit_config_windows`], leaving the other periods' windows as they are.
     pub async fn update_limit_config(
         &self,
         config: LimitConfig,
         by: &LimitChange<'_>,
     ) -> StoreResult<LimitConfigRecord> {
+        self.update_limit_config_windows(config, WindowChanges::default(), by).await
+    }
+
+    /// `Rejected(NegativeAmount)` for a negative default limit. `windows` changes the default's
+    /// limits at the periods other than `config.period` (limits-plus §1). When the period
+    /// changes, every tier's `spend_limit_micros` moves to the new period (Coder's rule),
+    /// replacing a window the tier had there; its other windows stay.
+    pub async fn update_limit_config_windows(
+        &self,
+        config: LimitConfig,
+        windows: WindowChanges,
+        by: &LimitChange<'_>,
+    ) -> StoreResult<LimitConfigRecord> {
         let default_limit = stored_amount(config.default_limit)?;
         let mut tx = self.db.begin().await?;
         let before = fetch_config(&mut tx).await?;
+        // The old period's limit was the default limit, which moves with the period.
+        let extras = windows.apply(before.windows.with(before.config.period, None));
         sql("UPDATE chat_usage_limit_config SET enabled = $1, default_limit_micros = $2,
-                period = $3, group_policy = $4, updated_at = $5
+                period = $3, group_policy = $4, updated_at = $5,
+                day_limit_micros = $6, week_limit_micros = $7, month_limit_micros = $8
              WHERE id = 1")
         .bind(config.enabled)
         .bind(default_limit)
         .bind(config.period.as_str())
         .bind(config.group_policy.as_str())
         .bind(by.at)
+        .bind(extra(&extras, Period::Day, config.period))
+        .bind(extra(&extras, Period::Week, config.period))
+        .bind(extra(&extras, Period::Month, config.period))
         .execute(&mut tx)
         .await?;
+        if config.period != before.config.period {
+            let column = format!("{}_limit_micros", config.period.as_str());
+            for table in ["chat_usage_limit_overrides", "chat_usage_limit_group_overrides"] {
+                sql(format!("UPDATE {table} SET {column} = NULL")).execute(&mut tx).await?;
+            }
+        }
         let record = fetch_config(&mut tx).await?;
         let (before, after) = (by.render.config(&before), by.render.config(&record));
         let entry =
@@ -165,24 +180,45 @@ impl Store {
         Ok(record)
     }
 
-    /// Sets or replaces the user's override. `NotFound(User)`; `Rejected(LimitNotPositive)`.
+    /// [`Self::upsert_user_limit_windows`], leaving the other periods' windows as they are.
     pub async fn upsert_user_limit(
         &self,
         user: Uuid,
         limit: Micros,
         by: &LimitChange<'_>,
     ) -> StoreResult<UserLimit> {
+        self.upsert_user_limit_windows(user, limit, WindowChanges::default(), by).await
+    }
+
+    /// Sets or replaces the user's override: `limit` at the deployment period, `windows` at the
+    /// others. `NotFound(User)`; `Rejected(LimitNotPositive)`.
+    pub async fn upsert_user_limit_windows(
+        &self,
+        user: Uuid,
+        limit: Micros,
+        windows: WindowChanges,
+        by: &LimitChange<'_>,
+    ) -> StoreResult<UserLimit> {
         let limit = stored_limit(limit)?;
         let mut tx = self.db.begin().await?;
         require_user(&mut tx, user).await?;
         let before = fetch_user_limit(&mut tx, user).await?;
-        sql("INSERT INTO chat_usage_limit_overrides (user_id, spend_limit_micros, updated_at)
-             VALUES ($1, $2, $3)
+        let period = fetch_config(&mut tx).await?.config.period;
+        let extras = windows.apply(before.as_ref().map(|b| b.windows).unwrap_or_default());
+        sql("INSERT INTO chat_usage_limit_overrides (user_id, spend_limit_micros, updated_at,
+                 day_limit_micros, week_limit_micros, month_limit_micros)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (user_id) DO UPDATE
-             SET spend_limit_micros = excluded.spend_limit_micros, updated_at = excluded.updated_at")
+             SET spend_limit_micros = excluded.spend_limit_micros, updated_at = excluded.updated_at,
+                 day_limit_micros = excluded.day_limit_micros,
+                 week_limit_micros = excluded.week_limit_micros,
+                 month_limit_micros = excluded.month_limit_micros")
         .bind(user)
         .bind(limit)
         .bind(by.at)
+        .bind(extra(&extras, Period::Day, period))
+        .bind(extra(&extras, Period::Week, period))
+        .bind(extra(&extras, Period::Month, period))
         .execute(&mut tx)
         .await?;
         let record =
@@ -232,24 +268,45 @@ impl Store {
         rows.iter().map(user_limit_from_row).collect()
     }
 
-    /// Sets or replaces the group's limit. `NotFound(Group)`; `Rejected(LimitNotPositive)`.
+    /// [`Self::upsert_group_limit_windows`], leaving the other periods' windows as they are.
     pub async fn upsert_group_limit(
         &self,
         group: Uuid,
         limit: Micros,
         by: &LimitChange<'_>,
     ) -> StoreResult<GroupLimitRecord> {
+        self.upsert_group_limit_windows(group, limit, WindowChanges::default(), by).await
+    }
+
+    /// Sets or replaces the group's limit: `limit` at the deployment period, `windows` at the
+    /// others. `NotFound(Group)`; `Rejected(LimitNotPositive)`.
+    pub async fn upsert_group_limit_windows(
+        &self,
+        group: Uuid,
+        limit: Micros,
+        windows: WindowChanges,
+        by: &LimitChange<'_>,
+    ) -> StoreResult<GroupLimitRecord> {
         let limit = stored_limit(limit)?;
         let mut tx = self.db.begin().await?;
         group_exists(&mut tx, group).await?;
         let before = fetch_group_limit(&mut tx, group).await?;
-        sql("INSERT INTO chat_usage_limit_group_overrides (group_id, spend_limit_micros, updated_at)
-             VALUES ($1, $2, $3)
+        let period = fetch_config(&mut tx).await?.config.period;
+        let extras = windows.apply(before.as_ref().map(|b| b.windows).unwrap_or_default());
+        sql("INSERT INTO chat_usage_limit_group_overrides (group_id, spend_limit_micros, updated_at,
+                 day_limit_micros, week_limit_micros, month_limit_micros)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (group_id) DO UPDATE
-             SET spend_limit_micros = excluded.spend_limit_micros, updated_at = excluded.updated_at")
+             SET spend_limit_micros = excluded.spend_limit_micros, updated_at = excluded.updated_at,
+                 day_limit_micros = excluded.day_limit_micros,
+                 week_limit_micros = excluded.week_limit_micros,
+                 month_limit_micros = excluded.month_limit_micros")
         .bind(group)
         .bind(limit)
         .bind(by.at)
+        .bind(extra(&extras, Period::Day, period))
+        .bind(extra(&extras, Period::Week, period))
+        .bind(extra(&extras, Period::Month, period))
         .execute(&mut tx)
         .await?;
         let record =
@@ -310,16 +367,25 @@ impl Store {
         resolve_in(&self.db, user, organization).await
     }
 
-    /// The limit that applies to `user` (in `organization`, when given) and where its window
-    /// stands at `now`: settled spend from the day counters, plus live reservations. `None` when
-    /// no limit applies. Its cost does not grow with the ledger.
+    /// The limits that apply to `user` (in `organization`, when given) and where their windows
+    /// stand at `now`: settled spend from the day counters, plus live reservations, and which
+    /// window binds. `None` when no limit applies. Its cost does not grow with the ledger.
     pub async fn limit_standing(
         &self,
         user: Uuid,
         organization: Option<Uuid>,
         now: Time,
     ) -> StoreResult<Option<LimitStanding>> {
-        let (limit, window) = standing_in(&self.db, user, organization, now).await?;
-        Ok(window.map(|window| LimitStanding { limit, window }))
+        let (_, windows) = standing_in(&self.db, user, organization, now).await?;
+        let plain: Vec<_> = windows.iter().map(|(_, w)| *w).collect();
+        let Some(i) = binding(&plain)? else { return Ok(None) };
+        let (limit, window) = windows[i];
+        Ok(Some(LimitStanding { limit, window, windows }))
     }
+}
+
+/// What a tier's column for `period` holds: NULL at the deployment period, whose limit is the
+/// tier's `spend_limit_micros`.
+fn extra(windows: &PeriodLimits, period: Period, deployment: Period) -> Option<i64> {
+    windows.get(period).filter(|_| period != deployment).map(Micros::get)
 }

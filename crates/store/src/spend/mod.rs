@@ -3,16 +3,19 @@
 
 pub mod audit;
 pub mod dry_run;
+mod explain;
 mod ledger;
 mod limits;
 pub mod records;
 mod reservations;
+mod resolve;
 mod rows;
 mod standing;
 mod verify;
 
+pub use explain::{GroupCandidate, LimitExplanation};
 pub(crate) use ledger::MONEY_PARTS;
-pub(crate) use limits::{log_group_limit_removal, log_user_limit_removal, resolve_in};
+pub(crate) use limits::{log_group_limit_removal, log_user_limit_removal};
 pub(crate) use reservations::{
     Held, Hold, NewHold, expired, find, held_by, hold, settle_abandoned, settle_call,
 };

@@ -2,13 +2,17 @@
 
 use crate::Time;
 use tollgate_core::{
-    EffectiveLimit, Enforcement, LimitConfig, Micros, Prices, RunBound, TokenUsage, Window,
+    EffectiveLimit, Enforcement, LimitConfig, Micros, Period, PeriodLimits, Prices, RunBound,
+    TokenUsage, Window,
 };
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LimitConfigRecord {
     pub config: LimitConfig,
+    /// The default's limit at each period (limits-plus §1); at the deployment period, the
+    /// default limit when enabled.
+    pub windows: PeriodLimits,
     pub updated_at: Time,
 }
 
@@ -18,7 +22,10 @@ pub struct UserLimit {
     pub username: String,
     pub name: String,
     pub avatar_url: String,
+    /// The limit at the deployment period (Coder's `spend_limit_micros`).
     pub limit: Micros,
+    /// The limit at each period, `limit` at the deployment period's.
+    pub windows: PeriodLimits,
     pub updated_at: Time,
 }
 
@@ -31,7 +38,10 @@ pub struct GroupLimitRecord {
     pub avatar_url: String,
     /// System users excluded.
     pub member_count: i64,
+    /// The limit at the deployment period (Coder's `spend_limit_micros`).
     pub limit: Micros,
+    /// The limit at each period, `limit` at the deployment period's.
+    pub windows: PeriodLimits,
     pub updated_at: Time,
 }
 
@@ -92,11 +102,14 @@ pub struct LedgerEntry {
     pub created_at: Time,
 }
 
-/// The limit that applies to a user and where its window stands, reservations counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The limits that apply to a user and where their windows stand, reservations counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitStanding {
+    /// The binding window (least remaining; ties: shortest period) and its limit.
     pub limit: EffectiveLimit,
     pub window: Window,
+    /// Every window with a limit, shortest period first (the binding one among them).
+    pub windows: Vec<(EffectiveLimit, Window)>,
 }
 
 /// A call about to be made outside the chat daemon (a title, a gateway request).
@@ -136,6 +149,8 @@ pub struct Grant {
 /// resets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
+    /// The refusing window's period (unknown for refusals stored before windows).
+    pub period: Option<Period>,
     pub spent: Micros,
     pub limit: Micros,
     pub resets_at: Time,

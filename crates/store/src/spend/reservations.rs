@@ -3,13 +3,14 @@
 //! heartbeating — at the progress its last heartbeat recorded. A reservation is never simply
 //! released.
 
-use super::ledger::{lock_spend, record, window};
+use super::ledger::{lock_spend, record};
+use super::standing::standing_in;
 use crate::db::{Row, Tx, sql};
 use crate::{
     CallSpec, CostSource, Grant, LedgerEntry, Refusal, Store, StoreError, StoreResult, Time,
 };
 use tollgate_core::{
-    EffectiveLimit, Enforcement, Micros, Reservation, RunBound, Window, reserve, settle,
+    Enforcement, Micros, Period, Reservation, RunBound, Window, refusing, reserve, settle,
 };
 use uuid::Uuid;
 
@@ -44,19 +45,11 @@ pub(crate) fn held_from_row(row: &Row) -> StoreResult<Held> {
     })
 }
 
-/// The windows of `limit` for `user` in `organization` (none when no limit applies), read under
-/// the caller's spend lock.
-pub(crate) async fn windows(
-    tx: &mut Tx,
-    user: Uuid,
-    organization: Uuid,
-    limit: &EffectiveLimit,
-    now: Time,
-) -> StoreResult<Vec<Window>> {
-    let Some(amount) = limit.limit else { return Ok(Vec::new()) };
-    let bounds = limit.period.bounds(&now);
-    let scope = limit.spend_scope(Some(organization));
-    Ok(vec![window(tx, user, scope, amount, bounds).await?])
+/// A refusal by one of `windows`, named by its period.
+fn refusal(windows: &[(Period, Window)], spent: Micros, limit: Micros, resets_at: Time) -> Refusal {
+    let plain: Vec<Window> = windows.iter().map(|(_, w)| *w).collect();
+    let period = refusing(&plain, limit, spent, resets_at).map(|i| windows[i].0);
+    Refusal { period, spent, limit, resets_at }
 }
 
 /// What asking for a reservation got.
@@ -91,28 +84,34 @@ pub(crate) struct NewHold<'a> {
 pub(crate) async fn hold(
     tx: &mut Tx,
     new: &NewHold<'_>,
-    limit: &EffectiveLimit,
     bound: RunBound,
     enforce: bool,
 ) -> StoreResult<Hold> {
     lock_spend(tx, new.user_id).await?;
-    let decision = match enforce {
+    let (decision, windows) = match enforce {
         true => {
-            let windows = windows(tx, new.user_id, new.organization_id, limit, new.at).await?;
-            reserve(&windows, &bound).map_err(|_| StoreError::Overflow)?
+            // Every window with a limit, read under the lock (limits-plus §1).
+            let (_, standing) =
+                standing_in(&mut *tx, new.user_id, Some(new.organization_id), new.at).await?;
+            let windows: Vec<_> = standing.into_iter().map(|(l, w)| (l.period, w)).collect();
+            let plain: Vec<Window> = windows.iter().map(|(_, w)| *w).collect();
+            (reserve(&plain, &bound).map_err(|_| StoreError::Overflow)?, windows)
         }
-        false => Reservation::Reserve {
-            amount: Micros::ZERO,
-            max_output_tokens: bound.max_output_tokens,
-        },
+        false => {
+            let all = Reservation::Reserve {
+                amount: Micros::ZERO,
+                max_output_tokens: bound.max_output_tokens,
+            };
+            (all, Vec::new())
+        }
     };
     let (amount, max_output_tokens) = match decision {
         Reservation::Reserve { amount, max_output_tokens } => (amount, max_output_tokens),
         Reservation::Wait { spent, limit, resets_at } => {
-            return Ok(Hold::Wait(Refusal { spent, limit, resets_at }));
+            return Ok(Hold::Wait(refusal(&windows, spent, limit, resets_at)));
         }
         Reservation::Refuse { spent, limit, resets_at } => {
-            return Ok(Hold::Refused(Refusal { spent, limit, resets_at }));
+            return Ok(Hold::Refused(refusal(&windows, spent, limit, resets_at)));
         }
     };
     let id = Uuid::new_v4();
@@ -273,8 +272,6 @@ impl Store {
     /// refusal. The grant's `max_output_tokens` is what the provider may be asked for.
     pub async fn reserve_call(&self, spec: &CallSpec) -> StoreResult<Result<Grant, Refusal>> {
         let mut tx = self.db.begin().await?;
-        let limit =
-            super::limits::resolve_in(&mut tx, spec.user_id, Some(spec.organization_id)).await?;
         let bound = RunBound::new(spec.prices.as_ref(), spec.input_tokens, spec.max_output_tokens)
             .map_err(|_| StoreError::Overflow)?;
         let new = NewHold {
@@ -291,7 +288,7 @@ impl Store {
             at: spec.at,
         };
         let enforce = spec.enforcement == Enforcement::Strict;
-        let granted = match hold(&mut tx, &new, &limit, bound, enforce).await? {
+        let granted = match hold(&mut tx, &new, bound, enforce).await? {
             Hold::Granted(grant) => Ok(grant),
             // A call its user is waiting on cannot wait for others to settle.
             Hold::Wait(refusal) | Hold::Refused(refusal) => Err(refusal),

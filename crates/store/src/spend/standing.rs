@@ -3,8 +3,8 @@
 //! Which period and scope apply is decided in Rust from the resolved limit (`core`), so the SQL
 //! holds no rule; the admission check then costs one statement whatever the ledger's size.
 
-use super::limits::RESOLVE_SQL;
-use super::rows::effective_from_row;
+use super::resolve::RESOLVE_SQL;
+use super::rows::{effective_at, effective_from_row};
 use crate::db::{Ex, Row, sql};
 use crate::{StoreResult, Time};
 use std::sync::LazyLock;
@@ -37,24 +37,37 @@ static STANDING_SQL: LazyLock<String> = LazyLock::new(|| {
         ));
     }
     format!(
-        "WITH lim AS ({RESOLVE_SQL}),
+        "WITH lim AS ({}),
          c AS (SELECT {} FROM spend_counters WHERE user_id = $1 AND day >= $9 AND day < $10),
          r AS (SELECT {}, {} FROM spend_reservations WHERE user_id = $1)
          SELECT * FROM lim, c, r",
+        RESOLVE_SQL.as_str(),
         counters.join(",\n"),
         money_parts("held_all", "amount_micros", "TRUE"),
         money_parts("held_org", "amount_micros", "organization_id = $2"),
     )
 });
 
-/// The effective limit of `user` (in `organization`, when given) and, when it has an amount, its
-/// window as it stands at `now`.
+/// The effective limit of `user` (in `organization`, when given) at the deployment period, and
+/// every window with a limit as it stands at `now`, shortest period first.
 pub(crate) async fn standing_in<'a>(
     ex: impl Into<Ex<'a>>,
     user: Uuid,
     organization: Option<Uuid>,
     now: Time,
-) -> StoreResult<(EffectiveLimit, Option<Window>)> {
+) -> StoreResult<(EffectiveLimit, Vec<(EffectiveLimit, Window)>)> {
+    let (deployment, all) = every_window_in(ex, user, organization, now).await?;
+    Ok((deployment, all.into_iter().filter(|(l, _)| l.limit.is_some()).collect()))
+}
+
+/// As [`standing_in`], with every period: a period without a limit has a window of limit 0
+/// counting the spend of all the user's organizations.
+pub(crate) async fn every_window_in<'a>(
+    ex: impl Into<Ex<'a>>,
+    user: Uuid,
+    organization: Option<Uuid>,
+    now: Time,
+) -> StoreResult<(EffectiveLimit, Vec<(EffectiveLimit, Window)>)> {
     let spans = Period::ALL.map(|p| days_of(p.bounds(&now)));
     let first = spans.iter().map(|s| s.0).min().unwrap_or_default();
     let end = spans.iter().map(|s| s.1).max().unwrap_or_default();
@@ -63,19 +76,23 @@ pub(crate) async fn standing_in<'a>(
         query = query.bind(start).bind(stop);
     }
     let row = query.bind(first).bind(end).fetch_one(ex).await?;
-    let limit = effective_from_row(&row)?;
-    let Some(amount) = limit.limit else { return Ok((limit, None)) };
-    let scope = match limit.spend_scope(organization) {
-        SpendScope::AllOrganizations => "all",
-        SpendScope::Organization(_) => "org",
-    };
-    let window = Window {
-        limit: amount,
-        spent: money(&row, &format!("{}_{scope}", limit.period.as_str()))?,
-        reserved: money(&row, &format!("held_{scope}"))?,
-        bounds: limit.period.bounds(&now),
-    };
-    Ok((limit, Some(window)))
+    let deployment = effective_from_row(&row)?;
+    let mut windows = Vec::new();
+    for period in Period::ALL {
+        let limit = effective_at(&row, period)?;
+        let scope = match limit.spend_scope(organization) {
+            SpendScope::AllOrganizations => "all",
+            SpendScope::Organization(_) => "org",
+        };
+        let window = Window {
+            limit: limit.limit.unwrap_or(Micros::ZERO),
+            spent: money(&row, &format!("{}_{scope}", period.as_str()))?,
+            reserved: money(&row, &format!("held_{scope}"))?,
+            bounds: period.bounds(&now),
+        };
+        windows.push((limit, window));
+    }
+    Ok((deployment, windows))
 }
 
 pub(super) fn money(row: &Row, prefix: &str) -> StoreResult<Micros> {

@@ -1,7 +1,7 @@
 //! Limit config, user overrides and group limits (spend-limits §2).
 
 use crate::fixtures::*;
-use tollgate_core::{GroupPolicy, LimitConfig, Micros, Period, Prices};
+use tollgate_core::{GroupPolicy, LimitConfig, Micros, Period, PeriodLimits, Prices};
 use tollgate_store::testing::by;
 use tollgate_store::*;
 use uuid::Uuid;
@@ -16,7 +16,14 @@ async fn config_is_seeded_disabled_and_updates(store: &Store) {
         group_policy: GroupPolicy::Highest,
     };
     let updated = store.update_limit_config(config, &by(june(5))).await.unwrap();
-    assert_eq!(updated, LimitConfigRecord { config, updated_at: june(5) });
+    assert_eq!(
+        updated,
+        LimitConfigRecord {
+            config,
+            windows: PeriodLimits::default().with(Period::Week, Some(dollars(100))),
+            updated_at: june(5),
+        }
+    );
     assert_eq!(store.get_limit_config().await.unwrap(), updated);
     let negative = LimitConfig { default_limit: Micros::new(-1), ..config };
     let err = store.update_limit_config(negative, &by(june(6))).await;
@@ -34,6 +41,7 @@ async fn user_override_upsert_replaces(store: &Store) {
             name: "ann name".into(),
             avatar_url: String::new(),
             limit: dollars(10),
+            windows: PeriodLimits::default().with(Period::Month, Some(dollars(10))),
             updated_at: june(2),
         }
     );
@@ -83,6 +91,7 @@ async fn group_limit_upsert_replaces(store: &Store) {
             avatar_url: String::new(),
             member_count: 1,
             limit: dollars(5),
+            windows: PeriodLimits::default().with(Period::Month, Some(dollars(5))),
             updated_at: june(2),
         }
     );

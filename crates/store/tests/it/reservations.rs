@@ -6,9 +6,9 @@ use crate::fixtures::*;
 use chrono::Duration;
 use std::sync::Arc;
 use tollgate_core::{
-    Enforcement, GroupPolicy, LimitConfig, Micros, Period, RunOutcome, SpendScope,
+    Enforcement, GroupPolicy, LimitConfig, Micros, Period, RunOutcome, SpendScope, WindowChanges,
 };
-use tollgate_store::testing::TestDb;
+use tollgate_store::testing::{TestDb, by};
 use tollgate_store::*;
 use uuid::Uuid;
 
@@ -121,6 +121,35 @@ async fn a_run_the_limit_cannot_pay_does_not_start(store: &Store) {
     assert_eq!(store.get_chat(chat.id).await.unwrap().expect("chat").limit_refusal, None);
 }
 
+/// limits-plus §1: a day window under a generous month binds the reservation, and its refusal
+/// names it.
+async fn a_claim_fits_every_window_and_a_refusal_names_its_period(store: &Store) {
+    let w = priced_world(store, 1_000_000).await;
+    let mut day = WindowChanges::default();
+    day.set(Period::Day, Some(Some(Micros::new(10_000))));
+    store
+        .upsert_user_limit_windows(w.user, Micros::new(1_000_000), day, &by(june(1)))
+        .await
+        .unwrap();
+    let chat = pending_chat(store, &w, "hi", june(2)).await;
+    let run = run_of(claim_strict(store, "w1", minute(0)).await);
+    let grant = run.grant.expect("strict claims reserve");
+    assert_eq!(grant.amount, Micros::new(INPUT_BOUND + 9_400), "the day window pays at most");
+    let reply = NewChatMessage {
+        model_config_id: Some(w.model.id),
+        ..answer(chat.id, Some(9_500), minute(1))
+    };
+    finish(store, &run, Some(reply), RunOutcome::Succeeded, minute(1)).await.unwrap();
+    pending_chat(store, &w, "hi", minute(2)).await;
+    let Some(Claimed::Refused(refused)) = claim_strict(store, "w1", minute(3)).await else {
+        panic!("refused by the day window")
+    };
+    let refusal = refused.limit_refusal.expect("the figures of the refusal");
+    assert_eq!(refusal.period, Some(Period::Day));
+    assert_eq!((refusal.spent, refusal.limit), (Micros::new(9_500), Micros::new(10_000)));
+    assert_eq!(refusal.resets_at, Period::Day.bounds(&minute(3)).end);
+}
+
 async fn queued_work_is_checked_when_it_runs(store: &Store) {
     // Room for one run: the second, waiting in the queue, is refused when promoted.
     let w = priced_world(store, 3_000).await;
@@ -160,9 +189,28 @@ async fn a_run_waits_for_the_runs_in_flight(store: &Store) {
 /// Twelve chats of one user, two replicas claiming at once: the reservations never add up to
 /// more than the limit, and every chat either runs or is refused.
 async fn concurrent_claims_never_reserve_beyond_the_limit(db: &TestDb) {
+    claims_race(db, 25_000, None).await;
+}
+
+/// limits-plus §1: the same race held by a day window under a generous month.
+async fn concurrent_claims_never_reserve_beyond_the_day_window(db: &TestDb) {
+    claims_race(db, 1_000_000, Some(25_000)).await;
+}
+
+/// The race, with a month limit and an optional day window; the tighter is 25 000.
+async fn claims_race(db: &TestDb, month: i64, day: Option<i64>) {
     let replica_b = Arc::new(Store::connect(&db.url).await.expect("second replica"));
     let replicas: [Arc<Store>; 2] = [db.store.clone(), replica_b];
-    let w = priced_world(&replicas[0], 25_000).await;
+    let w = priced_world(&replicas[0], month).await;
+    if let Some(day) = day {
+        let mut changes = WindowChanges::default();
+        changes.set(Period::Day, Some(Some(Micros::new(day))));
+        let store = &replicas[0];
+        store
+            .upsert_user_limit_windows(w.user, Micros::new(month), changes, &by(june(1)))
+            .await
+            .unwrap();
+    }
     for i in 0..12 {
         pending_chat(&replicas[0], &w, "hi", june(2) + Duration::seconds(i)).await;
     }
@@ -336,6 +384,7 @@ async fn counters_agree_with_coders_sum(store: &Store) {
 conformance!(
     a_claim_reserves_what_the_limit_can_pay,
     a_run_the_limit_cannot_pay_does_not_start,
+    a_claim_fits_every_window_and_a_refusal_names_its_period,
     queued_work_is_checked_when_it_runs,
     a_run_waits_for_the_runs_in_flight,
     a_swept_run_is_settled_at_its_progress_and_requeued,
@@ -346,5 +395,6 @@ conformance!(
     verify_ledger_settles_an_orphan_reservation,
     counters_agree_with_coders_sum;
     db: concurrent_claims_never_reserve_beyond_the_limit,
+    concurrent_claims_never_reserve_beyond_the_day_window,
     verify_ledger_finds_and_repairs_a_corrupted_counter,
 );
