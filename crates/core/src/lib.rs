@@ -5,6 +5,7 @@
 //! is a pure function of its inputs (time comes in through [`Clock`]), so it is tested with tables.
 
 mod accounting;
+mod alerts;
 mod chat;
 mod clock;
 mod cost;
@@ -23,6 +24,7 @@ pub use accounting::{
     counter_after, day_of, days_of, input_tokens_bound, progress, reserve, settle, stored_amount,
     stored_limit, stored_tokens, total_from_parts,
 };
+pub use alerts::{Alert, AlertKind, Thresholds, ThresholdsError, reached};
 pub use chat::title_from_text;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use cost::{CostError, Price, PriceError, Prices, TokenUsage, message_cost};

@@ -61,6 +61,7 @@ pub enum Entity {
     ChatMessage,
     QueuedMessage,
     Workspace,
+    Webhook,
 }
 
 impl fmt::Display for Entity {
@@ -79,6 +80,7 @@ impl fmt::Display for Entity {
             Entity::ChatMessage => "chat message",
             Entity::QueuedMessage => "queued message",
             Entity::Workspace => "workspace",
+            Entity::Webhook => "webhook",
         })
     }
 }

@@ -1,7 +1,9 @@
 //! The ledger and what is derived from it: every billed call is a row, written with the day
 //! counter it adds to, under the user's spend lock; a window's spend is read from ≤ 31 counters
 //! and the live reservations, so its cost does not grow with the ledger (accounting.md §7).
+//! A cost also writes the limit events it causes (limits-plus §6), in its transaction.
 
+use super::alerts;
 use crate::db::{Ex, Tx, sql};
 use crate::{LedgerEntry, Store, StoreResult};
 use tollgate_core::{
@@ -116,7 +118,10 @@ pub(crate) async fn record(tx: &mut Tx, entry: &LedgerEntry) -> StoreResult<()> 
     .execute(&mut *tx)
     .await?;
     match entry.cost {
-        Some(cost) if cost.is_positive() => add_to_counter(tx, entry, cost).await,
+        Some(cost) if cost.is_positive() => {
+            add_to_counter(tx, entry, cost).await?;
+            alerts::after_cost(tx, entry.user_id, entry.organization_id, entry.created_at).await
+        }
         _ => Ok(()),
     }
 }

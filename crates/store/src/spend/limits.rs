@@ -13,7 +13,7 @@ use crate::{
     StoreResult, Time, UserLimit,
 };
 use tollgate_core::{
-    EffectiveLimit, LimitConfig, Micros, Period, PeriodLimits, WindowChanges, binding,
+    EffectiveLimit, LimitConfig, Micros, Period, PeriodLimits, Thresholds, WindowChanges, binding,
     stored_amount, stored_limit,
 };
 use uuid::Uuid;
@@ -57,7 +57,8 @@ pub(crate) async fn resolve_in<'a>(
 
 pub(super) async fn fetch_config<'a>(ex: impl Into<Ex<'a>>) -> StoreResult<LimitConfigRecord> {
     let row = sql("SELECT enabled, default_limit_micros, period, group_policy, updated_at,
-                   day_limit_micros, week_limit_micros, month_limit_micros, period AS cfg_period
+                   day_limit_micros, week_limit_micros, month_limit_micros, period AS cfg_period,
+                   notify_at_percent
                    FROM chat_usage_limit_config WHERE id = 1")
     .fetch_one(ex)
     .await?;
@@ -133,17 +134,19 @@ impl Store {
         config: LimitConfig,
         by: &LimitChange<'_>,
     ) -> StoreResult<LimitConfigRecord> {
-        self.update_limit_config_windows(config, WindowChanges::default(), by).await
+        self.update_limit_config_windows(config, WindowChanges::default(), None, by).await
     }
 
     /// `Rejected(NegativeAmount)` for a negative default limit. `windows` changes the default's
     /// limits at the periods other than `config.period` (limits-plus §1). When the period
     /// changes, every tier's `spend_limit_micros` moves to the new period (Coder's rule),
-    /// replacing a window the tier had there; its other windows stay.
+    /// replacing a window the tier had there; its other windows stay. `notify` replaces the
+    /// alert thresholds when given.
     pub async fn update_limit_config_windows(
         &self,
         config: LimitConfig,
         windows: WindowChanges,
+        notify: Option<&Thresholds>,
         by: &LimitChange<'_>,
     ) -> StoreResult<LimitConfigRecord> {
         let default_limit = stored_amount(config.default_limit)?;
@@ -153,7 +156,8 @@ impl Store {
         let extras = windows.apply(before.windows.with(before.config.period, None));
         sql("UPDATE chat_usage_limit_config SET enabled = $1, default_limit_micros = $2,
                 period = $3, group_policy = $4, updated_at = $5,
-                day_limit_micros = $6, week_limit_micros = $7, month_limit_micros = $8
+                day_limit_micros = $6, week_limit_micros = $7, month_limit_micros = $8,
+                notify_at_percent = coalesce($9, notify_at_percent)
              WHERE id = 1")
         .bind(config.enabled)
         .bind(default_limit)
@@ -163,6 +167,7 @@ impl Store {
         .bind(extra(&extras, Period::Day, config.period))
         .bind(extra(&extras, Period::Week, config.period))
         .bind(extra(&extras, Period::Month, config.period))
+        .bind(notify.map(Thresholds::to_string))
         .execute(&mut tx)
         .await?;
         if config.period != before.config.period {

@@ -1,6 +1,7 @@
 //! Spend limits: the deployment config, user overrides, group limits, the effective limit
 //! (spend-limits §2, §3) and the spend the ledger records (§5).
 
+pub mod alerts;
 pub mod audit;
 pub mod dry_run;
 mod explain;
@@ -12,6 +13,7 @@ mod resolve;
 mod rows;
 mod standing;
 mod verify;
+pub mod webhooks;
 
 pub use explain::{GroupCandidate, LimitExplanation};
 pub(crate) use ledger::MONEY_PARTS;

@@ -3,7 +3,7 @@
 use crate::Time;
 use tollgate_core::{
     EffectiveLimit, Enforcement, LimitConfig, Micros, Period, PeriodLimits, Prices, RunBound,
-    TokenUsage, Window,
+    Thresholds, TokenUsage, Window,
 };
 use uuid::Uuid;
 
@@ -13,6 +13,8 @@ pub struct LimitConfigRecord {
     /// The default's limit at each period (limits-plus §1); at the deployment period, the
     /// default limit when enabled.
     pub windows: PeriodLimits,
+    /// The thresholds that write an event (limits-plus §6).
+    pub notify_at_percent: Thresholds,
     pub updated_at: Time,
 }
 

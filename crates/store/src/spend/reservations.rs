@@ -3,6 +3,7 @@
 //! heartbeating — at the progress its last heartbeat recorded. A reservation is never simply
 //! released.
 
+use super::alerts;
 use super::ledger::{lock_spend, record};
 use super::standing::standing_in;
 use crate::db::{Row, Tx, sql};
@@ -111,7 +112,9 @@ pub(crate) async fn hold(
             return Ok(Hold::Wait(refusal(&windows, spent, limit, resets_at)));
         }
         Reservation::Refuse { spent, limit, resets_at } => {
-            return Ok(Hold::Refused(refusal(&windows, spent, limit, resets_at)));
+            let refused = refusal(&windows, spent, limit, resets_at);
+            alerts::after_refusal(tx, new.user_id, &refused, new.at).await?;
+            return Ok(Hold::Refused(refused));
         }
     };
     let id = Uuid::new_v4();

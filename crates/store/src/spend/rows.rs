@@ -3,7 +3,9 @@
 use crate::common::{parse, parse_period, parse_policy};
 use crate::db::Row;
 use crate::{Entity, GroupLimitRecord, LimitConfigRecord, StoreError, StoreResult, UserLimit};
-use tollgate_core::{EffectiveLimit, LimitConfig, LimitSource, Micros, Period, PeriodLimits};
+use tollgate_core::{
+    EffectiveLimit, LimitConfig, LimitSource, Micros, Period, PeriodLimits, Thresholds,
+};
 
 pub(crate) fn user_limit_from_row(row: &Row) -> StoreResult<UserLimit> {
     Ok(UserLimit {
@@ -78,6 +80,8 @@ pub(crate) fn limit_config_from_row(row: &Row) -> StoreResult<LimitConfigRecord>
     Ok(LimitConfigRecord {
         config,
         windows: tier_windows(row, main)?,
+        notify_at_percent: Thresholds::parse_stored(&row.text("notify_at_percent")?)
+            .map_err(|e| StoreError::Database(format!("notify_at_percent: {e}")))?,
         updated_at: row.time("updated_at")?,
     })
 }

@@ -21,6 +21,7 @@ async fn config_is_seeded_disabled_and_updates(store: &Store) {
         LimitConfigRecord {
             config,
             windows: PeriodLimits::default().with(Period::Week, Some(dollars(100))),
+            notify_at_percent: tollgate_core::Thresholds::default(),
             updated_at: june(5),
         }
     );

@@ -54,6 +54,7 @@ macro_rules! conformance {
     };
 }
 
+mod alerts;
 mod chat_costs;
 mod chat_daemon;
 mod chat_fixtures;
