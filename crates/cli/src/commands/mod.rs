@@ -5,6 +5,7 @@ pub mod chat;
 pub mod groups;
 pub mod limits;
 pub mod limits_plus;
+pub mod limits_windows;
 pub mod models;
 pub mod session;
 pub mod users;
