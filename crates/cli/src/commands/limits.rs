@@ -100,6 +100,9 @@ pub enum LimitsCommand {
     Audit(super::limits_plus::AuditArgs),
     /// What a proposed change would do to this period's spend; changes nothing.
     DryRun(super::limits_plus::DryRunArgs),
+    /// Why a user's limits are what they are: each window, where its limit comes from, what
+    /// is left and when it resets.
+    Explain(super::limits_explain::ExplainArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +159,7 @@ pub async fn limits(cmd: LimitsCommand) -> Result<()> {
         LimitsCommand::Group(cmd) => group_limits(&client, cmd).await,
         LimitsCommand::Audit(args) => super::limits_plus::audit(&client, args).await,
         LimitsCommand::DryRun(args) => super::limits_plus::dry_run(&client, args).await,
+        LimitsCommand::Explain(args) => super::limits_explain::explain(&client, args).await,
     }
 }
 
