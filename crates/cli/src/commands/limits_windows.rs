@@ -40,8 +40,8 @@ impl FromStr for WindowArg {
 
 #[derive(Debug, Args)]
 pub struct WindowsArg {
-    /// A limit at another period too, PERIOD=AMOUNT (day, week, month), or PERIOD=none to
-    /// remove it; repeatable. The other periods keep their limits.
+    /// A limit at a period (day, week, month) besides AMOUNT's: PERIOD=AMOUNT, or PERIOD=none
+    /// to remove it; repeatable. Periods not named keep their limits.
     #[arg(long = "window", value_name = "PERIOD=AMOUNT")]
     pub windows: Vec<WindowArg>,
 }
