@@ -233,7 +233,7 @@ pub fn limit_sentence(over: &tollgate_api_types::ChatUsageLimitExceededResponse)
         over.message,
         Micros::new(over.spent_micros),
         Micros::new(over.limit_micros),
-        over.resets_at.format("%Y-%m-%d %H:%M UTC")
+        crate::output::utc_minute(over.resets_at)
     )
 }
 

@@ -30,6 +30,11 @@ impl OutputArgs {
     }
 }
 
+/// A time as every sentence shows it: `2026-12-01 00:00 UTC`.
+pub fn utc_minute(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);

@@ -1,8 +1,9 @@
 //! `limits` (the deployment's spend limits and overrides) and `usage` (my own standing).
 
+use super::limits_windows::{TierLimits, WindowsArg, also, cells, tier_limits};
 use super::{group, user, wire_name};
 use crate::client::Client;
-use crate::output::{Columns, OutputArgs, print_json, warn};
+use crate::output::{Columns, OutputArgs, print_json, utc_minute, warn};
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use std::str::FromStr;
@@ -56,9 +57,12 @@ pub enum PolicyArg {
 #[derive(Debug, Args)]
 pub struct AmountArg {
     /// Dollars per period: 35, 12.50, 0.002 — a plain number, so no shell quoting is needed
-    /// (`'$35'` and `12500000micros` work too).
-    #[arg(value_name = "AMOUNT")]
-    pub amount: Amount,
+    /// (`'$35'` and `12500000micros` work too). Optional with --window: the period's limit
+    /// then stays as it is.
+    #[arg(value_name = "AMOUNT", required_unless_present = "windows")]
+    pub amount: Option<Amount>,
+    #[command(flatten)]
+    pub windows: WindowsArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,7 +75,8 @@ pub enum LimitsCommand {
     /// Turn limits on with a default limit per user.
     #[command(after_help = "Examples:
   tollgate limits set 50 --period week     # $50.00 per user per week
-  tollgate limits set 12.50                # keeps the current period")]
+  tollgate limits set 12.50                # keeps the current period
+  tollgate limits set 50 --window day=5    # and at most $5.00 a day")]
     Set {
         #[command(flatten)]
         amount: AmountArg,
@@ -95,12 +100,17 @@ pub enum LimitsCommand {
     Audit(super::limits_plus::AuditArgs),
     /// What a proposed change would do to this period's spend; changes nothing.
     DryRun(super::limits_plus::DryRunArgs),
+    /// Why a user's limits are what they are: each window, where its limit comes from, what
+    /// is left and when it resets.
+    Explain(super::limits_explain::ExplainArgs),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum OverrideCommand {
     /// Set a user's own limit.
-    #[command(after_help = "Example:\n  tollgate limits override set bob 35")]
+    #[command(after_help = "Examples:
+  tollgate limits override set bob 35
+  tollgate limits override set bob --window day=2    # bob's day limit; the rest stays")]
     Set {
         /// The user, by username or id.
         user: String,
@@ -117,7 +127,9 @@ pub enum OverrideCommand {
 #[derive(Debug, Subcommand)]
 pub enum GroupLimitCommand {
     /// Set a group's limit.
-    #[command(after_help = "Example:\n  tollgate limits group set interns 20")]
+    #[command(after_help = "Examples:
+  tollgate limits group set interns 20
+  tollgate limits group set interns --window week=none   # no week limit for interns")]
     Set {
         /// The group, by name or id.
         group: String,
@@ -140,41 +152,45 @@ pub async fn limits(cmd: LimitsCommand) -> Result<()> {
     match cmd {
         LimitsCommand::Show { out } => show(&client, out).await,
         LimitsCommand::Set { amount, period, group_policy } => {
-            set(&client, amount.amount.0, period, group_policy).await
+            set(&client, amount, period, group_policy).await
         }
         LimitsCommand::Disable => disable(&client).await,
         LimitsCommand::Override(cmd) => overrides(&client, cmd).await,
         LimitsCommand::Group(cmd) => group_limits(&client, cmd).await,
         LimitsCommand::Audit(args) => super::limits_plus::audit(&client, args).await,
         LimitsCommand::DryRun(args) => super::limits_plus::dry_run(&client, args).await,
+        LimitsCommand::Explain(args) => super::limits_explain::explain(&client, args).await,
     }
 }
 
 async fn set(
     client: &Client,
-    amount: Micros,
+    amount: AmountArg,
     period: Option<PeriodArg>,
     policy: Option<PolicyArg>,
 ) -> Result<()> {
     // The API needs the period of a limit being set (Coder); keep the current one.
-    let period = match period {
-        Some(p) => wire_name(&period_wire(p)),
-        None => {
-            let current: api::ChatUsageLimitConfigResponse = client.get(BASE).await?;
-            wire_name(&current.config.period)
-        }
-    };
+    let current: api::ChatUsageLimitConfigResponse = client.get(BASE).await?;
+    let period = period.map_or(current.config.period, period_wire);
+    let TierLimits { main, windows } = tier_limits(
+        amount.amount,
+        &amount.windows.windows,
+        period,
+        &current.config.windows,
+        "`tollgate limits disable`",
+    )?;
     let req = api::UpdateChatUsageLimitConfigRequest {
-        spend_limit_micros: Some(amount.get()),
-        period: Some(period),
+        spend_limit_micros: Some(main),
+        period: Some(wire_name(&period)),
         group_policy: policy.map(|p| format!("{p:?}").to_lowercase()),
-        windows: None,
+        windows,
     };
     let c: api::ChatUsageLimitConfig = client.put(BASE, &req).await?;
     println!(
-        "Limits on: {} per user per {} (group policy: {}).",
+        "Limits on: {} per user per {}{} (group policy: {}).",
         Micros::new(c.spend_limit_micros.unwrap_or(0)),
         wire_name(&c.period),
+        also(&c.windows, c.period),
         wire_name(&c.group_policy)
     );
     Ok(())
@@ -197,16 +213,24 @@ async fn overrides(client: &Client, cmd: OverrideCommand) -> Result<()> {
     match cmd {
         OverrideCommand::Set { user: who, amount } => {
             let u = user(client, &who).await?;
-            let req = api::UpsertChatUsageLimitOverrideRequest {
-                spend_limit_micros: amount.amount.0.get(),
-                windows: None,
-            };
+            let config: api::ChatUsageLimitConfigResponse = client.get(BASE).await?;
+            let row = config.overrides.iter().find(|o| o.user_id == u.id);
+            let TierLimits { main, windows } = tier_limits(
+                amount.amount,
+                &amount.windows.windows,
+                config.config.period,
+                &row.map(|o| o.windows).unwrap_or_default(),
+                &format!("`tollgate limits override rm {}`", u.username),
+            )?;
+            let req =
+                api::UpsertChatUsageLimitOverrideRequest { spend_limit_micros: main, windows };
             let o: api::ChatUsageLimitOverride =
                 client.put(&format!("{BASE}/overrides/{}", u.id), &req).await?;
             println!(
-                "{} may spend {} per period.",
+                "{} may spend {} per period{}.",
                 o.username,
-                Micros::new(o.spend_limit_micros.unwrap_or(0))
+                Micros::new(o.spend_limit_micros.unwrap_or(0)),
+                also(&o.windows, config.config.period)
             );
         }
         OverrideCommand::Rm { user: who } => {
@@ -222,16 +246,24 @@ async fn group_limits(client: &Client, cmd: GroupLimitCommand) -> Result<()> {
     match cmd {
         GroupLimitCommand::Set { group: name, amount, org } => {
             let g = group(client, &name, org.org.as_deref()).await?;
-            let req = api::UpsertChatUsageLimitGroupOverrideRequest {
-                spend_limit_micros: amount.amount.0.get(),
-                windows: None,
-            };
+            let config: api::ChatUsageLimitConfigResponse = client.get(BASE).await?;
+            let row = config.group_overrides.iter().find(|o| o.group_id == g.id);
+            let TierLimits { main, windows } = tier_limits(
+                amount.amount,
+                &amount.windows.windows,
+                config.config.period,
+                &row.map(|o| o.windows).unwrap_or_default(),
+                &format!("`tollgate limits group rm {}`", g.name),
+            )?;
+            let req =
+                api::UpsertChatUsageLimitGroupOverrideRequest { spend_limit_micros: main, windows };
             let o: api::ChatUsageLimitGroupOverride =
                 client.put(&format!("{BASE}/group-overrides/{}", g.id), &req).await?;
             println!(
-                "Members of {} may spend {} per period.",
+                "Members of {} may spend {} per period{}.",
                 o.group_name,
-                Micros::new(o.spend_limit_micros.unwrap_or(0))
+                Micros::new(o.spend_limit_micros.unwrap_or(0)),
+                also(&o.windows, config.config.period)
             );
         }
         GroupLimitCommand::Rm { group: name, org } => {
@@ -243,16 +275,12 @@ async fn group_limits(client: &Client, cmd: GroupLimitCommand) -> Result<()> {
     Ok(())
 }
 
-fn period_wire(p: PeriodArg) -> api::ChatUsageLimitPeriod {
+pub fn period_wire(p: PeriodArg) -> api::ChatUsageLimitPeriod {
     match p {
         PeriodArg::Day => api::ChatUsageLimitPeriod::Day,
         PeriodArg::Week => api::ChatUsageLimitPeriod::Week,
         PeriodArg::Month => api::ChatUsageLimitPeriod::Month,
     }
-}
-
-fn limit(micros: Option<i64>) -> String {
-    micros.map(|m| Micros::new(m).to_string()).unwrap_or_else(|| "-".into())
 }
 
 async fn show(client: &Client, out: OutputArgs) -> Result<()> {
@@ -262,9 +290,10 @@ async fn show(client: &Client, out: OutputArgs) -> Result<()> {
     }
     match view.config.spend_limit_micros {
         Some(l) => println!(
-            "Default limit: {} per user per {} (group policy: {}).",
+            "Default limit: {} per user per {}{} (group policy: {}).",
             Micros::new(l),
             wire_name(&view.config.period),
+            also(&view.config.windows, view.config.period),
             wire_name(&view.config.group_policy)
         ),
         None => println!("Limits are off (`tollgate limits set AMOUNT` turns them on)."),
@@ -278,21 +307,23 @@ async fn show(client: &Client, out: OutputArgs) -> Result<()> {
     }
     if !view.group_overrides.is_empty() {
         println!();
-        let mut table = Columns::new(&["GROUP", "MEMBERS", "LIMIT"]).right(1).right(2);
+        let mut table = Columns::new(&["GROUP", "MEMBERS", "DAY", "WEEK", "MONTH"])
+            .right(1)
+            .right(2)
+            .right(3)
+            .right(4);
         for g in &view.group_overrides {
-            table.row([
-                g.group_name.clone(),
-                g.member_count.to_string(),
-                limit(g.spend_limit_micros),
-            ]);
+            let [day, week, month] = cells(&g.windows);
+            table.row([g.group_name.clone(), g.member_count.to_string(), day, week, month]);
         }
         table.print();
     }
     if !view.overrides.is_empty() {
         println!();
-        let mut table = Columns::new(&["USER", "LIMIT"]).right(1);
+        let mut table = Columns::new(&["USER", "DAY", "WEEK", "MONTH"]).right(1).right(2).right(3);
         for o in &view.overrides {
-            table.row([o.username.clone(), limit(o.spend_limit_micros)]);
+            let [day, week, month] = cells(&o.windows);
+            table.row([o.username.clone(), day, week, month]);
         }
         table.print();
     }
@@ -334,7 +365,7 @@ pub async fn usage(args: UsageArgs) -> Result<()> {
     if s.current_spend >= l {
         println!("Limit exceeded: new chats and messages are refused until the reset.");
     }
-    println!("Resets {}.", end.format("%Y-%m-%d %H:%M UTC"));
+    println!("Resets {}.", utc_minute(end));
     Ok(())
 }
 

@@ -2,10 +2,11 @@
 //! limits-plus §4 and §5.
 
 use super::limits::{Amount, PeriodArg, PolicyArg};
+use super::limits_windows::limit_assignment;
 use super::{group, user, wire_name};
 use crate::client::Client;
 use crate::output::{Columns, OutputArgs, print_json};
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow};
 use clap::Args;
 use serde_json::Value;
 use tollgate_api_types as api;
@@ -146,14 +147,8 @@ async fn dry_run_request(
 
 /// `NAME=AMOUNT` or `NAME=none`.
 fn assignment(raw: &str) -> Result<(&str, Option<i64>)> {
-    let Some((name, amount)) = raw.split_once('=') else {
-        bail!("{raw:?}: write NAME=AMOUNT, or NAME=none to remove the limit");
-    };
-    if amount.eq_ignore_ascii_case("none") {
-        return Ok((name, None));
-    }
-    let amount: Amount = amount.parse().map_err(|e: String| anyhow::anyhow!("{raw:?}: {e}"))?;
-    Ok((name, Some(amount.0.get())))
+    let (name, amount) = limit_assignment(raw, "NAME").map_err(|e| anyhow!("{raw:?}: {e}"))?;
+    Ok((name, amount.map(|a| a.0.get())))
 }
 
 fn print_dry_run(answer: &api::ChatUsageLimitDryRunResponse) {

@@ -4,7 +4,9 @@
 pub mod chat;
 pub mod groups;
 pub mod limits;
+pub mod limits_explain;
 pub mod limits_plus;
+pub mod limits_windows;
 pub mod models;
 pub mod session;
 pub mod users;
