@@ -75,7 +75,11 @@ group_policy: ChatUsageLimitGroupPolicy,
 /**
  * tollgate: the default's limit at each period.
  */
-windows: ChatUsageLimitWindows, };
+windows: ChatUsageLimitWindows, 
+/**
+ * tollgate: the percentages of a limit at which an event is written (limits-plus §6).
+ */
+notify_at_percent: Array<number>, };
 
 export type ChatUsageLimitWindows = { day: number | null, week: number | null, month: number | null, };
 
@@ -93,7 +97,11 @@ group_policy?: ChatUsageLimitGroupPolicy,
 /**
  * tollgate: the default's limits at each period.
  */
-windows?: ChatUsageLimitWindowsUpdate, };
+windows?: ChatUsageLimitWindowsUpdate, 
+/**
+ * tollgate: 1..=100, ascending, at most 5; absent leaves them as they are.
+ */
+notify_at_percent?: Array<bigint>, };
 
 export type ChatUsageLimitConfigResponse = { unpriced_model_count: number, overrides: Array<ChatUsageLimitOverride>, group_overrides: Array<ChatUsageLimitGroupOverride>, spend_limit_micros: number | null, period: ChatUsageLimitPeriod, updated_at: string, 
 /**
@@ -103,7 +111,11 @@ group_policy: ChatUsageLimitGroupPolicy,
 /**
  * tollgate: the default's limit at each period.
  */
-windows: ChatUsageLimitWindows, };
+windows: ChatUsageLimitWindows, 
+/**
+ * tollgate: the percentages of a limit at which an event is written (limits-plus §6).
+ */
+notify_at_percent: Array<number>, };
 
 export type ChatUsageLimitOverride = { user_id: string, username: string, name: string, avatar_url: string, spend_limit_micros: number | null, 
 /**
@@ -219,7 +231,11 @@ group_policy?: ChatUsageLimitGroupPolicy,
 /**
  * tollgate: the default's limits at each period.
  */
-windows?: ChatUsageLimitWindowsUpdate, };
+windows?: ChatUsageLimitWindowsUpdate, 
+/**
+ * tollgate: 1..=100, ascending, at most 5; absent leaves them as they are.
+ */
+notify_at_percent?: Array<bigint>, };
 
 export type ChatUsageLimitDryRunBlockedUser = { user_id: string, username: string, period: ChatUsageLimitPeriod, spent_micros: number, limit_micros: number, };
 
@@ -236,6 +252,22 @@ newly_unblocked: number,
  * Users whose effective limit would change.
  */
 affected_users: number, };
+
+export type ChatUsageLimitEventType = "usage_limit.threshold_crossed" | "usage_limit.exceeded";
+
+export type ChatUsageLimitEvent = { id: number, type: ChatUsageLimitEventType, time: string, user_id: string, username: string, period: ChatUsageLimitPeriod, 
+/**
+ * The threshold crossed; 100 for `usage_limit.exceeded`.
+ */
+percent: number, spent_micros: number, limit_micros: number, resets_at: string, };
+
+export type ChatUsageLimitEventsResponse = { events: Array<ChatUsageLimitEvent>, };
+
+export type CreateChatUsageLimitWebhookRequest = { url: string, secret: string, };
+
+export type ChatUsageLimitWebhook = { id: string, url: string, created_at: string, };
+
+export type ChatUsageLimitWebhooksResponse = { webhooks: Array<ChatUsageLimitWebhook>, };
 
 export type ChatStatus = "waiting" | "pending" | "running" | "error";
 

@@ -9,6 +9,7 @@ mod decimal;
 mod error;
 mod identity;
 mod limits;
+mod limits_alerts;
 mod limits_plus;
 mod workspaces;
 
@@ -17,6 +18,7 @@ pub use decimal::ExactDecimal;
 pub use error::*;
 pub use identity::*;
 pub use limits::*;
+pub use limits_alerts::*;
 pub use limits_plus::*;
 pub use workspaces::*;
 
@@ -100,6 +102,12 @@ pub fn typescript() -> String {
         ChatUsageLimitDryRunRequest,
         ChatUsageLimitDryRunBlockedUser,
         ChatUsageLimitDryRunResponse,
+        ChatUsageLimitEventType,
+        ChatUsageLimitEvent,
+        ChatUsageLimitEventsResponse,
+        CreateChatUsageLimitWebhookRequest,
+        ChatUsageLimitWebhook,
+        ChatUsageLimitWebhooksResponse,
         ChatStatus,
         Chat,
         ChatInputPart,

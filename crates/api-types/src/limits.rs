@@ -43,6 +43,8 @@ pub struct ChatUsageLimitConfig {
     pub group_policy: ChatUsageLimitGroupPolicy,
     /// tollgate: the default's limit at each period.
     pub windows: ChatUsageLimitWindows,
+    /// tollgate: the percentages of a limit at which an event is written (limits-plus §6).
+    pub notify_at_percent: Vec<u8>,
 }
 
 /// tollgate: a tier's limit at each period (limits-plus §1); null = none at that period. The
@@ -111,6 +113,10 @@ pub struct UpdateChatUsageLimitConfigRequest {
     #[serde(default)]
     #[ts(optional)]
     pub windows: Option<ChatUsageLimitWindowsUpdate>,
+    /// tollgate: 1..=100, ascending, at most 5; absent leaves them as they are.
+    #[serde(default)]
+    #[ts(optional)]
+    pub notify_at_percent: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]

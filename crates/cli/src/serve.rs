@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// is a fast, clear answer rather than a hang, and the server recovers on its own.
     #[arg(long, env = "TOLLGATE_DB_ACQUIRE_TIMEOUT", default_value_t = 2, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=60))]
     pub db_acquire_timeout: u64,
+    /// Refuse limit-event webhooks (and their deliveries) to loopback, private and link-local
+    /// addresses, so webhooks cannot reach into the deployment's own network.
+    #[arg(long, env = "TOLLGATE_WEBHOOK_DENY_PRIVATE")]
+    pub webhook_deny_private: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -153,6 +157,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         EnforcementArg::Strict => Enforcement::Strict,
         EnforcementArg::Check => Enforcement::Check,
     };
+    settings.webhooks.deny_private = args.webhook_deny_private;
     settings.chat.stale_after = std::time::Duration::from_secs(args.stale_run_timeout);
     settings.chat.drain_timeout = std::time::Duration::from_secs(args.drain_timeout);
     settings.chat.worker_id = replica_id(args.replica_id)?;

@@ -70,6 +70,10 @@ pub enum Object {
     /// The log of limit changes (limits-plus §4): owners and auditors read it; the store alone
     /// appends to it, so no subject's action writes it.
     LimitAudit,
+    /// Limit events (limits-plus §6): owners and auditors read them; the store alone writes them.
+    LimitEvents,
+    /// Webhooks receiving limit events: owners only (a webhook sees every user's spend).
+    Webhooks,
     /// Why `user`'s spend limits are what they are (limits-plus §2): read by the user, and by
     /// those who read the deployment's limits.
     LimitExplanation {
@@ -141,7 +145,9 @@ fn role_allows(user: &UserSubject, role: Role, action: Action, object: Object) -
     use Action::*;
     let in_org = |org: Uuid| user.organization_ids.contains(&org);
     match role {
-        Role::Owner => object != Object::LimitAudit || action == Read,
+        Role::Owner => {
+            !matches!(object, Object::LimitAudit | Object::LimitEvents) || action == Read
+        }
         Role::UserAdmin => match object {
             Object::Users => true,
             // Only an owner changes, suspends or deletes an owner.
@@ -159,6 +165,7 @@ fn role_allows(user: &UserSubject, role: Role, action: Action, object: Object) -
                         | Object::User { .. }
                         | Object::DeploymentConfig
                         | Object::LimitAudit
+                        | Object::LimitEvents
                         | Object::LimitExplanation { .. }
                 )
         }

@@ -200,6 +200,7 @@ fn not_found_message(entity: Entity) -> &'static str {
         Entity::ChatMessage => "Chat message not found.",
         Entity::QueuedMessage => "Queued message not found.",
         Entity::Workspace => "Workspace not found.",
+        Entity::Webhook => "Webhook not found.",
     }
 }
 

@@ -24,13 +24,14 @@ mod spend_headers;
 mod state;
 mod terraform_input;
 mod validate;
+mod webhooks;
 mod wire;
 mod workspace_build;
 
 pub use bootstrap::ensure_offline_model;
 pub use error::{ApiError, ApiResult};
 pub use openapi::openapi_json;
-pub use state::{AppState, ChatSettings, LimitFailureMode, Settings};
+pub use state::{AppState, ChatSettings, LimitFailureMode, Settings, WebhookSettings};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -90,6 +91,7 @@ pub async fn run(
         }
     }
     tokio::spawn(outage::watch(state.clone(), stopped(stop_rx.clone())));
+    tokio::spawn(webhooks::run_deliveries(state.clone(), stopped(stop_rx.clone())));
     let daemon = state.settings.chat.run_daemon.then(|| {
         tokio::spawn(chatd::run_daemon(chatd::Daemon::new(&state), stopped(stop_rx.clone())))
     });

@@ -30,6 +30,8 @@ pub struct Metrics {
     pub cost_errors: Counter,
     /// Requests answered 503 because the database could not be reached.
     pub database_unavailable: Counter,
+    /// Webhook delivery attempts: `delivered`, `failed` (retried later), `abandoned`.
+    pub webhook_deliveries: Family<OutcomeLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -63,8 +65,15 @@ impl Default for Metrics {
             "Requests answered 503 because the database could not be reached",
             database_unavailable.clone(),
         );
+        let webhook_deliveries = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Limit-event webhook delivery attempts by outcome",
+            webhook_deliveries.clone(),
+        );
         Metrics {
             registry,
+            webhook_deliveries,
             limit_check_failures,
             admissions,
             runs,
@@ -78,6 +87,10 @@ impl Default for Metrics {
 impl Metrics {
     pub fn admission(&self, outcome: &str) {
         self.admissions.get_or_create(&OutcomeLabel { outcome: outcome.to_owned() }).inc();
+    }
+
+    pub fn webhook_delivery(&self, outcome: &str) {
+        self.webhook_deliveries.get_or_create(&OutcomeLabel { outcome: outcome.to_owned() }).inc();
     }
 
     pub fn run(&self, outcome: &str) {

@@ -2,8 +2,8 @@
 //! the code.
 
 use crate::routes::{
-    agents, chat_messages, chat_stream, chats, costs, groups, health, limits, limits_audit,
-    limits_dry_run, limits_explain, models, orgs, tokens, users, workspaces,
+    agents, chat_messages, chat_stream, chats, costs, groups, health, limits, limits_alerts,
+    limits_audit, limits_dry_run, limits_explain, models, orgs, tokens, users, workspaces,
 };
 use crate::state::AppState;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -41,6 +41,7 @@ pub fn router(max_terraform_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(orgs::router())
         .merge(groups::router())
         .merge(limits::router())
+        .merge(limits_alerts::router())
         .merge(limits_audit::router())
         .merge(limits_dry_run::router())
         .merge(limits_explain::router())

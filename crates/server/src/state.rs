@@ -41,6 +41,36 @@ pub struct Settings {
     /// Encrypts provider API keys at rest.
     pub secret_box: SecretBox,
     pub chat: ChatSettings,
+    pub webhooks: WebhookSettings,
+}
+
+/// How limit events are delivered to webhooks (limits-plus §6).
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Refuse webhook URLs (and deliveries) to loopback, private and link-local addresses.
+    pub deny_private: bool,
+    /// How often the outbox is looked at when nothing wakes it.
+    pub poll_interval: Duration,
+    /// One attempt's time limit (connect, send, answer).
+    pub timeout: Duration,
+    /// The wait after the first failure; each further failure doubles it, up to `max_backoff`.
+    pub first_backoff: Duration,
+    pub max_backoff: Duration,
+    /// An event still undelivered this long after it was written is given up on.
+    pub give_up_after: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            deny_private: false,
+            poll_interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(10),
+            first_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(600),
+            give_up_after: Duration::from_secs(72 * 3600),
+        }
+    }
 }
 
 /// How the chat daemon runs.
@@ -125,6 +155,7 @@ impl Settings {
             limit_enforcement: Enforcement::Strict,
             secret_box,
             chat: ChatSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

@@ -38,6 +38,15 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// An absolute http(s) URL with a host, at most 2048 bytes (a provider's base URL, a webhook).
+pub fn http_url(field: &str, raw: &str) -> Result<url::Url, ApiError> {
+    let parsed = url::Url::parse(raw).ok().filter(|u| ["http", "https"].contains(&u.scheme()));
+    match parsed {
+        Some(url) if url.has_host() && raw.len() <= 2048 => Ok(url),
+        _ => Err(ApiError::validation(field, "Must be an http:// or https:// URL.")),
+    }
+}
+
 /// Names used in URLs (organizations, groups): the username rule.
 pub fn slug(field: &str, name: &str) -> Result<(), ApiError> {
     validate_username(name)

@@ -87,6 +87,10 @@ pub enum LimitsCommand {
         /// How the limits of a user's groups combine (default: keep the current policy).
         #[arg(long, value_enum)]
         group_policy: Option<PolicyArg>,
+        /// Percentages of a limit at which an event is written and sent to webhooks, e.g.
+        /// `50,80,100`, or `none` (default: keep the current ones; a new deployment's are 80,95).
+        #[arg(long, value_name = "PERCENTS")]
+        notify_at: Option<String>,
     },
     /// Turn limits off (group limits and overrides are kept for later).
     Disable,
@@ -103,6 +107,11 @@ pub enum LimitsCommand {
     /// Why a user's limits are what they are: each window, where its limit comes from, what
     /// is left and when it resets.
     Explain(super::limits_explain::ExplainArgs),
+    /// Limit events: thresholds reached and windows exhausted, oldest first.
+    Events(super::limits_alerts::EventsArgs),
+    /// Where limit events are sent.
+    #[command(subcommand)]
+    Webhooks(super::limits_alerts::WebhookCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,8 +160,9 @@ pub async fn limits(cmd: LimitsCommand) -> Result<()> {
     let client = Client::from_session()?;
     match cmd {
         LimitsCommand::Show { out } => show(&client, out).await,
-        LimitsCommand::Set { amount, period, group_policy } => {
-            set(&client, amount, period, group_policy).await
+        LimitsCommand::Set { amount, period, group_policy, notify_at } => {
+            let notify = notify_at.as_deref().map(percents).transpose()?;
+            set(&client, amount, period, group_policy, notify).await
         }
         LimitsCommand::Disable => disable(&client).await,
         LimitsCommand::Override(cmd) => overrides(&client, cmd).await,
@@ -160,6 +170,8 @@ pub async fn limits(cmd: LimitsCommand) -> Result<()> {
         LimitsCommand::Audit(args) => super::limits_plus::audit(&client, args).await,
         LimitsCommand::DryRun(args) => super::limits_plus::dry_run(&client, args).await,
         LimitsCommand::Explain(args) => super::limits_explain::explain(&client, args).await,
+        LimitsCommand::Events(args) => super::limits_alerts::events(&client, args).await,
+        LimitsCommand::Webhooks(cmd) => super::limits_alerts::webhooks(&client, cmd).await,
     }
 }
 
@@ -168,6 +180,7 @@ async fn set(
     amount: AmountArg,
     period: Option<PeriodArg>,
     policy: Option<PolicyArg>,
+    notify: Option<Vec<i64>>,
 ) -> Result<()> {
     // The API needs the period of a limit being set (Coder); keep the current one.
     let current: api::ChatUsageLimitConfigResponse = client.get(BASE).await?;
@@ -184,6 +197,7 @@ async fn set(
         period: Some(wire_name(&period)),
         group_policy: policy.map(|p| format!("{p:?}").to_lowercase()),
         windows,
+        notify_at_percent: notify,
     };
     let c: api::ChatUsageLimitConfig = client.put(BASE, &req).await?;
     println!(
@@ -196,6 +210,22 @@ async fn set(
     Ok(())
 }
 
+/// `--notify-at`: `80,95`, or `none` for no thresholds. The server checks the values.
+fn percents(raw: &str) -> Result<Vec<i64>> {
+    if raw.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    raw.split(',')
+        .map(|p| {
+            p.trim().parse::<i64>().map_err(|_| {
+                anyhow::anyhow!(
+                    "{p:?} is not a percentage: write whole numbers like 80,95, or none"
+                )
+            })
+        })
+        .collect()
+}
+
 async fn disable(client: &Client) -> Result<()> {
     let current: api::ChatUsageLimitConfigResponse = client.get(BASE).await?;
     let req = api::UpdateChatUsageLimitConfigRequest {
@@ -203,6 +233,7 @@ async fn disable(client: &Client) -> Result<()> {
         period: Some(wire_name(&current.config.period)),
         group_policy: None,
         windows: None,
+        notify_at_percent: None,
     };
     let _: api::ChatUsageLimitConfig = client.put(BASE, &req).await?;
     println!("Limits off. Group limits and overrides are kept and apply again when limits are on.");

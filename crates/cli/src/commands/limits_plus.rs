@@ -127,6 +127,7 @@ async fn dry_run_request(
             period: Some(period),
             group_policy: args.group_policy.map(|p| format!("{p:?}").to_lowercase()),
             windows: None,
+            notify_at_percent: None,
         },
         ..Default::default()
     };

@@ -4,6 +4,7 @@
 pub mod chat;
 pub mod groups;
 pub mod limits;
+pub mod limits_alerts;
 pub mod limits_explain;
 pub mod limits_plus;
 pub mod limits_windows;

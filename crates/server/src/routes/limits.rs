@@ -13,7 +13,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use tollgate_api_types as api;
-use tollgate_core::{GroupPolicy, LimitConfig, LimitSource, Micros, Period, WindowChanges};
+use tollgate_core::{
+    GroupPolicy, LimitConfig, LimitSource, Micros, Period, Thresholds, WindowChanges,
+};
 use tollgate_store::{LimitChange, LimitStanding, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -57,8 +59,10 @@ pub async fn update_config(
     let current = state.store.get_limit_config().await?.config;
     let config = proposed_config(&req, current)?;
     let windows = window_changes(req.windows.as_ref(), config.period, req.spend_limit_micros)?;
+    let notify = req.notify_at_percent.as_deref().map(thresholds).transpose()?;
     let by = change(&state, &caller);
-    let record = state.store.update_limit_config_windows(config, windows, &by).await?;
+    let record =
+        state.store.update_limit_config_windows(config, windows, notify.as_ref(), &by).await?;
     Ok(Json(wire::limit_config(&record)))
 }
 
@@ -100,6 +104,11 @@ fn parse_period(raw: Option<&str>, enabling: bool) -> ApiResult<Period> {
                 .with_detail("Period must be one of: day, week, month.")
         }),
     }
+}
+
+/// limits-plus §6: the alert thresholds a config PUT names.
+fn thresholds(percents: &[i64]) -> ApiResult<Thresholds> {
+    Thresholds::new(percents).map_err(|e| ApiError::validation("notify_at_percent", e.to_string()))
 }
 
 pub fn positive_limit(micros: i64) -> ApiResult<Micros> {

@@ -9,6 +9,7 @@ pub mod costs;
 pub mod groups;
 pub mod health;
 pub mod limits;
+pub mod limits_alerts;
 pub mod limits_audit;
 pub mod limits_dry_run;
 pub mod limits_explain;

@@ -34,11 +34,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 
 fn base_url(raw: Option<String>) -> ApiResult<Option<String>> {
     let Some(url) = non_empty(raw) else { return Ok(None) };
-    let parsed = url::Url::parse(&url).ok();
-    let usable = parsed.is_some_and(|u| ["http", "https"].contains(&u.scheme()) && u.has_host());
-    if !usable || url.len() > 2048 {
-        return Err(ApiError::validation("base_url", "Must be an http:// or https:// URL."));
-    }
+    validate::http_url("base_url", &url)?;
     Ok(Some(url))
 }
 

@@ -10,7 +10,7 @@
 
 use crate::state::{AppState, LimitFailureMode};
 use tollgate_core::{Admission, Micros, MicrosError, Period};
-use tollgate_store::{LimitStanding, StoreError, Time};
+use tollgate_store::{LimitStanding, Refusal, StoreError, Time};
 use uuid::Uuid;
 
 /// Why new work may not start.
@@ -47,6 +47,7 @@ pub async fn check_admission(
         Ok((Admission::Blocked { spent, limit, resets_at }, period, _)) => {
             state.metrics.admission("blocked");
             let at = state.clock.now();
+            note_refusal(state, owner, Refusal { period, spent, limit, resets_at }, at).await;
             Err(AdmissionRefused::OverLimit { spent, limit, resets_at, at, period })
         }
         Ok((admission, _, resets_at)) => {
@@ -54,6 +55,14 @@ pub async fn check_admission(
             Ok(headroom(admission, resets_at))
         }
         Err(err) => lookup_failed(state, owner, &err).map(|()| None),
+    }
+}
+
+/// The window is exhausted: its `exceeded` event, the first time (limits-plus §6). The refusal
+/// stands whether or not the event could be written.
+async fn note_refusal(state: &AppState, owner: Uuid, refusal: Refusal, at: Time) {
+    if let Err(e) = state.store.note_limit_refusal(owner, &refusal, at).await {
+        tracing::warn!(owner_id = %owner, error = %e, "could not record the limit's exceeded event");
     }
 }
 

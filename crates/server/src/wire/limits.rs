@@ -35,6 +35,7 @@ pub fn limit_config(r: &store::LimitConfigRecord) -> api::ChatUsageLimitConfig {
         updated_at: r.updated_at,
         group_policy: group_policy(r.config.group_policy),
         windows: windows(&r.windows),
+        notify_at_percent: r.notify_at_percent.percents().to_vec(),
     }
 }
 

@@ -127,6 +127,15 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
         }),
         ("own limit status", ALL, |_| (Method::GET, format!("{L}/status"), None)),
         ("limit audit log", CONFIG_READERS, |_| (Method::GET, format!("{L}/audit"), None)),
+        ("limit events", CONFIG_READERS, |_| (Method::GET, format!("{L}/events"), None)),
+        ("list webhooks", OWNER, |_| (Method::GET, format!("{L}/webhooks"), None)),
+        ("create webhook", OWNER, |_| {
+            let body = json!({"url": "https://hooks.example.com/t", "secret": "s"});
+            (Method::POST, format!("{L}/webhooks"), Some(body))
+        }),
+        ("delete webhook", OWNER, |_| {
+            (Method::DELETE, format!("{L}/webhooks/{}", Uuid::new_v4()), None)
+        }),
         ("limit dry run", OWNER, |_| (Method::POST, format!("{L}/dry-run"), Some(json!({})))),
         ("explain own limits", ALL, |_| (Method::GET, format!("{L}/explain?user=me"), None)),
         ("explain another's limits", CONFIG_READERS, |t| {
@@ -276,6 +285,8 @@ fn chatd_is_narrow() {
         (Object::Organizations, [false; 4]),
         (Object::ApiKey { owner: id }, [false; 4]),
         (Object::LimitAudit, [false; 4]),
+        (Object::LimitEvents, [false; 4]),
+        (Object::Webhooks, [false; 4]),
     ];
     let actions = [Action::Read, Action::Create, Action::Update, Action::Delete];
     for (object, want) in table {

@@ -4,6 +4,7 @@
 mod support;
 
 mod admission;
+mod alerts;
 mod attacks;
 mod audit;
 mod authz_chats;

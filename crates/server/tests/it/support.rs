@@ -353,6 +353,10 @@ pub fn test_settings() -> Settings {
     settings.chat.poll_interval = std::time::Duration::from_millis(20);
     settings.chat.simulated_delta_delay = std::time::Duration::from_millis(1);
     settings.chat.provider_idle_timeout = std::time::Duration::from_millis(500);
+    settings.webhooks.poll_interval = std::time::Duration::from_millis(20);
+    settings.webhooks.timeout = std::time::Duration::from_millis(500);
+    settings.webhooks.first_backoff = std::time::Duration::from_millis(50);
+    settings.webhooks.max_backoff = std::time::Duration::from_millis(200);
     settings
 }
 
