@@ -2,6 +2,7 @@ mod amounts;
 mod durability;
 mod errors;
 mod ledger;
+mod limits_alerts;
 mod limits_plus;
 mod login;
 mod models;
