@@ -28,6 +28,7 @@ pub enum WebhookCommand {
     /// Send every limit event written from now on to URL, signed with a secret
     /// (`X-Tollgate-Signature: sha256=<hex HMAC-SHA256 of the body>`).
     Add {
+        /// The receiver's http(s) URL.
         url: String,
         /// The signing secret (default: a random one, printed once).
         #[arg(long, env = "TOLLGATE_WEBHOOK_SECRET", hide_env_values = true)]
@@ -39,7 +40,10 @@ pub enum WebhookCommand {
         out: OutputArgs,
     },
     /// Stop sending to a webhook; its undelivered events are dropped.
-    Rm { id: String },
+    Rm {
+        /// The webhook's id (`tollgate limits webhooks list`).
+        id: String,
+    },
 }
 
 pub async fn events(client: &Client, args: EventsArgs) -> Result<()> {

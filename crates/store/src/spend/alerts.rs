@@ -105,7 +105,13 @@ pub(crate) async fn after_cost(
     at: Time,
 ) -> StoreResult<()> {
     let thresholds = thresholds(&mut *tx).await?;
-    let (_, windows) = standing_in(&mut *tx, user, Some(organization), at).await?;
+    let windows = match standing_in(&mut *tx, user, Some(organization), at).await {
+        Ok((_, windows)) => windows,
+        // A window whose spend is beyond the money range cannot be stated in an event; the
+        // cost itself is recorded (the ledger and verify_ledger report such sums).
+        Err(StoreError::Overflow) => return Ok(()),
+        Err(e) => return Err(e),
+    };
     for (limit, window) in windows {
         let alerted = AlertWindow {
             user,
