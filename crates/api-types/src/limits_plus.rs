@@ -78,7 +78,8 @@ pub struct ChatUsageLimitDryRunRequest {
     pub group_overrides: Vec<ChatUsageLimitDryRunGroupOverride>,
 }
 
-/// A user the proposed configuration would block in this period.
+/// One window in which the proposed configuration would block a user (one entry per blocked
+/// user and window).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
 pub struct ChatUsageLimitDryRunBlockedUser {
     pub user_id: Uuid,

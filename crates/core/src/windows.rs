@@ -27,6 +27,16 @@ impl PeriodLimits {
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(Option::is_none)
     }
+
+    /// Coder's rule when the deployment period changes `from` → `to`: the tier's limit at `from`
+    /// (its `spend_limit_micros`) becomes its limit at `to`, replacing a window it had there; its
+    /// other windows stay.
+    pub fn moved(self, from: Period, to: Period) -> Self {
+        match from == to {
+            true => self,
+            false => self.with(to, self.get(from)).with(from, None),
+        }
+    }
 }
 
 /// What a request asks to change: `None` leaves a period as it is, `Some(None)` removes its

@@ -57,8 +57,7 @@ pub async fn update_config(
     authorize(&caller.subject, Action::Update, Object::DeploymentConfig)?;
     let Json(req) = body?;
     let current = state.store.get_limit_config().await?.config;
-    let config = proposed_config(&req, current)?;
-    let windows = window_changes(req.windows.as_ref(), config.period, req.spend_limit_micros)?;
+    let (config, windows) = proposed_update(&req, current)?;
     let notify = req.notify_at_percent.as_deref().map(thresholds).transpose()?;
     let by = change(&state, &caller);
     let record =
@@ -66,8 +65,19 @@ pub async fn update_config(
     Ok(Json(wire::limit_config(&record)))
 }
 
-/// The config a PUT body asks for, given the `current` one (also what a dry run proposes).
-pub fn proposed_config(
+/// What a config PUT body asks for, given the `current` config: the config and the changes to
+/// the default's windows at the other periods (also what a dry run proposes).
+pub fn proposed_update(
+    req: &api::UpdateChatUsageLimitConfigRequest,
+    current: LimitConfig,
+) -> ApiResult<(LimitConfig, WindowChanges)> {
+    let config = proposed_config(req, current)?;
+    let windows = window_changes(req.windows.as_ref(), config.period, req.spend_limit_micros)?;
+    Ok((config, windows))
+}
+
+/// The config a PUT body asks for, given the `current` one.
+fn proposed_config(
     req: &api::UpdateChatUsageLimitConfigRequest,
     current: LimitConfig,
 ) -> ApiResult<LimitConfig> {

@@ -1,7 +1,7 @@
 //! `POST /usage-limits/dry-run` (limits-plus §5): what a proposed configuration would do to
 //! this period's spend. Changes nothing; the rule is `tollgate_core::dry_run`.
 
-use super::limits::{positive_limit, proposed_config};
+use super::limits::{positive_limit, proposed_update};
 use crate::auth::Caller;
 use crate::authz::{Action, Object, authorize};
 use crate::error::{ApiError, ApiResult};
@@ -9,7 +9,7 @@ use crate::extract::Json;
 use crate::state::AppState;
 use crate::wire;
 use axum::extract::State;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use tollgate_api_types as api;
 use tollgate_core::{LimitSet, Micros};
 use tollgate_store::LimitFacts;
@@ -34,37 +34,34 @@ pub async fn dry_run(
     Ok(Json(wire::dry_run::dry_run(&run, &facts.usernames)))
 }
 
-/// The current limits with the request's changes applied.
+/// The current limits with the request's changes applied as the PUTs and DELETEs would: the
+/// config first (moving every tier to a new period), then the overrides at the proposed period.
 fn proposed_set(facts: &LimitFacts, req: &api::ChatUsageLimitDryRunRequest) -> ApiResult<LimitSet> {
-    let mut set = facts.current.clone();
-    set.config = proposed_config(&req.config, facts.current.config)?;
+    let (config, windows) = proposed_update(&req.config, facts.current.config)?;
+    let mut set = facts.current.with_config(config, windows);
     let users: HashSet<Uuid> = facts.usernames.keys().copied().collect();
     for o in &req.overrides {
-        apply(&mut set.overrides, &users, o.user_id, o.spend_limit_micros, "User")?;
+        set.set_override(o.user_id, limit(&users, o.user_id, o.spend_limit_micros, "User")?);
     }
     for g in &req.group_overrides {
-        apply(&mut set.group_limits, &facts.groups, g.group_id, g.spend_limit_micros, "Group")?;
+        let limit = limit(&facts.groups, g.group_id, g.spend_limit_micros, "Group")?;
+        set.set_group_limit(g.group_id, limit);
     }
     Ok(set)
 }
 
-/// Sets (or with `None` removes) `id`'s limit; `id` must be one of `known`.
-fn apply(
-    limits: &mut HashMap<Uuid, Micros>,
+/// The limit `micros` asks for `id` (`None` removes its override); `id` must be one of `known`.
+fn limit(
     known: &HashSet<Uuid>,
     id: Uuid,
     micros: Option<i64>,
     what: &str,
-) -> ApiResult<()> {
+) -> ApiResult<Option<Micros>> {
     if !known.contains(&id) {
         return Err(ApiError::bad_request("Invalid chat usage limit dry run.")
             .with_detail(format!("{what} {id} not found.")));
     }
-    match micros {
-        Some(micros) => limits.insert(id, positive_limit(micros)?),
-        None => limits.remove(&id),
-    };
-    Ok(())
+    micros.map(positive_limit).transpose()
 }
 
 /// This module's routes.

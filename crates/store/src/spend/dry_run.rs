@@ -1,14 +1,16 @@
 //! The facts a dry run of proposed limits needs (limits-plus §5), in five statements whatever
-//! the number of users: the current limits, the members of every limited (or named) group, and
-//! each user's spend in the current day, week and month from the day counters.
+//! the number of users: the current limits (every tier's windows), the members of every limited
+//! (or named) group, and each user's spend in the current day, week and month from the day
+//! counters.
 
-use super::limits::fetch_config;
+use super::limits::{cfg_period, fetch_config};
+use super::rows::tier_windows;
 use super::standing::{money, money_parts};
 use crate::db::{Row, sql};
 use crate::{Store, StoreResult, Time};
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
-use tollgate_core::{LimitSet, Micros, Period, UserSpend, days_of};
+use tollgate_core::{LimitSet, Micros, Period, PeriodLimits, UserSpend, days_of};
 use uuid::Uuid;
 
 /// The current limits and every (not deleted) user's groups and spend.
@@ -20,6 +22,16 @@ pub struct LimitFacts {
     pub usernames: HashMap<Uuid, String>,
     /// The groups asked about that exist, and every group with a limit.
     pub groups: HashSet<Uuid>,
+}
+
+/// A tier's limits: at the deployment period and (its windows) at the others.
+macro_rules! tier_columns {
+    () => {
+        concat!(
+            "spend_limit_micros, day_limit_micros, week_limit_micros, month_limit_micros, ",
+            cfg_period!()
+        )
+    };
 }
 
 /// `$1..$6` the first and end days of the day, week and month windows; `$7`/`$8` their span.
@@ -44,17 +56,25 @@ static USER_SPEND_SQL: LazyLock<String> = LazyLock::new(|| {
 impl Store {
     /// The facts for a dry run at `now`; `groups` are the groups a proposal names.
     pub async fn limit_facts(&self, groups: &[Uuid], now: Time) -> StoreResult<LimitFacts> {
-        let config = fetch_config(&self.db).await?.config;
+        let config = fetch_config(&self.db).await?;
         let overrides = limits(
             self,
-            "SELECT user_id AS id, spend_limit_micros
-             FROM chat_usage_limit_overrides",
+            concat!(
+                "SELECT user_id AS id, ",
+                tier_columns!(),
+                "
+             FROM chat_usage_limit_overrides"
+            ),
         )
         .await?;
         let group_limits = limits(
             self,
-            "SELECT group_id AS id, spend_limit_micros
-             FROM chat_usage_limit_group_overrides",
+            concat!(
+                "SELECT group_id AS id, ",
+                tier_columns!(),
+                "
+             FROM chat_usage_limit_group_overrides"
+            ),
         )
         .await?;
         let (memberships, known) = self.memberships(groups).await?;
@@ -67,17 +87,18 @@ impl Store {
             usernames.insert(user_id, row.text("username")?);
             users.push(UserSpend { user_id, groups, spent });
         }
-        let current = LimitSet { config, overrides, group_limits };
+        let current =
+            LimitSet { config: config.config, default: config.windows, overrides, group_limits };
         Ok(LimitFacts { current, users, usernames, groups: known })
     }
 
-    /// Each user's (group, organization) pairs over the limited groups and `extra`, and which
+    /// Each user's groups among the limited groups and `extra`, and which
     /// of those groups exist.
     async fn memberships(
         &self,
         extra: &[Uuid],
-    ) -> StoreResult<(HashMap<Uuid, Vec<(Uuid, Uuid)>>, HashSet<Uuid>)> {
-        let rows = sql("SELECT g.id, g.organization_id, gm.user_id
+    ) -> StoreResult<(HashMap<Uuid, Vec<Uuid>>, HashSet<Uuid>)> {
+        let rows = sql("SELECT g.id, gm.user_id
              FROM groups g LEFT JOIN group_memberships gm ON gm.group_id = g.id
              WHERE g.id IN (SELECT group_id FROM chat_usage_limit_group_overrides)
                 OR g.id {ANY $1}")
@@ -89,7 +110,7 @@ impl Store {
             let group = row.uuid("id")?;
             known.insert(group);
             if let Some(user) = row.opt_uuid("user_id")? {
-                by_user.entry(user).or_default().push((group, row.uuid("organization_id")?));
+                by_user.entry(user).or_default().push(group);
             }
         }
         Ok((by_user, known))
@@ -107,10 +128,16 @@ impl Store {
     }
 }
 
-/// `id → limit` from a statement selecting `id` and `spend_limit_micros`.
-async fn limits(store: &Store, statement: &'static str) -> StoreResult<HashMap<Uuid, Micros>> {
+/// `id → limits by period` from a statement selecting `id` and [`tier_columns`].
+async fn limits(
+    store: &Store,
+    statement: &'static str,
+) -> StoreResult<HashMap<Uuid, PeriodLimits>> {
     let rows = sql(statement).fetch_all(&store.db).await?;
     rows.iter()
-        .map(|row| Ok((row.uuid("id")?, Micros::new(row.bigint("spend_limit_micros")?))))
+        .map(|row| {
+            let main = Micros::new(row.bigint("spend_limit_micros")?);
+            Ok((row.uuid("id")?, tier_windows(row, Some(main))?))
+        })
         .collect()
 }

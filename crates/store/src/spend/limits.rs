@@ -24,6 +24,7 @@ macro_rules! cfg_period {
         "(SELECT period FROM chat_usage_limit_config WHERE id = 1) AS cfg_period"
     };
 }
+pub(super) use cfg_period;
 
 const USER_LIMIT_SELECT: &str = concat!(
     "SELECT o.user_id, u.username, u.name, u.avatar_url, o.spend_limit_micros, o.updated_at,
@@ -152,8 +153,9 @@ impl Store {
         let default_limit = stored_amount(config.default_limit)?;
         let mut tx = self.db.begin().await?;
         let before = fetch_config(&mut tx).await?;
-        // The old period's limit was the default limit, which moves with the period.
-        let extras = windows.apply(before.windows.with(before.config.period, None));
+        // The old period's limit was the default limit, which moves with the period (the other
+        // tiers' move is the UPDATE below).
+        let extras = windows.apply(before.windows.moved(before.config.period, config.period));
         sql("UPDATE chat_usage_limit_config SET enabled = $1, default_limit_micros = $2,
                 period = $3, group_policy = $4, updated_at = $5,
                 day_limit_micros = $6, week_limit_micros = $7, month_limit_micros = $8,

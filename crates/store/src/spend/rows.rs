@@ -35,7 +35,7 @@ pub(crate) fn group_limit_from_row(row: &Row) -> StoreResult<GroupLimitRecord> {
 
 /// A tier's limits by period from its `<period>_limit_micros` columns and `cfg_period`; `main`
 /// (Coder's column) is its limit at the deployment period.
-fn tier_windows(row: &Row, main: Option<Micros>) -> StoreResult<PeriodLimits> {
+pub(crate) fn tier_windows(row: &Row, main: Option<Micros>) -> StoreResult<PeriodLimits> {
     let deployment = parse_period(&row.text("cfg_period")?)?;
     let mut windows = PeriodLimits::default();
     for period in Period::ALL {
