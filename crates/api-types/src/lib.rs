@@ -7,6 +7,7 @@
 mod chats;
 mod decimal;
 mod error;
+mod gateway;
 mod identity;
 mod limits;
 mod limits_plus;
@@ -15,6 +16,7 @@ mod workspaces;
 pub use chats::*;
 pub use decimal::ExactDecimal;
 pub use error::*;
+pub use gateway::*;
 pub use identity::*;
 pub use limits::*;
 pub use limits_plus::*;

@@ -127,7 +127,7 @@ pub(crate) fn presented_key(parts: &Parts) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
-async fn authenticate(state: &AppState, key: &str) -> Result<Caller, ApiError> {
+pub(crate) async fn authenticate(state: &AppState, key: &str) -> Result<Caller, ApiError> {
     let invalid = || {
         ApiError::unauthorized("Invalid session token.").with_detail(
         "The token is malformed, unknown, revoked or expired. Sign in again with `tollgate login`.",

@@ -16,6 +16,7 @@ mod documented;
 mod dry_run;
 mod edge;
 mod fake_llm;
+mod gateway;
 mod identity;
 mod limits;
 mod openapi;

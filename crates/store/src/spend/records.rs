@@ -143,6 +143,9 @@ pub struct Grant {
     pub amount: Micros,
     pub max_output_tokens: u32,
     pub bound: RunBound,
+    /// What the tightest window has left once this reservation is taken, and when it resets
+    /// (limits-plus §3); `None` when no limit applies.
+    pub headroom: Option<(Micros, Time)>,
 }
 
 /// Why a call may not start: what the refusing window has used and promised, its limit, when it

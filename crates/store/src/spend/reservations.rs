@@ -136,7 +136,23 @@ pub(crate) async fn hold(
     .bind(new.at)
     .execute(tx)
     .await?;
-    Ok(Hold::Granted(Grant { reservation_id: id, amount, max_output_tokens, bound }))
+    let headroom = headroom_after(&windows, amount)?;
+    Ok(Hold::Granted(Grant { reservation_id: id, amount, max_output_tokens, bound, headroom }))
+}
+
+/// The least any window has left once `amount` is reserved in it, with that window's reset.
+fn headroom_after(
+    windows: &[(Period, Window)],
+    amount: Micros,
+) -> StoreResult<Option<(Micros, Time)>> {
+    let mut least: Option<(Micros, Time)> = None;
+    for (_, w) in windows {
+        let left = w.remaining()?.checked_sub(amount)?.max(Micros::ZERO);
+        if least.is_none_or(|(l, _)| left < l) {
+            least = Some((left, w.bounds.end));
+        }
+    }
+    Ok(least)
 }
 
 fn first_progress(bound: &RunBound, lookahead: u32, max_output: u32) -> StoreResult<Micros> {
