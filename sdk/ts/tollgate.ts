@@ -333,7 +333,13 @@ export type ChatCostModelBreakdown = { model_config_id: string | null, display_n
 
 export type ChatCostChatBreakdown = { chat_id: string, title: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
 
-export type ChatCostSummary = { start_date: string, end_date: string, by_model: Array<ChatCostModelBreakdown>, by_chat: Array<ChatCostChatBreakdown>, usage_limit?: ChatUsageLimitStatus, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
+export type ChatCostSourceBreakdown = { source: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
+
+export type ChatCostSummary = { start_date: string, end_date: string, by_model: Array<ChatCostModelBreakdown>, by_chat: Array<ChatCostChatBreakdown>, 
+/**
+ * tollgate: the totals by what was billed (`chat_message`, `title`, `gateway`).
+ */
+by_source: Array<ChatCostSourceBreakdown>, usage_limit?: ChatUsageLimitStatus, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
 
 export type ChatCostUserRollup = { user_id: string, username: string, name: string, avatar_url: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
 

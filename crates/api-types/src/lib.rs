@@ -129,6 +129,7 @@ pub fn typescript() -> String {
         ChatCostTotals,
         ChatCostModelBreakdown,
         ChatCostChatBreakdown,
+        ChatCostSourceBreakdown,
         ChatCostSummary,
         ChatCostUserRollup,
         ChatCostUsersResponse,

@@ -109,6 +109,22 @@ async fn models_and_completions(app: TestApp) {
     let cost = usage["prompt_tokens"].as_i64().unwrap() * 3
         + usage["completion_tokens"].as_i64().unwrap() * 15;
     assert_eq!(spent(&app, g.owner_id).await, Micros::new(cost));
+    // The call is in the cost summary: its total, by model and by source, in no chat.
+    app.clock.set(app.now() + chrono::Duration::seconds(1));
+    let (status, summary) = app.get("/api/experimental/chats/cost/me/summary", &g.owner).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    assert_eq!(summary["total_cost_micros"], cost, "{summary}");
+    assert_eq!(summary["by_model"][0]["total_cost_micros"], cost);
+    assert_eq!(
+        summary["by_source"],
+        json!([{"source": "gateway", "total_cost_micros": cost,
+        "priced_message_count": 1, "unpriced_message_count": 0,
+        "total_input_tokens": usage["prompt_tokens"], "total_output_tokens": usage["completion_tokens"],
+        "total_cache_read_tokens": 0, "total_cache_creation_tokens": 0}])
+    );
+    assert_eq!(summary["by_chat"], json!([]));
+    let (_, users) = app.get("/api/experimental/chats/cost/users", &g.owner).await;
+    assert_eq!(users["users"][0]["total_cost_micros"], cost, "{users}");
     // `provider/model` names the same model; a session token works too.
     let mut body = chat("again");
     body["model"] = json!("simulated/simulated-1");
