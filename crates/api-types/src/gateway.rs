@@ -212,4 +212,7 @@ pub struct AnthropicError {
     #[serde(rename = "type")]
     pub kind: String,
     pub message: String,
+    /// `usage_limit_exceeded` over the limit, as in the OpenAI shape (tollgate's addition).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }

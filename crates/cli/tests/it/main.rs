@@ -10,6 +10,7 @@ mod output;
 mod proxy;
 mod readme;
 mod replicas;
+mod sdks;
 mod support;
 mod template;
 mod terraform_memory;

@@ -128,6 +128,7 @@ impl GatewayError {
                 error: api::AnthropicError {
                     kind: self.anthropic_type().to_owned(),
                     message: self.message.clone(),
+                    code: (self.kind == Kind::OverLimit).then(|| "usage_limit_exceeded".to_owned()),
                 },
             }),
         };
