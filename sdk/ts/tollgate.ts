@@ -39,9 +39,21 @@ export type CreateTokenRequest = { token_name: string,
 /**
  * Nanoseconds, as Go's `time.Duration` travels (Coder's clients send this). Default 30 days.
  */
-lifetime?: number, };
+lifetime?: number, 
+/**
+ * tollgate: the key's own spend limit (gateway.md §2), enforced besides its owner's.
+ */
+spend_limit_micros?: number, 
+/**
+ * The period of `spend_limit_micros`: `day`, `week` or `month` (the default).
+ */
+period?: string, };
 
-export type ApiKey = { id: string, user_id: string, token_name: string, last_used: string | null, expires_at: string, created_at: string, updated_at: string, login_type: string, scope: string, lifetime_seconds: number, };
+export type ApiKey = { id: string, user_id: string, token_name: string, last_used: string | null, expires_at: string, created_at: string, updated_at: string, login_type: string, scope: string, lifetime_seconds: number, 
+/**
+ * tollgate: the key's own spend limit and its period, if it has one.
+ */
+spend_limit_micros?: number, period?: ChatUsageLimitPeriod, };
 
 export type Organization = { id: string, name: string, display_name: string, description: string, icon: string, is_default: boolean, created_at: string, updated_at: string, };
 

@@ -46,6 +46,7 @@ pub fn mint_token(
         created_at: now,
         expires_at: now + lifetime,
         last_used_at: None,
+        spend_limit: None,
     };
     NewToken { key: format!("{id}-{secret}"), record }
 }
@@ -93,6 +94,8 @@ pub struct Caller {
     pub user: User,
     pub subject: Subject,
     pub token_id: String,
+    /// The presented key's own spend limit (gateway.md §2).
+    pub key_limit: Option<tollgate_store::KeyLimit>,
 }
 
 impl Caller {
@@ -153,7 +156,12 @@ pub(crate) async fn authenticate(state: &AppState, key: &str) -> Result<Caller, 
         state.store.touch_api_token(id, now).await?;
         state.store.touch_user_last_seen(user.id, now).await?;
     }
-    Ok(Caller { subject: subject_of(&user), user, token_id: token.id })
+    Ok(Caller {
+        subject: subject_of(&user),
+        user,
+        token_id: token.id,
+        key_limit: token.spend_limit,
+    })
 }
 
 pub fn subject_of(user: &User) -> Subject {

@@ -71,6 +71,7 @@ async fn call<S: Shape>(
             user_id: caller.user.id,
             organization_id,
             api_key_id: caller.token_id.clone(),
+            key_limit: caller.key_limit,
             model: model.clone(),
             input_bytes: input_bytes(&ask.messages),
             max_output_tokens: wanted,

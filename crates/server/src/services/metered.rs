@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::task::JoinHandle;
 use tollgate_core::Enforcement;
 use tollgate_llm::{Completion, StreamEvent};
-use tollgate_store::{CallSpec, CostSource, Grant, LedgerEntry, ModelConfig, StoreError};
+use tollgate_store::{CallSpec, CostSource, Grant, KeyLimit, LedgerEntry, ModelConfig, StoreError};
 use uuid::Uuid;
 
 /// Who a call is for and what it may cost at most before the reservation.
@@ -22,6 +22,8 @@ pub struct CallFor {
     pub organization_id: Uuid,
     /// The API key (or session token) the client presented.
     pub api_key_id: String,
+    /// The key's own limit, if it has one.
+    pub key_limit: Option<KeyLimit>,
     pub model: ModelConfig,
     /// The input's size in bytes (every message), for its token bound.
     pub input_bytes: Vec<usize>,
@@ -70,6 +72,7 @@ pub async fn reserve(state: &AppState, call: CallFor) -> Result<Metered, MeterEr
         source: CostSource::Gateway,
         chat_id: None,
         api_key_id: Some(call.api_key_id.clone()),
+        key_limit: call.key_limit,
         model_config_id: Some(call.model.id),
         prices: call.model.prices,
         input_tokens: tollgate_core::input_tokens_bound(call.input_bytes.iter().copied()),

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod dry_run;
 mod explain;
+mod key_limits;
 mod ledger;
 mod limits;
 pub mod records;

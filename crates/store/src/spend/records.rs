@@ -120,6 +120,8 @@ pub struct CallSpec {
     pub source: CostSource,
     pub chat_id: Option<Uuid>,
     pub api_key_id: Option<String>,
+    /// The key's own limit (gateway.md §2), enforced with the owner's.
+    pub key_limit: Option<crate::KeyLimit>,
     pub model_config_id: Option<Uuid>,
     pub prices: Option<Prices>,
     /// A bound on the call's input tokens.
