@@ -3,7 +3,7 @@
 //! fake OpenAI-compatible upstream (which the Anthropic SDK reaches through the translation):
 //! list models, complete, stream with usage, Anthropic messages and streaming; then, over the
 //! limit, an `APIStatusError` with status 402 and `code == "usage_limit_exceeded"`. The calls'
-//! cost is in the user's cost summary and usage status.
+//! cost is in the user's cost summary and usage status. The README's Python example runs too.
 
 use crate::support::{Home, Server, serve, sqlite};
 use crate::upstream;
@@ -90,6 +90,26 @@ fn sdks(python: &PathBuf, server: &Server, key: &str, mode: &str) -> Value {
     serde_json::from_str(stdout.trim()).expect("the script's JSON")
 }
 
+/// The README's Python example, run as printed but for the deployment URL (and the key it reads
+/// from the environment).
+fn readme_example(python: &PathBuf, server: &Server, key: &str) {
+    let readme = include_str!("../../../../README.md");
+    let section = &readme[readme.find("### The metered gateway").expect("the gateway section")..];
+    let start = section.find("```python\n").expect("a python block") + "```python\n".len();
+    let code = &section[start..start + section[start..].find("```").expect("its end")];
+    let code = code.replace("http://127.0.0.1:3000", &server.url);
+    let out = Command::new(python)
+        .args(["-c", &code])
+        .env("TOLLGATE_API_KEY", key)
+        .output()
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("Simulated reply from simulated-1"), "{stdout}");
+    assert!(lines[1].ends_with(" tokens metered"), "{stdout}");
+}
+
 #[test]
 fn official_sdks_sqlite() {
     let (_dir, url) = sqlite();
@@ -150,13 +170,14 @@ fn official_sdks(database: &str) {
         assert_eq!(answer["output_tokens"], 12, "{seen}");
     }
     assert_eq!(fake.calls().len(), 2, "the Anthropic SDK's calls reached the OpenAI upstream");
+    readme_example(&python, &server, &key);
 
     // The calls are in the cost summary (by source) and in the usage status.
     let summary = crate::support::api(&server.url, &token, &format!("{CHATS}/cost/me/summary"));
     let total = summary["total_cost_micros"].as_i64().expect("total");
     assert!(total > 0, "{summary}");
     assert_eq!(summary["by_source"][0]["source"], "gateway", "{summary}");
-    assert_eq!(summary["by_source"][0]["priced_message_count"], 4, "{summary}");
+    assert_eq!(summary["by_source"][0]["priced_message_count"], 5, "{summary}");
     let limits = format!("{}{CHATS}/usage-limits", server.url);
     call(
         &rt,
