@@ -216,3 +216,40 @@ pub struct AnthropicError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
+
+// --- OpenAI embeddings ------------------------------------------------------------------------
+
+/// `POST /v1/embeddings`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EmbeddingsRequest {
+    pub model: String,
+    /// A string or an array of strings (token arrays are not translated: 400).
+    #[schema(value_type = Object)]
+    pub input: Value,
+    /// `float` (the default); `base64` is refused (400).
+    #[serde(default)]
+    pub encoding_format: Option<String>,
+    #[serde(default)]
+    pub dimensions: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmbeddingsResponse {
+    pub object: &'static str,
+    pub data: Vec<EmbeddingObject>,
+    pub model: String,
+    pub usage: EmbeddingsUsage,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmbeddingObject {
+    pub object: &'static str,
+    pub index: usize,
+    pub embedding: Vec<f32>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct EmbeddingsUsage {
+    pub prompt_tokens: u64,
+    pub total_tokens: u64,
+}

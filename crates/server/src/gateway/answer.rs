@@ -12,7 +12,9 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use tollgate_llm::{Completion, CompletionRequest, CompletionStream, StreamEvent};
+use std::sync::Arc;
+use tollgate_llm::{Completion, CompletionRequest, CompletionStream, Provider, StreamEvent};
+use tollgate_store::ModelConfig;
 
 /// What every answer of one call names: its id, the model as the client named it, its time.
 pub struct Ctx {
@@ -52,6 +54,44 @@ pub async fn serve<S: Shape>(
     }
 }
 
+/// What every metered call has before its upstream is called: the model, its provider, the
+/// reservation, and the output tokens the client asked for.
+pub struct Prepared {
+    pub model: ModelConfig,
+    pub provider: Arc<dyn Provider>,
+    pub metered: Metered,
+    pub wanted: u32,
+}
+
+/// The organization, the model and its provider, then the reservation (gateway.md §2's order:
+/// model 404 before limit 402).
+pub async fn prepare(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    model_name: &str,
+    input_bytes: Vec<usize>,
+    asked: Option<u32>,
+) -> Result<Prepared, GatewayError> {
+    let organization_id = organization(state, caller, headers).await?;
+    let model = find_model(state, model_name).await?;
+    let provider = state.providers.provider_for(&state.store, &model).await.map_err(|reason| {
+        GatewayError::new(StatusCode::BAD_GATEWAY, super::errors::Kind::Upstream, reason)
+    })?;
+    let wanted = wanted_tokens(state, &model, asked);
+    let call = CallFor {
+        user_id: caller.user.id,
+        organization_id,
+        api_key_id: caller.token_id.clone(),
+        key_limit: caller.key_limit,
+        model: model.clone(),
+        input_bytes,
+        max_output_tokens: wanted,
+    };
+    let metered = metered::reserve(state, call).await?;
+    Ok(Prepared { model, provider, metered, wanted })
+}
+
 async fn call<S: Shape>(
     state: &AppState,
     caller: &Caller,
@@ -59,25 +99,9 @@ async fn call<S: Shape>(
     ask: Ask,
     shape: S,
 ) -> Result<Response, GatewayError> {
-    let organization_id = organization(state, caller, headers).await?;
-    let model = find_model(state, &ask.model).await?;
-    let provider = state.providers.provider_for(&state.store, &model).await.map_err(|reason| {
-        GatewayError::new(StatusCode::BAD_GATEWAY, super::errors::Kind::Upstream, reason)
-    })?;
-    let wanted = wanted_tokens(state, &model, ask.max_tokens);
-    let metered = metered::reserve(
-        state,
-        CallFor {
-            user_id: caller.user.id,
-            organization_id,
-            api_key_id: caller.token_id.clone(),
-            key_limit: caller.key_limit,
-            model: model.clone(),
-            input_bytes: input_bytes(&ask.messages),
-            max_output_tokens: wanted,
-        },
-    )
-    .await?;
+    let bytes = input_bytes(&ask.messages);
+    let Prepared { model, provider, metered, wanted } =
+        prepare(state, caller, headers, &ask.model, bytes, ask.max_tokens).await?;
     let granted = metered.max_output_tokens();
     let request = CompletionRequest {
         model: model.model.clone(),
@@ -98,10 +122,7 @@ async fn call<S: Shape>(
         model: ask.model,
         created: state.clock.now().timestamp(),
     };
-    let head = Head {
-        spend: SpendHeaders(metered.headroom()),
-        lowered: (granted < wanted).then_some(granted),
-    };
+    let head = Head::of(&metered, wanted);
     if ask.stream {
         Ok(head.apply(streamed(upstream, metered, shape, ctx)))
     } else {
@@ -117,13 +138,22 @@ fn wanted_tokens(state: &AppState, model: &tollgate_store::ModelConfig, asked: O
 }
 
 /// The headers of an admitted call's answer (limits-plus §3, gateway.md §2).
-struct Head {
+pub struct Head {
     spend: SpendHeaders,
     lowered: Option<u32>,
 }
 
 impl Head {
-    fn apply(self, response: Response) -> Response {
+    /// The spend left after `metered`'s reservation, and whether the budget lowered `wanted`.
+    pub fn of(metered: &Metered, wanted: u32) -> Head {
+        let granted = metered.max_output_tokens();
+        Head {
+            spend: SpendHeaders(metered.headroom()),
+            lowered: (granted < wanted).then_some(granted),
+        }
+    }
+
+    pub fn apply(self, response: Response) -> Response {
         let mut response = (self.spend, response).into_response();
         if let Some(n) = self.lowered {
             response.headers_mut().insert(MAX_TOKENS_LOWERED, HeaderValue::from(n));

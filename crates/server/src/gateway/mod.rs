@@ -8,6 +8,7 @@
 
 mod answer;
 mod anthropic;
+mod embeddings;
 mod errors;
 mod models;
 mod openai;
@@ -109,7 +110,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(models::list_models))
         .routes(routes!(models::get_model))
         .routes(routes!(openai::chat_completions))
-        .routes(routes!(openai::embeddings))
+        .routes(routes!(embeddings::embeddings))
         .routes(routes!(anthropic::messages))
 }
 

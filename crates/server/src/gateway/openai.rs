@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
 use tollgate_api_types as api;
 use tollgate_llm::{Completion, Message, Role, StopReason, StreamEvent, Usage};
@@ -174,30 +174,5 @@ impl Shape for OpenAi {
 
     fn error(&mut self, err: &GatewayError, out: &mut String) {
         out.push_str(&format!("data: {}\n\n", err.body(Protocol::OpenAi)));
-    }
-}
-
-#[utoipa::path(post, path = "/v1/embeddings", tag = "Gateway",
-    responses((status = 400, body = api::OpenAiErrorResponse,
-        description = "No configured provider offers embeddings through the gateway yet."),
-        (status = 401, body = api::OpenAiErrorResponse)))]
-pub async fn embeddings(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let answer = async {
-        caller(&state, &headers).await?;
-        let req: serde_json::Value = parse(&body)?;
-        let model = req.get("model").and_then(|m| m.as_str()).unwrap_or_default();
-        let found = super::models::find_model(&state, model).await?;
-        Err::<Response, _>(GatewayError::invalid(format!(
-            "The provider of {:?} ({}) offers no embeddings through the gateway.",
-            model, found.provider
-        )))
-    };
-    match answer.await {
-        Ok(r) => r.into_response(),
-        Err(e) => e.into_response(Protocol::OpenAi),
     }
 }

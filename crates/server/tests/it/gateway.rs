@@ -21,6 +21,7 @@ on_both!(
     errors_in_each_protocols_shape,
     the_limit_refuses_with_402_and_lowers_max_tokens,
     a_client_gone_mid_stream_is_settled,
+    embeddings_are_metered,
 );
 
 /// An owner with the offline model and an API key (its id, the key).
@@ -381,4 +382,23 @@ async fn sixty_four_concurrent_calls_stay_within_the_limit(app: TestApp) {
     // Calls crowded out by reservations in flight are refused, not queued: the budget is used
     // by those that fit at once (each reserves its whole `max_tokens`).
     assert!(spent.is_positive(), "nothing was served: {spent:?}");
+}
+
+async fn embeddings_are_metered(app: TestApp) {
+    let g = gate(&app).await;
+    let body = json!({"model": "simulated-1", "input": ["one text", "another"]});
+    let (status, _, answer) = openai(&app, &g.key, "/v1/embeddings", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["object"], "list");
+    let data = answer["data"].as_array().expect("data");
+    assert_eq!(data.len(), 2);
+    assert_eq!(data[1]["index"], 1);
+    assert_eq!(data[0]["embedding"].as_array().map(Vec::len), Some(8));
+    // One simulated token per four characters, at $3 per 1M input tokens.
+    assert_eq!(answer["usage"]["prompt_tokens"], 4, "{answer}");
+    assert_eq!(spent(&app, g.owner_id).await, Micros::new(12));
+    let body = json!({"model": "simulated-1", "input": [[1, 2, 3]]});
+    let (status, _, err) = openai(&app, &g.key, "/v1/embeddings", body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["error"]["type"], "invalid_request_error");
 }

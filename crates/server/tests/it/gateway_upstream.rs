@@ -53,6 +53,13 @@ async fn an_openai_client_reaches_an_anthropic_model(app: TestApp) {
     assert_eq!(answer["usage"]["completion_tokens"], 50);
     // 100 × 3 + 50 × 15 + 1000 × 0.3 + 200 × 3.75, as a chat would be charged.
     assert_eq!(spent_today(&app, g.owner_id).await, Micros::new(2100));
+    // Anthropic has no embeddings: a clear 400, billing nothing.
+    let body = json!({"model": "m-1", "input": "embed me"});
+    let req = app.http.post(format!("{}/v1/embeddings", app.base)).bearer_auth(&g.key).json(&body);
+    let (status, err) = app.raw(req).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("no embeddings")), "{err}");
+    assert_eq!(spent_today(&app, g.owner_id).await, Micros::new(2100));
 }
 
 async fn an_anthropic_client_reaches_an_openai_model(app: TestApp) {
