@@ -69,6 +69,17 @@ impl GatewayError {
         )
     }
 
+    /// The database is away (503, retry in a second).
+    pub fn unavailable() -> Self {
+        let mut err = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Unavailable,
+            "The database is unavailable; try again shortly.",
+        );
+        err.retry_after = Some(1);
+        err
+    }
+
     /// An unexpected failure: logged, never described (it may name tables or hosts).
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "{context}");
@@ -147,15 +158,7 @@ impl GatewayError {
 impl From<StoreError> for GatewayError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(_) => {
-                let mut err = Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Kind::Unavailable,
-                    "The database is unavailable; try again shortly.",
-                );
-                err.retry_after = Some(1);
-                err
-            }
+            StoreError::Unavailable(_) => Self::unavailable(),
             other => Self::internal("gateway store operation failed", other),
         }
     }

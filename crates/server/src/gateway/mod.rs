@@ -66,7 +66,7 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Gat
     let key = presented_key(headers).ok_or_else(GatewayError::unauthorized)?;
     authenticate(state, &key).await.map_err(|e| {
         if e.status == axum::http::StatusCode::SERVICE_UNAVAILABLE {
-            GatewayError::from(tollgate_store::StoreError::Unavailable(String::new()))
+            GatewayError::unavailable()
         } else {
             GatewayError::unauthorized()
         }
