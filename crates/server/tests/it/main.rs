@@ -17,6 +17,7 @@ mod dry_run;
 mod edge;
 mod fake_llm;
 mod gateway;
+mod gateway_attack;
 mod gateway_keys;
 mod gateway_upstream;
 mod identity;
