@@ -7,6 +7,7 @@ pub mod limits;
 pub mod limits_plus;
 pub mod models;
 pub mod session;
+pub mod tokens;
 pub mod users;
 pub mod workspaces;
 

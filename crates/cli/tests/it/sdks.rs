@@ -143,10 +143,14 @@ fn official_sdks(database: &str) {
         json!({"provider": "openai-compat", "model": "fake-1",
         "context_limit": 100000, "model_config": {"cost": {"input_price_per_million_tokens": "1", "output_price_per_million_tokens": "2"}}}),
     );
-    let key = post("/api/v2/users/me/keys/tokens", json!({"token_name": "sdks"}))["key"]
-        .as_str()
-        .expect("key")
-        .to_owned();
+    // The key comes from the CLI (`tollgate tokens create`), printed alone on standard output.
+    let out = home.output(&["tokens", "create", "sdks"]);
+    assert!(out.status.success(), "{}", crate::support::both(&out));
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    home.run(&["tokens", "create", "capped", "--spend-limit", "0.25", "--period", "day"]);
+    let listed = home.run(&["tokens", "list"]);
+    let capped = listed.lines().any(|l| l.starts_with("capped") && l.contains("$0.25 per day"));
+    assert!(capped, "{listed}");
 
     let seen = sdks(&python, &server, &key, "served");
     let models = seen["models"].as_array().expect("models");
