@@ -1,6 +1,7 @@
 mod amounts;
 mod durability;
 mod errors;
+mod gateway_cut;
 mod ledger;
 mod limits_plus;
 mod login;
