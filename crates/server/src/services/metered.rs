@@ -93,7 +93,10 @@ pub async fn reserve(state: &AppState, call: CallFor) -> Result<Metered, MeterEr
             period: refusal.period,
         })
     })?;
-    state.metrics.admission("allowed");
+    if state.settings.limit_enforcement == Enforcement::Strict {
+        // Check mode counted its own answer.
+        state.metrics.admission("allowed");
+    }
     let headroom =
         grant.headroom.map(|(remaining, resets_at)| Headroom { remaining, resets_at }).or(checked);
     let streamed = Arc::new(AtomicU64::new(0));

@@ -21,6 +21,7 @@ on_both!(
     the_limit_refuses_with_402_and_lowers_max_tokens,
     a_client_gone_mid_stream_is_settled,
     embeddings_are_metered,
+    check_mode_checks_then_meters,
 );
 
 /// An owner with the offline model and an API key (its id, the key).
@@ -361,4 +362,23 @@ async fn embeddings_are_metered(app: TestApp) {
     let (status, _, err) = openai(&app, &g.key, "/v1/embeddings", body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
     assert_eq!(err["error"]["type"], "invalid_request_error");
+}
+
+/// In check mode (Coder's check-then-write) a call is refused once settled spend reached the
+/// limit, and otherwise served and metered without a reservation's lowering.
+async fn check_mode_checks_then_meters(app: TestApp) {
+    let app = app.restart_with(|s| s.limit_enforcement = tollgate_core::Enforcement::Check).await;
+    let g = gate(&app).await;
+    app.put(LIMITS, &g.owner, json!({"spend_limit_micros": 1_000, "period": "day"})).await;
+    let mut body = chat("hi");
+    body["max_tokens"] = json!(1000);
+    let (status, headers, answer) = openai(&app, &g.key, "/v1/chat/completions", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(headers.get("x-tollgate-max-tokens-lowered").is_none(), "check mode lowers nothing");
+    assert!(headers.get("x-tollgate-spend-remaining-micros").is_some());
+    assert!(spent(&app, g.owner_id).await.is_positive());
+    app.spend(g.owner_id, g.org, 1_000).await;
+    let (status, _, err) = openai(&app, &g.key, "/v1/chat/completions", chat("more")).await;
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "{err}");
+    assert_eq!(err["error"]["code"], "usage_limit_exceeded");
 }
