@@ -168,19 +168,23 @@ impl Metered {
     }
 
     /// Settles the call: from the provider's usage when it finished, else at what was streamed.
+    /// The settle runs as a task of its own, so a client that goes away meanwhile (dropping
+    /// this future) cannot cut it off and leave the reservation held.
     pub async fn finish(mut self) {
         let entry = self.entry();
         self.settled = true;
         self.beat.abort();
-        settle(self.state.clone(), entry).await;
+        let _ = tokio::spawn(settle(self.state.clone(), entry)).await;
     }
 
     /// The provider refused before answering: nothing was billed, the reservation settles at
-    /// nothing.
+    /// nothing (in a task of its own, as `finish`).
     pub async fn release(mut self) {
         self.settled = true;
         self.beat.abort();
-        if let Err(e) = self.state.store.release_call(self.grant.reservation_id).await {
+        let (store, id) = (self.state.store.clone(), self.grant.reservation_id);
+        let released = tokio::spawn(async move { store.release_call(id).await }).await;
+        if let Ok(Err(e)) = released {
             tracing::warn!(error = %e, "could not release a gateway call's reservation");
         }
     }
