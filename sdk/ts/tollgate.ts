@@ -39,9 +39,21 @@ export type CreateTokenRequest = { token_name: string,
 /**
  * Nanoseconds, as Go's `time.Duration` travels (Coder's clients send this). Default 30 days.
  */
-lifetime?: number, };
+lifetime?: number, 
+/**
+ * tollgate: the key's own spend limit (gateway.md §2), enforced besides its owner's.
+ */
+spend_limit_micros?: number, 
+/**
+ * The period of `spend_limit_micros`: `day`, `week` or `month` (the default).
+ */
+period?: string, };
 
-export type ApiKey = { id: string, user_id: string, token_name: string, last_used: string | null, expires_at: string, created_at: string, updated_at: string, login_type: string, scope: string, lifetime_seconds: number, };
+export type ApiKey = { id: string, user_id: string, token_name: string, last_used: string | null, expires_at: string, created_at: string, updated_at: string, login_type: string, scope: string, lifetime_seconds: number, 
+/**
+ * tollgate: the key's own spend limit and its period, if it has one.
+ */
+spend_limit_micros?: number, period?: ChatUsageLimitPeriod, };
 
 export type Organization = { id: string, name: string, display_name: string, description: string, icon: string, is_default: boolean, created_at: string, updated_at: string, };
 
@@ -365,7 +377,13 @@ export type ChatCostModelBreakdown = { model_config_id: string | null, display_n
 
 export type ChatCostChatBreakdown = { chat_id: string, title: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
 
-export type ChatCostSummary = { start_date: string, end_date: string, by_model: Array<ChatCostModelBreakdown>, by_chat: Array<ChatCostChatBreakdown>, usage_limit?: ChatUsageLimitStatus, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
+export type ChatCostSourceBreakdown = { source: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
+
+export type ChatCostSummary = { start_date: string, end_date: string, by_model: Array<ChatCostModelBreakdown>, by_chat: Array<ChatCostChatBreakdown>, 
+/**
+ * tollgate: the totals by what was billed (`chat_message`, `title`, `gateway`).
+ */
+by_source: Array<ChatCostSourceBreakdown>, usage_limit?: ChatUsageLimitStatus, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
 
 export type ChatCostUserRollup = { user_id: string, username: string, name: string, avatar_url: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
 

@@ -378,6 +378,13 @@ pub struct ChatCostModelBreakdown {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+pub struct ChatCostSourceBreakdown {
+    pub source: String,
+    #[serde(flatten)]
+    pub totals: ChatCostTotals,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
 pub struct ChatCostChatBreakdown {
     pub chat_id: Uuid,
     pub title: String,
@@ -393,6 +400,9 @@ pub struct ChatCostSummary {
     pub totals: ChatCostTotals,
     pub by_model: Vec<ChatCostModelBreakdown>,
     pub by_chat: Vec<ChatCostChatBreakdown>,
+    /// tollgate: the totals by what was billed (`chat_message`, `title`, `gateway`).
+    #[serde(default)]
+    pub by_source: Vec<ChatCostSourceBreakdown>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub usage_limit: Option<ChatUsageLimitStatus>,

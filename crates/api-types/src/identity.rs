@@ -1,5 +1,6 @@
 //! Users, organizations, groups and API keys, with Coder's shapes (identity-api.md).
 
+use crate::ChatUsageLimitPeriod;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -110,6 +111,14 @@ pub struct CreateTokenRequest {
     #[serde(default)]
     #[ts(optional, type = "number")]
     pub lifetime: Option<i64>,
+    /// tollgate: the key's own spend limit (gateway.md §2), enforced besides its owner's.
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    pub spend_limit_micros: Option<i64>,
+    /// The period of `spend_limit_micros`: `day`, `week` or `month` (the default).
+    #[serde(default)]
+    #[ts(optional)]
+    pub period: Option<String>,
 }
 
 /// An API key as listed: never its secret.
@@ -126,6 +135,13 @@ pub struct ApiKey {
     pub scope: String,
     #[ts(type = "number")]
     pub lifetime_seconds: i64,
+    /// tollgate: the key's own spend limit and its period, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub spend_limit_micros: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub period: Option<ChatUsageLimitPeriod>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]

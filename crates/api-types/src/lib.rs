@@ -7,6 +7,7 @@
 mod chats;
 mod decimal;
 mod error;
+mod gateway;
 mod identity;
 mod limits;
 mod limits_alerts;
@@ -16,6 +17,7 @@ mod workspaces;
 pub use chats::*;
 pub use decimal::ExactDecimal;
 pub use error::*;
+pub use gateway::*;
 pub use identity::*;
 pub use limits::*;
 pub use limits_alerts::*;
@@ -135,6 +137,7 @@ pub fn typescript() -> String {
         ChatCostTotals,
         ChatCostModelBreakdown,
         ChatCostChatBreakdown,
+        ChatCostSourceBreakdown,
         ChatCostSummary,
         ChatCostUserRollup,
         ChatCostUsersResponse,

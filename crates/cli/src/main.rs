@@ -10,7 +10,7 @@ mod serve;
 mod template;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use commands::{chat, groups, limits, models, session, users, workspaces};
+use commands::{chat, groups, limits, models, session, tokens, users, workspaces};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -93,6 +93,9 @@ enum Command {
     /// Manage LLM providers and their keys.
     #[command(subcommand)]
     Providers(models::ProvidersCommand),
+    /// API keys for agents and the gateway, with optional spend caps.
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
     /// Store, list and show workspaces built from Terraform.
     #[command(subcommand)]
     Workspaces(workspaces::WorkspacesCommand),
@@ -172,6 +175,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Chat(args) => chat::chat(args).await,
         Command::Models(cmd) => models::models(cmd).await,
         Command::Providers(cmd) => models::providers(cmd).await,
+        Command::Tokens(cmd) => tokens::tokens(cmd).await,
         Command::Workspaces(cmd) => workspaces::workspaces(cmd).await,
         Command::Openapi => {
             println!("{}", tollgate_server::openapi_json());

@@ -37,7 +37,10 @@ pub use config::{ProviderKind, ProviderOptions, build, build_with_options};
 pub use error::{BuildError, ProviderError};
 pub use openai::{OpenAiCompatible, OpenAiFlavor};
 pub use simulated::{Simulated, TRIGGER_ERROR, TRIGGER_RATE_LIMIT, simulated_tokens};
-pub use types::{CompletionRequest, Message, Role, Secret, StopReason, StreamEvent, Usage};
+pub use types::{
+    CompletionRequest, EmbeddingRequest, Embeddings, Message, Role, Secret, StopReason,
+    StreamEvent, Usage,
+};
 
 use futures::stream::BoxStream;
 
@@ -54,4 +57,13 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
 
     /// The provider kind this client speaks for (`openai`, `anthropic`, …).
     fn kind(&self) -> ProviderKind;
+
+    /// Embeds every input. A provider without embeddings (Anthropic's API has none) refuses
+    /// with a 400-class error, so a caller can say so plainly.
+    async fn embed(&self, _req: EmbeddingRequest) -> Result<Embeddings, ProviderError> {
+        Err(ProviderError::BadRequest {
+            status: 400,
+            message: format!("provider {} offers no embeddings", self.kind()),
+        })
+    }
 }

@@ -10,7 +10,9 @@ use crate::config::{ProviderKind, ProviderOptions};
 use crate::error::{BuildError, ProviderError};
 use crate::http::{self, Decoder, Flow, ended_early, join_url, parse_json};
 use crate::sse::SseEvent;
-use crate::types::{CompletionRequest, Secret, StopReason, StreamEvent, Usage};
+use crate::types::{
+    CompletionRequest, EmbeddingRequest, Embeddings, Secret, StopReason, StreamEvent, Usage,
+};
 use crate::{CompletionStream, Provider};
 
 /// Dialect differences between OpenAI itself and servers that copy its API.
@@ -48,6 +50,7 @@ impl OpenAiFlavor {
 pub struct OpenAiCompatible {
     http: reqwest::Client,
     endpoint: String,
+    embeddings_endpoint: String,
     auth: Option<HeaderValue>,
     key: Option<Secret>,
     flavor: OpenAiFlavor,
@@ -67,6 +70,7 @@ impl OpenAiCompatible {
         Ok(Self {
             http,
             endpoint: join_url(base_url, "chat/completions"),
+            embeddings_endpoint: join_url(base_url, "embeddings"),
             auth,
             key: api_key,
             flavor,
@@ -118,6 +122,60 @@ impl Provider for OpenAiCompatible {
     fn kind(&self) -> ProviderKind {
         self.flavor.kind()
     }
+
+    /// `POST {base_url}/embeddings`, whole (embeddings do not stream).
+    async fn embed(&self, req: EmbeddingRequest) -> Result<Embeddings, ProviderError> {
+        let body = EmbeddingsBody {
+            model: &req.model,
+            input: &req.input,
+            encoding_format: "float",
+            dimensions: req.dimensions,
+        };
+        let mut request = self.http.post(&self.embeddings_endpoint).json(&body);
+        if let Some(auth) = &self.auth {
+            request = request.header(AUTHORIZATION, auth.clone());
+        }
+        let redact = |e: ProviderError| e.redacted(self.key.as_ref());
+        let resp = http::send(request, self.idle_timeout).await.map_err(redact)?;
+        let bytes = tokio::time::timeout(self.idle_timeout, resp.bytes())
+            .await
+            .map_err(|_| ProviderError::timeout("the embeddings answer stalled"))?
+            .map_err(|e| redact(ProviderError::from_reqwest(e)))?;
+        let mut answer: EmbeddingsAnswer = serde_json::from_slice(&bytes)
+            .map_err(|e| ProviderError::protocol(format!("embeddings answer: {e}")))?;
+        answer.data.sort_by_key(|d| d.index);
+        Ok(Embeddings {
+            vectors: answer.data.into_iter().map(|d| d.embedding).collect(),
+            input_tokens: answer.usage.map_or(0, |u| u.prompt_tokens),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct EmbeddingsBody<'a> {
+    model: &'a str,
+    input: &'a [String],
+    encoding_format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dimensions: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct EmbeddingsAnswer {
+    data: Vec<EmbeddingDatum>,
+    usage: Option<EmbeddingsUsage>,
+}
+
+#[derive(Deserialize)]
+struct EmbeddingDatum {
+    #[serde(default)]
+    index: usize,
+    embedding: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct EmbeddingsUsage {
+    prompt_tokens: u64,
 }
 
 #[derive(Serialize)]

@@ -8,7 +8,9 @@ use futures::StreamExt;
 
 use crate::config::ProviderKind;
 use crate::error::ProviderError;
-use crate::types::{CompletionRequest, Message, Role, StopReason, StreamEvent, Usage};
+use crate::types::{
+    CompletionRequest, EmbeddingRequest, Embeddings, Message, Role, StopReason, StreamEvent, Usage,
+};
 use crate::{CompletionStream, Provider};
 
 /// In the last user message, makes the stream fail after its first delta (HTTP 500 class).
@@ -62,6 +64,35 @@ impl Provider for Simulated {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Simulated
     }
+
+    /// Deterministic unit vectors (the same text, the same vector), billed like its prompts.
+    async fn embed(&self, req: EmbeddingRequest) -> Result<Embeddings, ProviderError> {
+        let dimensions = req.dimensions.unwrap_or(SIMULATED_DIMENSIONS).clamp(1, 4096) as usize;
+        Ok(Embeddings {
+            vectors: req.input.iter().map(|text| simulated_vector(text, dimensions)).collect(),
+            input_tokens: req.input.iter().map(|text| simulated_tokens(text)).sum(),
+        })
+    }
+}
+
+const SIMULATED_DIMENSIONS: u32 = 8;
+
+/// A unit vector drawn from the text's bytes (FNV-1a, then a xorshift per dimension).
+fn simulated_vector(text: &str, dimensions: usize) -> Vec<f32> {
+    let mut state = text
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let mut vector: Vec<f32> = (0..dimensions)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        })
+        .collect();
+    let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::EPSILON);
+    vector.iter_mut().for_each(|x| *x /= norm);
+    vector
 }
 
 fn last_user_text(messages: &[Message]) -> &str {

@@ -204,3 +204,19 @@ impl fmt::Display for Secret {
         f.write_str("***")
     }
 }
+
+/// One embeddings call: every input is embedded.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EmbeddingRequest {
+    pub model: String,
+    pub input: Vec<String>,
+    /// Fewer dimensions, where the model can give them.
+    pub dimensions: Option<u32>,
+}
+
+/// The vectors of an embeddings call, in input order, and the input tokens it was billed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Embeddings {
+    pub vectors: Vec<Vec<f32>>,
+    pub input_tokens: u64,
+}

@@ -46,6 +46,7 @@ pub fn mint_token(
         created_at: now,
         expires_at: now + lifetime,
         last_used_at: None,
+        spend_limit: None,
     };
     NewToken { key: format!("{id}-{secret}"), record }
 }
@@ -93,6 +94,8 @@ pub struct Caller {
     pub user: User,
     pub subject: Subject,
     pub token_id: String,
+    /// The presented key's own spend limit (gateway.md §2).
+    pub key_limit: Option<tollgate_store::KeyLimit>,
 }
 
 impl Caller {
@@ -127,7 +130,7 @@ pub(crate) fn presented_key(parts: &Parts) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
-async fn authenticate(state: &AppState, key: &str) -> Result<Caller, ApiError> {
+pub(crate) async fn authenticate(state: &AppState, key: &str) -> Result<Caller, ApiError> {
     let invalid = || {
         ApiError::unauthorized("Invalid session token.").with_detail(
         "The token is malformed, unknown, revoked or expired. Sign in again with `tollgate login`.",
@@ -153,7 +156,12 @@ async fn authenticate(state: &AppState, key: &str) -> Result<Caller, ApiError> {
         state.store.touch_api_token(id, now).await?;
         state.store.touch_user_last_seen(user.id, now).await?;
     }
-    Ok(Caller { subject: subject_of(&user), user, token_id: token.id })
+    Ok(Caller {
+        subject: subject_of(&user),
+        user,
+        token_id: token.id,
+        key_limit: token.spend_limit,
+    })
 }
 
 pub fn subject_of(user: &User) -> Subject {

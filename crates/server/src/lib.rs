@@ -12,6 +12,7 @@ mod edge;
 mod error;
 mod events;
 mod extract;
+mod gateway;
 mod metrics;
 mod openapi;
 mod outage;

@@ -52,6 +52,7 @@ pub fn router(max_terraform_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(costs::router())
         .merge(agents::router())
         .merge(workspaces::router(max_terraform_bytes))
+        .merge(crate::gateway::router())
 }
 
 /// The routes and their document, with the error answers each operation can give.

@@ -1,6 +1,7 @@
 mod amounts;
 mod durability;
 mod errors;
+mod gateway_cut;
 mod ledger;
 mod limits_alerts;
 mod limits_plus;
@@ -11,6 +12,7 @@ mod output;
 mod proxy;
 mod readme;
 mod replicas;
+mod sdks;
 mod support;
 mod template;
 mod terraform_memory;

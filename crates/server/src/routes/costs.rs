@@ -100,6 +100,14 @@ pub async fn user_summary(
                 totals: totals(t),
             })
             .collect(),
+        by_source: summary
+            .by_source
+            .iter()
+            .map(|(source, t)| api::ChatCostSourceBreakdown {
+                source: source.as_str().to_owned(),
+                totals: totals(t),
+            })
+            .collect(),
         usage_limit,
     }))
 }

@@ -12,6 +12,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Duration;
 use tollgate_api_types as api;
+use tollgate_core::Period;
+use tollgate_store::KeyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -49,9 +51,28 @@ pub async fn create_token(
     }
     validate::text("token_name", name, 64)?;
     let lifetime = token_lifetime(req.lifetime)?;
-    let token = mint_token(user.id, name, lifetime, &state);
+    let mut token = mint_token(user.id, name, lifetime, &state);
+    token.record.spend_limit = key_limit(req.spend_limit_micros, req.period.as_deref())?;
     state.store.create_api_token(token.record).await.map_err(|e| ApiError::named(e, name))?;
     Ok((StatusCode::CREATED, Json(api::GenerateApiKeyResponse { key: token.key })))
+}
+
+/// A key's own limit (gateway.md §2): a positive amount, per `day`, `week` or `month` (default).
+fn key_limit(micros: Option<i64>, period: Option<&str>) -> ApiResult<Option<KeyLimit>> {
+    let Some(micros) = micros else {
+        return match period {
+            None => Ok(None),
+            Some(_) => Err(ApiError::validation("period", "A period needs a spend_limit_micros.")),
+        };
+    };
+    let limit = super::limits::positive_limit(micros)?;
+    let period = match period {
+        None => Period::Month,
+        Some(raw) => raw.parse().map_err(|_| {
+            ApiError::validation("period", "Period must be one of: day, week, month.")
+        })?,
+    };
+    Ok(Some(KeyLimit { limit, period }))
 }
 
 /// Lifetimes travel as Go durations (nanoseconds).

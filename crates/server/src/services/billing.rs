@@ -1,4 +1,4 @@
-//! What an LLM call cost, for every caller that records one (chat runs, titles).
+//! What an LLM call cost, for every caller that records one (chat runs, titles, the gateway).
 
 use crate::metrics::Metrics;
 use tollgate_core::{Micros, TokenUsage, message_cost};
@@ -16,20 +16,21 @@ pub fn token_usage(u: Usage) -> TokenUsage {
     }
 }
 
-/// The call's cost at `model`'s prices; `None` when unpriced. A cost that cannot be computed
+/// The call's cost at `model`'s prices; `None` when unpriced. `call` (a chat, a gateway
+/// request's reservation) names it in the log. A cost that cannot be computed
 /// (beyond the money range: unreachable with bounded prices and real token counts) is recorded
 /// unpriced and counted, never wrapped and never dropped.
 pub fn cost(
     metrics: &Metrics,
     model: &ModelConfig,
     usage: Option<&TokenUsage>,
-    chat: Uuid,
+    call: Uuid,
 ) -> Option<Micros> {
     match message_cost(model.prices.as_ref(), usage) {
         Ok(cost) => cost,
         Err(e) => {
             metrics.cost_errors.inc();
-            tracing::error!(chat_id = %chat, error = %e, "call cost out of range; recorded unpriced");
+            tracing::error!(call_id = %call, error = %e, "call cost out of range; recorded unpriced");
             None
         }
     }

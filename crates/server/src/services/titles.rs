@@ -101,6 +101,7 @@ async fn reserve(
         source: CostSource::Title,
         chat_id: Some(chat.id),
         api_key_id: None,
+        key_limit: None,
         model_config_id: Some(model.id),
         prices: model.prices,
         input_tokens: tollgate_core::input_tokens_bound([prompt_bytes, 0]),

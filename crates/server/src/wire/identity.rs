@@ -76,5 +76,7 @@ pub fn api_key(t: &store::ApiToken) -> api::ApiKey {
         login_type: "token".to_owned(),
         scope: "all".to_owned(),
         lifetime_seconds: (t.expires_at - t.created_at).num_seconds(),
+        spend_limit_micros: t.spend_limit.map(|l| l.limit.get()),
+        period: t.spend_limit.map(|l| super::limits::period(l.period)),
     }
 }

@@ -1,5 +1,5 @@
 //! Cost reports (chats.md §2 `ChatCostSummary`, `/cost/users`): assistant and title rows,
-//! soft-deleted ones included, created in `[start, end)`. Money is summed in two halves that
+//! soft-deleted ones included, and gateway calls, created in `[start, end)`. Money is summed in two halves that
 //! cannot overflow first (`MONEY_PARTS`); the grand totals add up with checked arithmetic.
 
 use super::rows::{cost_summary_from_rows, user_cost_from_row};
@@ -9,11 +9,25 @@ use crate::spend::MONEY_PARTS;
 use crate::{CostSummary, Page, Store, StoreResult, Time, UserCost};
 use uuid::Uuid;
 
+/// Every costed call the reports count: chat answers and titles (their messages, soft-deleted
+/// included) and gateway calls (their ledger rows: they have no message; gateway.md §2).
 /// `$1` start, `$2` end, `$3` owner or NULL for everyone.
-const COST_FROM: &str = "FROM chat_messages m JOIN chats c ON c.id = m.chat_id
-    LEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id
-    WHERE (m.role = 'assistant' OR m.kind = 'title')
-      AND m.created_at >= $1 AND m.created_at < $2 AND ($3 IS NULL OR c.owner_id = $3)";
+const COST_FROM: &str = "FROM (
+        SELECT c.owner_id AS owner_id, c.id AS chat_id, c.title AS chat_title, m.model_config_id,
+               CASE WHEN m.kind = 'title' THEN 'title' ELSE 'chat_message' END AS source,
+               m.input_tokens, m.output_tokens, m.cache_read_tokens, m.cache_creation_tokens,
+               m.total_cost_micros
+        FROM chat_messages m JOIN chats c ON c.id = m.chat_id
+        WHERE (m.role = 'assistant' OR m.kind = 'title')
+          AND m.created_at >= $1 AND m.created_at < $2 AND ($3 IS NULL OR c.owner_id = $3)
+        UNION ALL
+        SELECT l.user_id, NULL, NULL, l.model_config_id, l.source, l.input_tokens, l.output_tokens,
+               l.cache_read_tokens, l.cache_creation_tokens, l.cost_micros
+        FROM spend_ledger l
+        WHERE l.source = 'gateway'
+          AND l.created_at >= $1 AND l.created_at < $2 AND ($3 IS NULL OR l.user_id = $3)
+    ) m
+    LEFT JOIN chat_model_configs mc ON mc.id = m.model_config_id";
 
 const TOKENS: &str = "count(m.total_cost_micros) AS priced,
     count(*) - count(m.total_cost_micros) AS unpriced,
@@ -42,8 +56,9 @@ impl Store {
             .await
     }
 
-    /// Assistant and title rows (soft-deleted included) of `user`'s chats created in
-    /// `[start, end)`, by model and by chat. `Overflow` beyond the money range.
+    /// Assistant and title rows (soft-deleted included) of `user`'s chats and their gateway
+    /// calls, created in `[start, end)`: by model, by chat and by source. `Overflow` beyond the
+    /// money range.
     pub async fn cost_summary(
         &self,
         user: Uuid,
@@ -60,10 +75,18 @@ impl Store {
                 end,
             )
             .await?;
+        // Gateway calls belong to no chat.
         let chats = self
-            .cost_groups("c.id AS key, c.title AS label", "c.id, c.title", user, start, end)
+            .cost_groups(
+                "m.chat_id AS key, m.chat_title AS label",
+                "m.chat_id, m.chat_title HAVING m.chat_id IS NOT NULL",
+                user,
+                start,
+                end,
+            )
             .await?;
-        cost_summary_from_rows(&models, &chats)
+        let sources = self.cost_groups("m.source AS label", "m.source", user, start, end).await?;
+        cost_summary_from_rows(&models, &chats, &sources)
     }
 
     /// Per-user totals in `[start, end)`, most expensive first; optional case-insensitive
@@ -76,8 +99,8 @@ impl Store {
         page: Page,
     ) -> StoreResult<(Vec<UserCost>, i64)> {
         let per_user = format!(
-            "WITH per_user AS (SELECT c.owner_id AS user_id, {MONEY_PARTS}, {TOKENS} {COST_FROM}
-                               GROUP BY c.owner_id)"
+            "WITH per_user AS (SELECT m.owner_id AS user_id, {MONEY_PARTS}, {TOKENS} {COST_FROM}
+                               GROUP BY m.owner_id)"
         );
         let pattern = username.filter(|s| !s.is_empty()).map(contains_pattern);
         let count = sql(format!(

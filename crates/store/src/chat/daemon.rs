@@ -52,6 +52,7 @@ async fn attempt(
                 generation: Some(run.generation),
                 model_config_id: Some(model.id),
                 api_key_id: None,
+                key_limit: None,
                 holder: worker,
                 lookahead_tokens: policy.lookahead_tokens,
                 lease_until: at + policy.lease,

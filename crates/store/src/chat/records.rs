@@ -172,8 +172,10 @@ pub struct CostSummary {
     pub totals: CostTotals,
     /// (model config id, display name or model, totals), most expensive first.
     pub by_model: Vec<(Option<Uuid>, String, CostTotals)>,
-    /// (chat id, title, totals), most expensive first.
+    /// (chat id, title, totals), most expensive first; gateway calls belong to no chat.
     pub by_chat: Vec<(Uuid, String, CostTotals)>,
+    /// (chat answers, titles, gateway calls), most expensive first.
+    pub by_source: Vec<(crate::CostSource, CostTotals)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

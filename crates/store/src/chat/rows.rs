@@ -230,9 +230,13 @@ fn totals_from_row(row: &Row) -> StoreResult<CostTotals> {
 }
 
 /// The summary of the per-model rows (`key` a model config id or NULL) and the per-chat rows
-/// (`key` a chat id), each with its `label` and totals: groups most expensive first, the grand
-/// total summed over the chats.
-pub(crate) fn cost_summary_from_rows(models: &[Row], chats: &[Row]) -> StoreResult<CostSummary> {
+/// (`key` a chat id) and the per-source rows (`label` a source), each with its totals: groups
+/// most expensive first, the grand total summed over the sources (every row has one).
+pub(crate) fn cost_summary_from_rows(
+    models: &[Row],
+    chats: &[Row],
+    sources: &[Row],
+) -> StoreResult<CostSummary> {
     let mut by_model = models
         .iter()
         .map(|row| Ok((row.opt_uuid("key")?, row.text("label")?, totals_from_row(row)?)))
@@ -241,9 +245,19 @@ pub(crate) fn cost_summary_from_rows(models: &[Row], chats: &[Row]) -> StoreResu
         .iter()
         .map(|row| Ok((row.uuid("key")?, row.text("label")?, totals_from_row(row)?)))
         .collect::<StoreResult<Vec<_>>>()?;
+    let mut by_source = sources
+        .iter()
+        .map(|row| Ok((row.text("label")?, (), totals_from_row(row)?)))
+        .collect::<StoreResult<Vec<_>>>()?;
     sort_by_cost(&mut by_model);
     sort_by_cost(&mut by_chat);
-    Ok(CostSummary { totals: grand_total(&by_chat)?, by_model, by_chat })
+    sort_by_cost(&mut by_source);
+    let totals = grand_total(&by_source)?;
+    let by_source = by_source
+        .into_iter()
+        .map(|(source, (), t)| Ok((source.parse().map_err(StoreError::Database)?, t)))
+        .collect::<StoreResult<_>>()?;
+    Ok(CostSummary { totals, by_model, by_chat, by_source })
 }
 
 pub(crate) fn user_cost_from_row(row: &Row) -> StoreResult<UserCost> {

@@ -169,6 +169,15 @@ pub struct ApiToken {
     pub created_at: Time,
     pub expires_at: Time,
     pub last_used_at: Option<Time>,
+    /// The key's own spend limit (gateway.md §2), besides its owner's.
+    pub spend_limit: Option<KeyLimit>,
+}
+
+/// What one API key may spend per period, whatever its owner may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyLimit {
+    pub limit: tollgate_core::Micros,
+    pub period: tollgate_core::Period,
 }
 
 impl std::fmt::Debug for ApiToken {

@@ -2,7 +2,7 @@
 
 use crate::common::{parse_roles, parse_status, parse_uuid_list};
 use crate::db::Row;
-use crate::{ApiToken, Group, GroupMember, Organization, StoreResult, User};
+use crate::{ApiToken, Group, GroupMember, Organization, StoreError, StoreResult, User};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -83,5 +83,18 @@ pub(crate) fn token_from_row(row: &Row) -> StoreResult<ApiToken> {
         created_at: row.time("created_at")?,
         expires_at: row.time("expires_at")?,
         last_used_at: row.opt_time("last_used_at")?,
+        spend_limit: key_limit_from_row(row)?,
     })
+}
+
+fn key_limit_from_row(row: &Row) -> StoreResult<Option<crate::KeyLimit>> {
+    let (Some(limit), Some(period)) =
+        (row.opt_bigint("spend_limit_micros")?, row.opt_text("spend_period")?)
+    else {
+        return Ok(None);
+    };
+    let period = period
+        .parse()
+        .map_err(|_| StoreError::Database("stored key period is not valid".into()))?;
+    Ok(Some(crate::KeyLimit { limit: tollgate_core::Micros::new(limit), period }))
 }

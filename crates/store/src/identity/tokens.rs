@@ -5,13 +5,15 @@ use super::users::require_user;
 use crate::common::trunc_micros;
 use crate::db::sql;
 use crate::{ApiToken, Entity, Page, Store, StoreError, StoreResult, Time, Unique};
+use tollgate_core::stored_limit;
 use uuid::Uuid;
 
 const TOKEN_SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at,
-    last_used_at FROM api_tokens";
+    last_used_at, spend_limit_micros, spend_period FROM api_tokens";
 
 impl Store {
-    /// `NotFound(User)`; `Conflict(TokenName)` for a user's duplicate name.
+    /// `NotFound(User)`; `Conflict(TokenName)` for a user's duplicate name; `Rejected` for a key
+    /// limit that is not positive.
     pub async fn create_api_token(&self, token: ApiToken) -> StoreResult<ApiToken> {
         let token = ApiToken {
             created_at: trunc_micros(token.created_at),
@@ -29,9 +31,10 @@ impl Store {
         if taken {
             return Err(StoreError::Conflict(Unique::TokenName));
         }
+        let limit = token.spend_limit.map(|l| stored_limit(l.limit)).transpose()?;
         sql("INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at,
-                                     last_used_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                                     last_used_at, spend_limit_micros, spend_period)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
         .bind(&token.id)
         .bind(token.user_id)
         .bind(&token.name)
@@ -39,6 +42,8 @@ impl Store {
         .bind(token.created_at)
         .bind(token.expires_at)
         .bind(token.last_used_at)
+        .bind(limit)
+        .bind(token.spend_limit.map(|l| l.period.as_str()))
         .execute(&mut tx)
         .await?;
         tx.commit().await?;

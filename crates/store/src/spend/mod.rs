@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod dry_run;
 mod explain;
+mod key_limits;
 mod ledger;
 mod limits;
 pub mod records;

@@ -122,6 +122,8 @@ pub struct CallSpec {
     pub source: CostSource,
     pub chat_id: Option<Uuid>,
     pub api_key_id: Option<String>,
+    /// The key's own limit (gateway.md §2), enforced with the owner's.
+    pub key_limit: Option<crate::KeyLimit>,
     pub model_config_id: Option<Uuid>,
     pub prices: Option<Prices>,
     /// A bound on the call's input tokens.
@@ -145,6 +147,9 @@ pub struct Grant {
     pub amount: Micros,
     pub max_output_tokens: u32,
     pub bound: RunBound,
+    /// What the tightest window has left once this reservation is taken, and when it resets
+    /// (limits-plus §3); `None` when no limit applies.
+    pub headroom: Option<(Micros, Time)>,
 }
 
 /// Why a call may not start: what the refusing window has used and promised, its limit, when it

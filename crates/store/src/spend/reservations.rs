@@ -4,11 +4,13 @@
 //! released.
 
 use super::alerts;
+use super::key_limits::key_window;
 use super::ledger::{lock_spend, record};
 use super::standing::standing_in;
 use crate::db::{Row, Tx, sql};
 use crate::{
-    CallSpec, CostSource, Grant, LedgerEntry, Refusal, Store, StoreError, StoreResult, Time,
+    CallSpec, CostSource, Grant, KeyLimit, LedgerEntry, Refusal, Store, StoreError, StoreResult,
+    Time,
 };
 use tollgate_core::{
     Enforcement, Micros, Period, Reservation, RunBound, Window, refusing, reserve, settle,
@@ -70,6 +72,8 @@ pub(crate) struct NewHold<'a> {
     pub generation: Option<i64>,
     pub model_config_id: Option<Uuid>,
     pub api_key_id: Option<&'a str>,
+    /// The key's own limit, if it has one: one more window the reservation must fit.
+    pub key_limit: Option<KeyLimit>,
     pub holder: &'a str,
     /// What may stream before the call's first heartbeat (see [`tollgate_core::progress`]).
     pub lookahead_tokens: u32,
@@ -94,7 +98,10 @@ pub(crate) async fn hold(
             // Every window with a limit, read under the lock (limits-plus §1).
             let (_, standing) =
                 standing_in(&mut *tx, new.user_id, Some(new.organization_id), new.at).await?;
-            let windows: Vec<_> = standing.into_iter().map(|(l, w)| (l.period, w)).collect();
+            let mut windows: Vec<_> = standing.into_iter().map(|(l, w)| (l.period, w)).collect();
+            if let (Some(key), Some(limit)) = (new.api_key_id, new.key_limit) {
+                windows.push(key_window(tx, key, limit, new.at).await?);
+            }
             let plain: Vec<Window> = windows.iter().map(|(_, w)| *w).collect();
             (reserve(&plain, &bound).map_err(|_| StoreError::Overflow)?, windows)
         }
@@ -139,7 +146,23 @@ pub(crate) async fn hold(
     .bind(new.at)
     .execute(tx)
     .await?;
-    Ok(Hold::Granted(Grant { reservation_id: id, amount, max_output_tokens, bound }))
+    let headroom = headroom_after(&windows, amount)?;
+    Ok(Hold::Granted(Grant { reservation_id: id, amount, max_output_tokens, bound, headroom }))
+}
+
+/// The least any window has left once `amount` is reserved in it, with that window's reset.
+fn headroom_after(
+    windows: &[(Period, Window)],
+    amount: Micros,
+) -> StoreResult<Option<(Micros, Time)>> {
+    let mut least: Option<(Micros, Time)> = None;
+    for (_, w) in windows {
+        let left = w.remaining()?.checked_sub(amount)?.max(Micros::ZERO);
+        if least.is_none_or(|(l, _)| left < l) {
+            least = Some((left, w.bounds.end));
+        }
+    }
+    Ok(least)
 }
 
 fn first_progress(bound: &RunBound, lookahead: u32, max_output: u32) -> StoreResult<Micros> {
@@ -285,6 +308,7 @@ impl Store {
             generation: None,
             model_config_id: spec.model_config_id,
             api_key_id: spec.api_key_id.as_deref(),
+            key_limit: spec.key_limit,
             holder: &spec.holder,
             lookahead_tokens: spec.lookahead_tokens,
             lease_until: spec.lease_until,

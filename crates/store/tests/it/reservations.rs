@@ -306,6 +306,7 @@ async fn title_calls_reserve_and_settle(store: &Store) {
     let w = priced_world(store, 5_000).await;
     let chat = pending_chat(store, &w, "hi", june(2)).await;
     let spec = CallSpec {
+        key_limit: None,
         user_id: w.user,
         organization_id: w.org,
         source: CostSource::Title,

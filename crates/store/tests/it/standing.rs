@@ -11,6 +11,7 @@ use uuid::Uuid;
 /// Reserves `amount`-ish for `user` in `org` (a gateway call: no chat), returning what was held.
 async fn hold(store: &Store, user: Uuid, org: Uuid, input_tokens: u64) -> Micros {
     let spec = CallSpec {
+        key_limit: None,
         user_id: user,
         organization_id: org,
         source: CostSource::Gateway,

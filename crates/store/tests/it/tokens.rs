@@ -13,6 +13,7 @@ fn token(id: &str, user: Uuid, name: &str, created_day: u32) -> ApiToken {
         created_at: june(created_day),
         expires_at: at(2026, 6, created_day, 0, 0, 0),
         last_used_at: None,
+        spend_limit: None,
     }
 }
 
@@ -21,7 +22,12 @@ async fn create_get_list_delete(store: &Store) {
     let other = user(store, "bob", &[]).await;
     let first = store.create_api_token(token("tok1", u, "cli", 1)).await.unwrap();
     assert_eq!(first, token("tok1", u, "cli", 1));
-    store.create_api_token(token("tok2", u, "ci", 3)).await.unwrap();
+    // A key may carry its own limit (gateway.md §2); it reads back as written.
+    let capped =
+        KeyLimit { limit: tollgate_core::Micros::new(5_000), period: tollgate_core::Period::Week };
+    let ci = ApiToken { spend_limit: Some(capped), ..token("tok2", u, "ci", 3) };
+    store.create_api_token(ci.clone()).await.unwrap();
+    assert_eq!(store.get_api_token("tok2").await.unwrap(), Some(ci));
     store.create_api_token(token("tok3", other, "cli", 2)).await.unwrap();
     assert_eq!(store.get_api_token("tok1").await.unwrap(), Some(first));
     assert!(store.get_api_token("missing").await.unwrap().is_none());

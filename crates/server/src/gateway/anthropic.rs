@@ -1,0 +1,174 @@
+//! Anthropic's Messages (`POST /v1/messages`, stream and not), read into the neutral request and
+//! answered in Anthropic's shapes and event sequence.
+
+use super::answer::{Ctx, Shape, serve};
+use super::{Ask, GatewayError, Protocol, caller, parse, text_content, unsupported};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::json;
+use tollgate_api_types as api;
+use tollgate_llm::{Completion, Message, Role, StopReason, StreamEvent, Usage};
+
+#[utoipa::path(post, path = "/v1/messages", tag = "Gateway",
+    request_body = api::MessagesRequest,
+    responses((status = 200, body = api::MessagesResponse,
+            description = "The answer; with `stream: true`, Anthropic's server-sent events."),
+        (status = 400, body = api::AnthropicErrorResponse),
+        (status = 401, body = api::AnthropicErrorResponse),
+        (status = 402, body = api::AnthropicErrorResponse, description = "The spend limit cannot pay for the call."),
+        (status = 403, body = api::AnthropicErrorResponse),
+        (status = 404, body = api::AnthropicErrorResponse),
+        (status = 429, body = api::AnthropicErrorResponse),
+        (status = 502, body = api::AnthropicErrorResponse),
+        (status = 504, body = api::AnthropicErrorResponse)))]
+pub async fn messages(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let caller = match caller(&state, &headers).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(Protocol::Anthropic),
+    };
+    let ask = match read(&body) {
+        Ok(ask) => ask,
+        Err(e) => return e.into_response(Protocol::Anthropic),
+    };
+    serve(state, caller, &headers, ask, Anthropic::default()).await
+}
+
+fn read(body: &[u8]) -> Result<Ask, GatewayError> {
+    let req: api::MessagesRequest = parse(body)?;
+    unsupported(req.tools.is_some(), "Tool use")?;
+    let stops =
+        req.stop_sequences.as_ref().and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty());
+    unsupported(stops, "`stop_sequences`")?;
+    let mut messages = Vec::with_capacity(req.messages.len() + 1);
+    if let Some(system) = &req.system {
+        messages.push(Message::system(text_content(system)?));
+    }
+    for m in &req.messages {
+        let role = match m.role.as_str() {
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            other => {
+                return Err(GatewayError::invalid(format!(
+                    "Messages of role {other:?} are not supported: use user or assistant."
+                )));
+            }
+        };
+        messages.push(Message::new(role, text_content(&m.content)?));
+    }
+    Ok(Ask {
+        model: req.model,
+        messages,
+        max_tokens: Some(req.max_tokens),
+        temperature: req.temperature,
+        stream: req.stream.unwrap_or(false),
+    })
+}
+
+fn usage(u: Option<Usage>) -> api::AnthropicUsage {
+    let u = u.unwrap_or_default();
+    api::AnthropicUsage {
+        input_tokens: u.input_tokens,
+        output_tokens: u.output_tokens,
+        cache_creation_input_tokens: u.cache_creation_tokens,
+        cache_read_input_tokens: u.cache_read_tokens,
+    }
+}
+
+fn stop_reason(stop: Option<&StopReason>) -> &'static str {
+    match stop {
+        Some(StopReason::MaxTokens) => "max_tokens",
+        Some(StopReason::StopSequence) => "stop_sequence",
+        Some(StopReason::ToolUse) => "tool_use",
+        Some(StopReason::ContentFilter) => "refusal",
+        _ => "end_turn",
+    }
+}
+
+/// Anthropic's event sequence: `message_start` (sent with the first upstream event, so it can
+/// carry the input tokens when the upstream reported them first), one text block, then
+/// `message_delta` with the stop reason and usage, and `message_stop`.
+#[derive(Default)]
+pub struct Anthropic {
+    started: bool,
+    block_open: bool,
+}
+
+fn event(out: &mut String, name: &str, data: serde_json::Value) {
+    out.push_str(&format!("event: {name}\ndata: {data}\n\n"));
+}
+
+impl Anthropic {
+    fn start(&mut self, ctx: &Ctx, usage_so_far: Option<Usage>, out: &mut String) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let mut u = usage(usage_so_far);
+        u.output_tokens = 0;
+        let message = json!({
+            "id": format!("msg_{}", ctx.id), "type": "message", "role": "assistant",
+            "model": ctx.model, "content": [], "stop_reason": null, "stop_sequence": null,
+            "usage": u,
+        });
+        event(out, "message_start", json!({"type": "message_start", "message": message}));
+    }
+
+    fn open_block(&mut self, out: &mut String) {
+        if !self.block_open {
+            self.block_open = true;
+            let block = json!({"type": "content_block_start", "index": 0,
+                "content_block": {"type": "text", "text": ""}});
+            event(out, "content_block_start", block);
+        }
+    }
+}
+
+impl Shape for Anthropic {
+    const PROTOCOL: Protocol = Protocol::Anthropic;
+
+    fn whole(&self, ctx: &Ctx, completion: &Completion) -> serde_json::Value {
+        let answer = api::MessagesResponse {
+            id: format!("msg_{}", ctx.id),
+            kind: "message",
+            role: "assistant",
+            model: ctx.model.clone(),
+            content: vec![api::TextBlock { kind: "text", text: completion.text.clone() }],
+            stop_reason: stop_reason(completion.stop_reason.as_ref()).to_owned(),
+            stop_sequence: None,
+            usage: usage(completion.usage),
+        };
+        serde_json::to_value(answer).unwrap_or_default()
+    }
+
+    fn event(&mut self, ctx: &Ctx, e: &StreamEvent, out: &mut String) {
+        match e {
+            StreamEvent::Usage(u) => self.start(ctx, Some(*u), out),
+            StreamEvent::TextDelta(text) => {
+                self.start(ctx, None, out);
+                self.open_block(out);
+                let delta = json!({"type": "content_block_delta", "index": 0,
+                    "delta": {"type": "text_delta", "text": text}});
+                event(out, "content_block_delta", delta);
+            }
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, ctx: &Ctx, completion: &Completion, out: &mut String) {
+        self.start(ctx, completion.usage, out);
+        self.open_block(out);
+        event(out, "content_block_stop", json!({"type": "content_block_stop", "index": 0}));
+        let delta = json!({"type": "message_delta",
+            "delta": {"stop_reason": stop_reason(completion.stop_reason.as_ref()), "stop_sequence": null},
+            "usage": usage(completion.usage)});
+        event(out, "message_delta", delta);
+        event(out, "message_stop", json!({"type": "message_stop"}));
+    }
+
+    fn error(&mut self, err: &GatewayError, out: &mut String) {
+        event(out, "error", err.body(Protocol::Anthropic));
+    }
+}

@@ -1,0 +1,178 @@
+//! OpenAI's Chat Completions (`POST /v1/chat/completions`, stream and not) and embeddings,
+//! read into the neutral request and answered in OpenAI's shapes.
+
+use super::answer::{Ctx, Shape, serve};
+use super::{Ask, GatewayError, Protocol, caller, parse, text_content, unsupported};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::json;
+use tollgate_api_types as api;
+use tollgate_llm::{Completion, Message, Role, StopReason, StreamEvent, Usage};
+
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "Gateway",
+    request_body = api::ChatCompletionRequest,
+    responses((status = 200, body = api::ChatCompletion,
+            description = "The answer; with `stream: true`, server-sent `chat.completion.chunk` events."),
+        (status = 400, body = api::OpenAiErrorResponse),
+        (status = 401, body = api::OpenAiErrorResponse),
+        (status = 402, body = api::OpenAiErrorResponse, description = "The spend limit cannot pay for the call."),
+        (status = 403, body = api::OpenAiErrorResponse),
+        (status = 404, body = api::OpenAiErrorResponse),
+        (status = 429, body = api::OpenAiErrorResponse),
+        (status = 502, body = api::OpenAiErrorResponse),
+        (status = 504, body = api::OpenAiErrorResponse)))]
+pub async fn chat_completions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let caller = match caller(&state, &headers).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(Protocol::OpenAi),
+    };
+    let (ask, include_usage) = match read(&body) {
+        Ok(read) => read,
+        Err(e) => return e.into_response(Protocol::OpenAi),
+    };
+    serve(state, caller, &headers, ask, OpenAi { include_usage, started: false }).await
+}
+
+fn read(body: &[u8]) -> Result<(Ask, bool), GatewayError> {
+    let req: api::ChatCompletionRequest = parse(body)?;
+    unsupported(req.tools.is_some() || req.functions.is_some(), "Tool calling")?;
+    unsupported(req.n.is_some_and(|n| n != 1), "More than one choice (`n`)")?;
+    unsupported(req.stop.as_ref().is_some_and(|s| !s.is_null()), "`stop`")?;
+    let mut messages = Vec::with_capacity(req.messages.len());
+    for m in &req.messages {
+        let role = match m.role.as_str() {
+            "system" | "developer" => Role::System,
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            other => {
+                return Err(GatewayError::invalid(format!(
+                    "Messages of role {other:?} are not supported by the gateway."
+                )));
+            }
+        };
+        unsupported(m.tool_calls.is_some(), "Tool calling")?;
+        messages.push(Message::new(role, text_content(&m.content)?));
+    }
+    let stream = req.stream.unwrap_or(false);
+    let include_usage = req.stream_options.is_some_and(|o| o.include_usage);
+    let ask = Ask {
+        model: req.model,
+        messages,
+        max_tokens: req.max_completion_tokens.or(req.max_tokens),
+        temperature: req.temperature,
+        stream,
+    };
+    Ok((ask, include_usage))
+}
+
+/// OpenAI's usage: `prompt_tokens` counts cached prompt tokens too.
+fn usage(u: Option<Usage>) -> api::OpenAiUsage {
+    let u = u.unwrap_or_default();
+    let cached = u.cache_read_tokens;
+    let prompt = u.input_tokens.saturating_add(cached).saturating_add(u.cache_creation_tokens);
+    api::OpenAiUsage {
+        prompt_tokens: prompt,
+        completion_tokens: u.output_tokens,
+        total_tokens: prompt.saturating_add(u.output_tokens),
+        prompt_tokens_details: api::PromptTokensDetails { cached_tokens: cached },
+    }
+}
+
+fn finish_reason(stop: Option<&StopReason>) -> &'static str {
+    match stop {
+        Some(StopReason::MaxTokens) => "length",
+        Some(StopReason::ToolUse) => "tool_calls",
+        Some(StopReason::ContentFilter) => "content_filter",
+        _ => "stop",
+    }
+}
+
+/// The OpenAI shape; `include_usage` is whether the client asked for the usage chunk (the
+/// upstream always reports usage: the call is settled from it).
+pub struct OpenAi {
+    include_usage: bool,
+    started: bool,
+}
+
+impl OpenAi {
+    fn chunk(&self, ctx: &Ctx, choices: serde_json::Value, out: &mut String) {
+        let chunk = json!({
+            "id": format!("chatcmpl-{}", ctx.id),
+            "object": "chat.completion.chunk",
+            "created": ctx.created,
+            "model": ctx.model,
+            "choices": choices,
+        });
+        out.push_str(&format!("data: {chunk}\n\n"));
+    }
+
+    /// The first chunk names the role.
+    fn start(&mut self, ctx: &Ctx, out: &mut String) {
+        if !self.started {
+            self.started = true;
+            let delta = json!([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]);
+            self.chunk(ctx, delta, out);
+        }
+    }
+}
+
+impl Shape for OpenAi {
+    const PROTOCOL: Protocol = Protocol::OpenAi;
+
+    fn whole(&self, ctx: &Ctx, completion: &Completion) -> serde_json::Value {
+        let answer = api::ChatCompletion {
+            id: format!("chatcmpl-{}", ctx.id),
+            object: "chat.completion",
+            created: ctx.created,
+            model: ctx.model.clone(),
+            choices: vec![api::ChatChoice {
+                index: 0,
+                message: api::AssistantMessage {
+                    role: "assistant",
+                    content: completion.text.clone(),
+                },
+                finish_reason: finish_reason(completion.stop_reason.as_ref()).to_owned(),
+                logprobs: None,
+            }],
+            usage: usage(completion.usage),
+        };
+        serde_json::to_value(answer).unwrap_or_default()
+    }
+
+    fn event(&mut self, ctx: &Ctx, event: &StreamEvent, out: &mut String) {
+        if let StreamEvent::TextDelta(text) = event {
+            self.start(ctx, out);
+            let delta = json!([{"index": 0, "delta": {"content": text}, "finish_reason": null}]);
+            self.chunk(ctx, delta, out);
+        }
+    }
+
+    fn end(&mut self, ctx: &Ctx, completion: &Completion, out: &mut String) {
+        self.start(ctx, out);
+        let reason = finish_reason(completion.stop_reason.as_ref());
+        self.chunk(ctx, json!([{"index": 0, "delta": {}, "finish_reason": reason}]), out);
+        if self.include_usage {
+            let chunk = json!({
+                "id": format!("chatcmpl-{}", ctx.id),
+                "object": "chat.completion.chunk",
+                "created": ctx.created,
+                "model": ctx.model,
+                "choices": [],
+                "usage": usage(completion.usage),
+            });
+            out.push_str(&format!("data: {chunk}\n\n"));
+        }
+        out.push_str("data: [DONE]\n\n");
+    }
+
+    fn error(&mut self, err: &GatewayError, out: &mut String) {
+        out.push_str(&format!("data: {}\n\n", err.body(Protocol::OpenAi)));
+    }
+}
