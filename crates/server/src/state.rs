@@ -126,6 +126,12 @@ impl Default for ChatSettings {
 }
 
 impl ChatSettings {
+    /// A reservation's or a run's lease: how long it stands without a heartbeat before a sweep
+    /// may settle it (`--stale-run-timeout`).
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.stale_after).unwrap_or(chrono::Duration::seconds(30))
+    }
+
     /// How long a heartbeat's write may take before the run stops streaming (its progress
     /// unrecorded): two intervals, so a database slowed by load does not cut answers short.
     pub fn heartbeat_write_deadline(&self) -> Duration {

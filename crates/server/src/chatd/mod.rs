@@ -85,8 +85,7 @@ impl Daemon {
     }
 
     pub(crate) fn stale_after(&self) -> chrono::Duration {
-        chrono::Duration::from_std(self.settings.stale_after)
-            .unwrap_or(chrono::Duration::seconds(30))
+        self.settings.lease()
     }
 
     pub(crate) fn count_billed(&self, recorded: Micros) {

@@ -6,7 +6,7 @@
 //! its reservation and its settlement is settled by its `Drop`, so no reservation is left behind.
 
 use super::billing;
-use super::spend::{AdmissionRefused, Headroom, check_admission};
+use super::spend::{AdmissionRefused, Headroom, check_admission, refused_reservation};
 use crate::state::AppState;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,20 +79,15 @@ pub async fn reserve(state: &AppState, call: CallFor) -> Result<Metered, MeterEr
         max_output_tokens: call.max_output_tokens,
         lookahead_tokens: state.settings.chat.lookahead_tokens(),
         holder: state.settings.chat.worker_id.clone(),
-        lease_until: now + lease(state),
+        lease_until: now + state.settings.chat.lease(),
         at: now,
         enforcement: state.settings.limit_enforcement,
     };
-    let grant = state.store.reserve_call(&spec).await?.map_err(|refusal| {
-        state.metrics.admission("blocked");
-        MeterError::Refused(AdmissionRefused::OverLimit {
-            spent: refusal.spent,
-            limit: refusal.limit,
-            resets_at: refusal.resets_at,
-            at: now,
-            period: refusal.period,
-        })
-    })?;
+    let grant = state
+        .store
+        .reserve_call(&spec)
+        .await?
+        .map_err(|refusal| MeterError::Refused(refused_reservation(state, refusal, now)))?;
     if state.settings.limit_enforcement == Enforcement::Strict {
         // Check mode counted its own answer.
         state.metrics.admission("allowed");
@@ -113,11 +108,6 @@ pub async fn reserve(state: &AppState, call: CallFor) -> Result<Metered, MeterEr
     })
 }
 
-fn lease(state: &AppState) -> chrono::Duration {
-    chrono::Duration::from_std(state.settings.chat.stale_after)
-        .unwrap_or(chrono::Duration::seconds(30))
-}
-
 /// Beside the stream: records the call's progress (what it may have cost by the next beat) and
 /// extends its lease, so another replica's sweep does not settle a live call, and a crash
 /// settles it at no less than the provider billed.
@@ -132,7 +122,7 @@ async fn heartbeat(state: AppState, grant: Grant, streamed: Arc<AtomicU64>) {
         else {
             return;
         };
-        let until = state.clock.now() + lease(&state);
+        let until = state.clock.now() + state.settings.chat.lease();
         if let Err(e) = state.store.renew_reservation(grant.reservation_id, progress, until).await {
             tracing::warn!(error = %e, "could not record a gateway call's progress");
         }

@@ -58,6 +58,14 @@ pub async fn check_admission(
     }
 }
 
+/// A reservation refused by `refusal` at `at` (a title, a gateway call): counted as a blocked
+/// admission and answered as the admission check's refusal is.
+pub fn refused_reservation(state: &AppState, refusal: Refusal, at: Time) -> AdmissionRefused {
+    state.metrics.admission("blocked");
+    let Refusal { period, spent, limit, resets_at } = refusal;
+    AdmissionRefused::OverLimit { spent, limit, resets_at, at, period }
+}
+
 /// The window is exhausted: its `exceeded` event, the first time (limits-plus §6). The refusal
 /// stands whether or not the event could be written.
 async fn note_refusal(state: &AppState, owner: Uuid, refusal: Refusal, at: Time) {

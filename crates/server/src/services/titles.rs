@@ -2,7 +2,7 @@
 //! cost recorded in the ledger.
 
 use super::providers::{ModelChoiceError, model_for};
-use super::spend::AdmissionRefused;
+use super::spend::{AdmissionRefused, refused_reservation};
 use crate::state::AppState;
 use crate::wire::chats as chat_wire;
 use tollgate_core::title_from_text;
@@ -93,8 +93,6 @@ async fn reserve(
     prompt_bytes: usize,
 ) -> Result<Grant, TitleError> {
     let now = state.clock.now();
-    let lease = chrono::Duration::from_std(state.settings.chat.stale_after)
-        .unwrap_or(chrono::Duration::seconds(30));
     let spec = CallSpec {
         user_id: chat.owner_id,
         organization_id: chat.organization_id,
@@ -109,18 +107,13 @@ async fn reserve(
         // A title records no progress: cut off, it is settled at all it may cost.
         lookahead_tokens: u32::MAX,
         holder: state.settings.chat.worker_id.clone(),
-        lease_until: now + lease,
+        lease_until: now + state.settings.chat.lease(),
         at: now,
         enforcement: state.settings.limit_enforcement,
     };
-    state.store.reserve_call(&spec).await?.map_err(|refusal| {
-        state.metrics.admission("blocked");
-        TitleError::Refused(AdmissionRefused::OverLimit {
-            spent: refusal.spent,
-            limit: refusal.limit,
-            resets_at: refusal.resets_at,
-            at: now,
-            period: refusal.period,
-        })
-    })
+    state
+        .store
+        .reserve_call(&spec)
+        .await?
+        .map_err(|refusal| TitleError::Refused(refused_reservation(state, refusal, now)))
 }
