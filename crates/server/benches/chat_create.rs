@@ -11,28 +11,15 @@
 //! per backend: `chat_create <backend>: strict_chats_per_s=… off_chats_per_s=… strict_over_off=…`
 //! (medians; the ratio is the median of the rounds' own ratios; target ≥ 0.9).
 
+mod common;
+
+use common::{CHATS, Served};
 use futures::future::join_all;
-use serde_json::{Value, json};
-use std::sync::Arc;
+use serde_json::json;
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
-use tollgate_core::{Clock, SystemClock};
-use tollgate_server::secrets::SecretBox;
-use tollgate_server::{AppState, Settings};
 use tollgate_store::ChatStatus;
-use tollgate_store::testing::{self, TestDb};
 
 const CLIENTS: usize = 16;
-const CHATS: &str = "/api/experimental/chats";
-
-struct Server {
-    base: String,
-    token: String,
-    user: uuid::Uuid,
-    http: reqwest::Client,
-    stop: oneshot::Sender<()>,
-    db: TestDb,
-}
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -72,10 +59,8 @@ async fn main() {
             median(&on_rate),
             median(&off_rate)
         ));
-        for s in [strict, off] {
-            let _ = s.stop.send(());
-            drop(s.db);
-        }
+        strict.stop();
+        off.stop();
     }
     println!();
     for line in lines {
@@ -93,47 +78,23 @@ fn median(values: &[f64]) -> f64 {
     v[v.len() / 2]
 }
 
-/// A server on its own database with the offline model and its first user; with `limited`, a
-/// deployment limit high enough never to refuse (so both servers do the same work).
-async fn server(postgres: bool, limited: bool) -> Option<Server> {
-    let db = if postgres { testing::postgres().await? } else { testing::sqlite().await };
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    tollgate_server::ensure_offline_model(&db.store, &clock).await.expect("offline model");
-    let mut settings = Settings::with_secret_box(SecretBox::new(&[9u8; 32]).expect("key"));
-    settings.chat.simulated_delta_delay = Duration::ZERO;
-    settings.chat.poll_interval = Duration::from_millis(50);
-    let state = AppState::new(db.store.clone(), clock, settings);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(tollgate_server::run(listener, state, async {
-        let _ = stopped.await;
-    }));
-    let http = reqwest::Client::new();
-    let (token, user) = first_owner(&http, &base).await;
+/// A server on its own database (see `common`); with `limited`, a deployment limit high enough
+/// never to refuse (so both servers do the same work).
+async fn server(postgres: bool, limited: bool) -> Option<Served> {
+    let served = Served::start(postgres, |settings| {
+        settings.chat.simulated_delta_delay = Duration::ZERO;
+        settings.chat.poll_interval = Duration::from_millis(50);
+    })
+    .await?;
     if limited {
-        let body = json!({"spend_limit_micros": 1_000_000_000_000i64, "period": "month"});
-        let url = format!("{base}{CHATS}/usage-limits");
-        let resp = http.put(url).header("Coder-Session-Token", &token).json(&body).send().await;
-        assert!(resp.expect("limits").status().is_success(), "limits set");
+        served.limit_that_never_refuses().await;
     }
-    Some(Server { base, token, user, http, stop, db })
-}
-
-async fn first_owner(http: &reqwest::Client, base: &str) -> (String, uuid::Uuid) {
-    let body = json!({"email": "bench@example.com", "username": "bench", "password": "correct-horse-battery"});
-    let resp = http.post(format!("{base}/api/v2/users/first")).json(&body).send().await;
-    let created: Value = resp.expect("first user").json().await.expect("json");
-    let user = created["user_id"].as_str().and_then(|u| u.parse().ok()).expect("user id");
-    let body = json!({"email": "bench@example.com", "password": "correct-horse-battery"});
-    let resp = http.post(format!("{base}/api/v2/users/login")).json(&body).send().await;
-    let login: Value = resp.expect("login").json().await.expect("json");
-    (login["session_token"].as_str().expect("token").to_owned(), user)
+    Some(served)
 }
 
 /// Creates `chats` chats with `CLIENTS` clients at once and waits until every one is answered;
 /// returns chats a second.
-async fn round_rate(s: &Server, chats: usize, round: usize) -> f64 {
+async fn round_rate(s: &Served, chats: usize, round: usize) -> f64 {
     let start = Instant::now();
     let per_client = chats.div_ceil(CLIENTS);
     join_all((0..CLIENTS).map(|c| async move {
@@ -152,8 +113,8 @@ async fn round_rate(s: &Server, chats: usize, round: usize) -> f64 {
 }
 
 /// Whether any chat is still pending or running.
-async fn busy(s: &Server) -> bool {
+async fn busy(s: &Served) -> bool {
     let chats =
-        s.db.store.list_chats(s.user, false, tollgate_store::Page::ALL).await.expect("chats");
+        s.store().list_chats(s.user, false, tollgate_store::Page::ALL).await.expect("chats");
     chats.iter().any(|c| matches!(c.status, ChatStatus::Pending | ChatStatus::Running))
 }

@@ -9,19 +9,14 @@
 //! backend: `gateway <backend>: added_p50_ms=… added_ttfb_p50_ms=… (direct_p50_ms=…
 //! gateway_p50_ms=… direct_p99_ms=… gateway_p99_ms=… …)`; target added_p50_ms ≤ 0.5.
 
+mod common;
+
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use common::{CHATS, Served};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::oneshot;
-use tollgate_core::{Clock, SystemClock};
-use tollgate_server::secrets::SecretBox;
-use tollgate_server::{AppState, Settings};
-use tollgate_store::testing::{self, TestDb};
-
-const CHATS: &str = "/api/experimental/chats";
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -38,8 +33,10 @@ async fn main() {
         let http = reqwest::Client::new();
         let direct =
             Target { url: format!("{upstream}/chat/completions"), key: "sk-direct".into() };
-        let through =
-            Target { url: format!("{}/v1/chat/completions", gate.base), key: gate.key.clone() };
+        let through = Target {
+            url: format!("{}/v1/chat/completions", gate.served.base),
+            key: gate.key.clone(),
+        };
         // Warm both paths (connections, caches, the database's plans).
         for _ in 0..100 {
             call(&http, &direct, false).await;
@@ -74,8 +71,7 @@ async fn main() {
             "gateway {name}: added_p50_ms={:.3} added_ttfb_p50_ms={:.3} (direct_p50_ms={:.3} gateway_p50_ms={:.3} direct_p99_ms={:.3} gateway_p99_ms={:.3} ttfb_direct_p50_ms={:.3} ttfb_gateway_p50_ms={:.3} ttfb_direct_p99_ms={:.3} ttfb_gateway_p99_ms={:.3})",
             g.0 - d.0, gt.0 - dt.0, d.0, g.0, d.1, g.1, dt.0, gt.0, dt.1, gt.1
         ));
-        let _ = gate.stop.send(());
-        drop(gate.db);
+        gate.served.stop();
     }
     println!();
     for line in lines {
@@ -146,61 +142,23 @@ async fn fake_upstream() -> String {
 }
 
 struct Gate {
-    base: String,
+    served: Served,
     key: String,
-    stop: oneshot::Sender<()>,
-    db: TestDb,
 }
 
-/// A tollgate server on its own database, its provider the fake upstream, a limit that applies
-/// (high enough never to refuse), and an API key.
+/// A tollgate server on its own database (see `common`), its provider the fake upstream, a
+/// limit that applies (high enough never to refuse), and an API key.
 async fn gateway(postgres: bool, upstream: &str) -> Option<Gate> {
-    let db = if postgres { testing::postgres().await? } else { testing::sqlite().await };
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let settings = Settings::with_secret_box(SecretBox::new(&[9u8; 32]).expect("key"));
-    let state = AppState::new(db.store.clone(), clock, settings);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(tollgate_server::run(listener, state, async {
-        let _ = stopped.await;
-    }));
-    let http = reqwest::Client::new();
-    let token = first_owner(&http, &base).await;
-    let post = |path: &str, body: Value| {
-        let req =
-            http.post(format!("{base}{path}")).header("Coder-Session-Token", &token).json(&body);
-        async move {
-            let resp = req.send().await.expect("setup call");
-            assert!(resp.status().is_success(), "{}", resp.status());
-            resp.json::<Value>().await.unwrap_or(Value::Null)
-        }
-    };
-    post(
-        &format!("{CHATS}/providers"),
-        json!({"provider": "openai-compat", "api_key": "sk-bench", "base_url": upstream}),
-    )
-    .await;
-    post(&format!("{CHATS}/model-configs"), json!({"provider": "openai-compat", "model": "fake-1", "context_limit": 100000,
-        "model_config": {"cost": {"input_price_per_million_tokens": "1", "output_price_per_million_tokens": "2"}}})).await;
-    let limit = json!({"spend_limit_micros": 1_000_000_000_000i64, "period": "month"});
-    let resp = http
-        .put(format!("{base}{CHATS}/usage-limits"))
-        .header("Coder-Session-Token", &token)
-        .json(&limit)
-        .send()
+    let served = Served::start(postgres, |_| {}).await?;
+    served
+        .post(
+            &format!("{CHATS}/providers"),
+            json!({"provider": "openai-compat", "api_key": "sk-bench", "base_url": upstream}),
+        )
         .await;
-    assert!(resp.expect("limits").status().is_success());
-    let key = post("/api/v2/users/me/keys/tokens", json!({"token_name": "bench"})).await;
-    Some(Gate { base, key: key["key"].as_str().expect("key").to_owned(), stop, db })
-}
-
-async fn first_owner(http: &reqwest::Client, base: &str) -> String {
-    let body = json!({"email": "bench@example.com", "username": "bench", "password": "correct-horse-battery"});
-    let resp = http.post(format!("{base}/api/v2/users/first")).json(&body).send().await;
-    assert!(resp.expect("first user").status().is_success());
-    let body = json!({"email": "bench@example.com", "password": "correct-horse-battery"});
-    let resp = http.post(format!("{base}/api/v2/users/login")).json(&body).send().await;
-    let login: Value = resp.expect("login").json().await.expect("json");
-    login["session_token"].as_str().expect("token").to_owned()
+    served.post(&format!("{CHATS}/model-configs"), json!({"provider": "openai-compat", "model": "fake-1", "context_limit": 100000,
+        "model_config": {"cost": {"input_price_per_million_tokens": "1", "output_price_per_million_tokens": "2"}}})).await;
+    served.limit_that_never_refuses().await;
+    let key = served.post("/api/v2/users/me/keys/tokens", json!({"token_name": "bench"})).await;
+    Some(Gate { key: key["key"].as_str().expect("key").to_owned(), served })
 }
