@@ -1,19 +1,15 @@
 //! `tollgate limits set --notify-at`, `limits events` and `limits webhooks` (limits-plus §6)
 //! against a real server.
 
-use crate::support::{Home, api, serve_in, sqlite};
+use crate::limits_plus::check_mode_with_alice;
+use crate::support::api;
 
 const LIMITS: &str = "/api/experimental/chats/usage-limits";
 
 #[test]
 fn events_are_listed_and_webhooks_added_listed_and_removed() {
-    let (_db, url) = sqlite();
     // Check mode admits the chat whatever it costs, so it spends past the day limit at once.
-    let data = tempfile::tempdir().expect("data dir");
-    let server = serve_in(&url, data, &["--limit-enforcement", "check"]);
-    let home = Home::new();
-    home.first_user(&server);
-    home.user_with_profile(&server, "alice");
+    let (_db, server, home) = check_mode_with_alice();
     let out = home.run(&["limits", "set", "0.0001", "--period", "day", "--notify-at", "50"]);
     assert!(out.starts_with("Limits on: $0.0001 per user per day"), "{out}");
     let config = api(&server.url, &home.token("default"), LIMITS);

@@ -1,7 +1,7 @@
 //! `tollgate limits audit`, `limits dry-run`, `--window` and `limits explain` (limits-plus §1,
 //! §2, §4, §5) against a real server.
 
-use crate::support::{Home, api, serve, serve_in, sqlite};
+use crate::support::{Home, Server, api, serve, serve_in, sqlite};
 use serde_json::json;
 use tollgate_core::Micros;
 
@@ -156,16 +156,23 @@ alice    -     -  $35.00
     );
 }
 
-/// limits-plus §2: alice in two groups with day limits, the day window spent past them.
-#[test]
-fn explain_says_which_window_blocks_and_where_each_limit_comes_from() {
-    let (_db, url) = sqlite();
-    // Check mode admits the first chat whatever it costs, so it spends past the day limit.
+/// A server in check mode (it admits a chat whatever it costs, so one chat can spend past a
+/// small limit) with its first user and alice, each with a profile.
+pub fn check_mode_with_alice() -> (tempfile::TempDir, Server, Home) {
+    let (db, url) = sqlite();
     let data = tempfile::tempdir().expect("data dir");
     let server = serve_in(&url, data, &["--limit-enforcement", "check"]);
     let home = Home::new();
     home.first_user(&server);
     home.user_with_profile(&server, "alice");
+    (db, server, home)
+}
+
+/// limits-plus §2: alice in two groups with day limits, the day window spent past them.
+#[test]
+fn explain_says_which_window_blocks_and_where_each_limit_comes_from() {
+    // Check mode admits the first chat whatever it costs, so it spends past the day limit.
+    let (_db, server, home) = check_mode_with_alice();
     for group in ["interns", "research"] {
         home.run(&["groups", "create", group]);
         home.run(&["groups", "add", group, "alice"]);
