@@ -57,18 +57,21 @@ async fn openai(
     app.raw_with_headers(req).await
 }
 
+/// `POST /v1/messages` with `body`, `key` sent as Anthropic's SDKs send it.
+pub fn messages(app: &TestApp, key: &str, body: &Value) -> reqwest::RequestBuilder {
+    app.http
+        .post(format!("{}/v1/messages", app.base))
+        .header("x-api-key", key)
+        .header("anthropic-version", "2023-06-01")
+        .json(body)
+}
+
 async fn anthropic(
     app: &TestApp,
     key: &str,
     body: Value,
 ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-    let req = app
-        .http
-        .post(format!("{}/v1/messages", app.base))
-        .header("x-api-key", key)
-        .header("anthropic-version", "2023-06-01")
-        .json(&body);
-    app.raw_with_headers(req).await
+    app.raw_with_headers(messages(app, key, &body)).await
 }
 
 pub fn chat(content: &str) -> Value {
@@ -206,14 +209,7 @@ async fn anthropic_messages_and_streaming(app: TestApp) {
     assert!(answer["usage"]["output_tokens"].as_u64() > Some(0));
     let mut body = body;
     body["stream"] = json!(true);
-    let resp = app
-        .http
-        .post(format!("{}/v1/messages", app.base))
-        .header("x-api-key", &g.key)
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
+    let resp = messages(&app, &g.key, &body).send().await.expect("send");
     assert_eq!(resp.status(), StatusCode::OK);
     let events = sse(resp).await;
     let names: Vec<&str> = events.iter().map(|e| e.0.as_str()).collect();

@@ -3,7 +3,7 @@
 //! metered from the upstream's usage; upstream failures keep their status in the client's shape.
 
 use crate::fake_llm::{self, Scenario};
-use crate::gateway::{api_key, gate};
+use crate::gateway::{api_key, gate, messages};
 use crate::support::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -68,9 +68,7 @@ async fn an_anthropic_client_reaches_an_openai_model(app: TestApp) {
         "cache_read_price_per_million_tokens": "1.25"});
     upstream(&app, &g.owner, "openai-compat", Scenario::OpenAiCached, prices).await;
     let body = json!({"model": "m-1", "max_tokens": 600, "messages": [{"role": "user", "content": "hello"}]});
-    let req =
-        app.http.post(format!("{}/v1/messages", app.base)).header("x-api-key", &g.key).json(&body);
-    let (status, answer) = app.raw(req).await;
+    let (status, answer) = app.raw(messages(&app, &g.key, &body)).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["content"][0]["text"], "Hello world");
     assert_eq!(answer["stop_reason"], "end_turn");
@@ -83,14 +81,7 @@ async fn an_anthropic_client_reaches_an_openai_model(app: TestApp) {
     // Streamed, the same answer arrives as Anthropic events.
     let mut body = body;
     body["stream"] = json!(true);
-    let resp = app
-        .http
-        .post(format!("{}/v1/messages", app.base))
-        .header("x-api-key", &g.key)
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
+    let resp = messages(&app, &g.key, &body).send().await.expect("send");
     let text = resp.text().await.expect("body");
     assert!(text.contains("\"text\":\"Hello\"") && text.contains("event: message_stop"), "{text}");
     assert_eq!(spent_today(&app, g.owner_id).await, Micros::new(14000));
@@ -110,9 +101,7 @@ async fn upstream_failures_keep_their_status(app: TestApp) {
     assert_eq!(err["error"]["type"], "api_error", "{err}");
     assert!(!err.to_string().contains("sk-upstream-secret"));
     let body = json!({"model": "m-1", "max_tokens": 5, "messages": [{"role": "user", "content": "hello"}]});
-    let req =
-        app.http.post(format!("{}/v1/messages", app.base)).header("x-api-key", &other).json(&body);
-    let (status, err) = app.raw(req).await;
+    let (status, err) = app.raw(messages(&app, &other, &body)).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{err}");
     assert_eq!(err["type"], "error");
     assert_eq!(err["error"]["type"], "api_error");
