@@ -59,6 +59,16 @@ fn print(report: &LedgerReport) {
             m.ledger
         );
     }
+    for m in &report.key_counter_mismatches {
+        println!(
+            "{verb}: counter of API key {} on day {} ({}) is {} but the ledger says {}",
+            m.api_key_id,
+            m.day,
+            day_name(m.day),
+            m.counter,
+            m.ledger
+        );
+    }
     for r in &report.orphan_reservations {
         println!(
             "{verb}: reservation {} of user {} ({}) belongs to no live run: {}",

@@ -1,8 +1,19 @@
 -- The metered gateway (gateway.md §2): an API key may carry its own spend limit over a period,
--- enforced with the same reservation as its owner's limits. A key's spend is its ledger rows in
--- the window plus its live reservations, found by these indexes.
+-- enforced with the same reservation as its owner's limits. A key's spend is its day counters in
+-- the window plus its live reservations, so a key's cap costs the same whatever its history.
 ALTER TABLE api_tokens ADD COLUMN spend_limit_micros bigint NULL CHECK (spend_limit_micros > 0);
 ALTER TABLE api_tokens ADD COLUMN spend_period text NULL
     CHECK (spend_period IN ('day', 'week', 'month'));
-CREATE INDEX spend_ledger_api_key_idx ON spend_ledger (api_key_id, created_at);
+-- Spend per (API key, UTC day: days since 1970-01-01), written in the same transaction as every
+-- costed ledger row that names a key (under its owner's spend lock), as `spend_counters` is.
+CREATE TABLE spend_key_counters (
+    api_key_id   text    NOT NULL,
+    day          bigint  NOT NULL,
+    spent_micros bigint  NOT NULL CHECK (spent_micros >= 0),
+    PRIMARY KEY (api_key_id, day)
+);
+INSERT INTO spend_key_counters (api_key_id, day, spent_micros)
+SELECT api_key_id, floor(extract(epoch FROM created_at) / 86400)::bigint, sum(cost_micros)::bigint
+FROM spend_ledger WHERE api_key_id IS NOT NULL AND cost_micros > 0
+GROUP BY api_key_id, floor(extract(epoch FROM created_at) / 86400)::bigint;
 CREATE INDEX spend_reservations_api_key_idx ON spend_reservations (api_key_id);

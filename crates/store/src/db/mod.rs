@@ -15,7 +15,7 @@ mod query;
 mod row;
 
 pub(crate) use arg::Arg;
-pub(crate) use query::sql;
+pub(crate) use query::{Query, sql};
 pub(crate) use row::Row;
 
 use crate::{Backend, StoreError, StoreResult};

@@ -1,10 +1,11 @@
 //! The ledger and what is derived from it: every billed call is a row, written with the day
 //! counter it adds to, under the user's spend lock; a window's spend is read from ≤ 31 counters
 //! and the live reservations, so its cost does not grow with the ledger (accounting.md §7).
+//! A cost that names an API key adds to that key's day counter too (its cap is a window).
 //! A cost also writes the limit events it causes (limits-plus §6), in its transaction.
 
 use super::alerts;
-use crate::db::{Ex, Tx, sql};
+use crate::db::{Ex, Query, Tx, sql};
 use crate::{LedgerEntry, Store, StoreResult};
 use tollgate_core::{
     Micros, PeriodBounds, SpendScope, Window, counter_after, day_of, days_of, stored_amount,
@@ -119,35 +120,72 @@ pub(crate) async fn record(tx: &mut Tx, entry: &LedgerEntry) -> StoreResult<()> 
     .await?;
     match entry.cost {
         Some(cost) if cost.is_positive() => {
-            add_to_counter(tx, entry, cost).await?;
+            let day = day_of(entry.created_at);
+            let owner = Counter::User { user: entry.user_id, organization: entry.organization_id };
+            add_to_counter(tx, owner, day, cost).await?;
+            if let Some(key) = entry.api_key_id.as_deref() {
+                add_to_counter(tx, Counter::Key(key), day, cost).await?;
+            }
             alerts::after_cost(tx, entry.user_id, entry.organization_id, entry.created_at).await
         }
         _ => Ok(()),
     }
 }
 
-async fn add_to_counter(tx: &mut Tx, entry: &LedgerEntry, cost: Micros) -> StoreResult<()> {
-    let day = day_of(entry.created_at);
-    let current = sql("SELECT spent_micros FROM spend_counters
-                       WHERE user_id = $1 AND organization_id = $2 AND day = $3")
-    .bind(entry.user_id)
-    .bind(entry.organization_id)
-    .bind(day)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|row| row.bigint("spent_micros"))
-    .transpose()?
-    .map_or(Micros::ZERO, Micros::new);
+/// A day counter a cost adds to: its user's in its organization, or its API key's.
+#[derive(Clone, Copy)]
+enum Counter<'a> {
+    User { user: Uuid, organization: Uuid },
+    Key(&'a str),
+}
+
+impl Counter<'_> {
+    /// `SELECT` of its current value and the upsert of a new one; `day` and the value follow
+    /// the owner's binds.
+    fn statements(self) -> (&'static str, &'static str) {
+        match self {
+            Counter::User { .. } => (
+                "SELECT spent_micros FROM spend_counters
+                 WHERE user_id = $1 AND organization_id = $2 AND day = $3",
+                "INSERT INTO spend_counters (user_id, organization_id, day, spent_micros)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, organization_id, day)
+                 DO UPDATE SET spent_micros = excluded.spent_micros",
+            ),
+            Counter::Key(_) => (
+                "SELECT spent_micros FROM spend_key_counters WHERE api_key_id = $1 AND day = $2",
+                "INSERT INTO spend_key_counters (api_key_id, day, spent_micros) VALUES ($1, $2, $3)
+                 ON CONFLICT (api_key_id, day) DO UPDATE SET spent_micros = excluded.spent_micros",
+            ),
+        }
+    }
+
+    fn bind_owner(self, query: Query) -> Query {
+        match self {
+            Counter::User { user, organization } => query.bind(user).bind(organization),
+            Counter::Key(key) => query.bind(key),
+        }
+    }
+}
+
+/// Adds `cost` to `counter`'s row of `day`: read, checked add, write — exact under the
+/// owner's spend lock.
+async fn add_to_counter(
+    tx: &mut Tx,
+    counter: Counter<'_>,
+    day: i64,
+    cost: Micros,
+) -> StoreResult<()> {
+    let (select, upsert) = counter.statements();
+    let current = counter
+        .bind_owner(sql(select))
+        .bind(day)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| row.bigint("spent_micros"))
+        .transpose()?
+        .map_or(Micros::ZERO, Micros::new);
     let next = counter_after(current, cost)?;
-    sql("INSERT INTO spend_counters (user_id, organization_id, day, spent_micros) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (user_id, organization_id, day) DO UPDATE SET spent_micros = excluded.spent_micros")
-    .bind(entry.user_id)
-    .bind(entry.organization_id)
-    .bind(day)
-    .bind(next.get())
-    .execute(tx)
-    .await
-    .map(drop)
+    counter.bind_owner(sql(upsert)).bind(day).bind(next.get()).execute(tx).await.map(drop)
 }
 
 impl Store {

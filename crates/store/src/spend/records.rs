@@ -196,12 +196,24 @@ pub struct OrphanReservation {
 pub struct LedgerReport {
     pub counters_checked: u64,
     pub counter_mismatches: Vec<CounterMismatch>,
+    pub key_counter_mismatches: Vec<KeyCounterMismatch>,
     pub orphan_reservations: Vec<OrphanReservation>,
     pub repaired: bool,
 }
 
 impl LedgerReport {
     pub fn is_consistent(&self) -> bool {
-        self.counter_mismatches.is_empty() && self.orphan_reservations.is_empty()
+        self.counter_mismatches.is_empty()
+            && self.key_counter_mismatches.is_empty()
+            && self.orphan_reservations.is_empty()
     }
+}
+
+/// An API key's day counter (its cap's window) that disagrees with the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCounterMismatch {
+    pub api_key_id: String,
+    pub day: i64,
+    pub counter: Micros,
+    pub ledger: Micros,
 }

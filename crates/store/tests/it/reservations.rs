@@ -353,6 +353,42 @@ async fn verify_ledger_finds_and_repairs_a_corrupted_counter(db: &TestDb) {
     assert_eq!(spent, Micros::new(700));
 }
 
+/// An API key's day counter (its cap's window) is checked and repaired like a user's.
+async fn verify_ledger_finds_and_repairs_a_corrupted_key_counter(db: &TestDb) {
+    let store = &db.store;
+    let w = priced_world(store, 100_000).await;
+    let entry = LedgerEntry {
+        user_id: w.user,
+        organization_id: w.org,
+        source: CostSource::Gateway,
+        chat_id: None,
+        message_id: None,
+        api_key_id: Some("key-1".into()),
+        model_config_id: Some(w.model.id),
+        usage: None,
+        cost: Some(Micros::new(900)),
+        estimated: false,
+        overrun: false,
+        reservation_id: None,
+        created_at: june(3),
+    };
+    store.settle_call(entry).await.unwrap();
+    let report = store.verify_ledger(false, june(4)).await.unwrap();
+    assert!(report.is_consistent(), "{report:?}");
+    assert_eq!(report.counters_checked, 2, "the user's counter and the key's");
+    db.execute("UPDATE spend_key_counters SET spent_micros = 1").await;
+    let report = store.verify_ledger(false, june(4)).await.unwrap();
+    assert!(report.counter_mismatches.is_empty(), "{report:?}");
+    let m = &report.key_counter_mismatches[..];
+    assert_eq!(m.len(), 1, "{report:?}");
+    assert_eq!(
+        (m[0].api_key_id.as_str(), m[0].counter, m[0].ledger),
+        ("key-1", Micros::new(1), Micros::new(900))
+    );
+    assert!(store.verify_ledger(true, june(4)).await.unwrap().repaired);
+    assert!(store.verify_ledger(false, june(4)).await.unwrap().is_consistent());
+}
+
 async fn verify_ledger_settles_an_orphan_reservation(store: &Store) {
     let w = priced_world(store, 100_000).await;
     pending_chat(store, &w, "hi", june(2)).await;
@@ -398,4 +434,5 @@ conformance!(
     db: concurrent_claims_never_reserve_beyond_the_limit,
     concurrent_claims_never_reserve_beyond_the_day_window,
     verify_ledger_finds_and_repairs_a_corrupted_counter,
+    verify_ledger_finds_and_repairs_a_corrupted_key_counter,
 );
