@@ -23,6 +23,17 @@ pub fn limit_event(e: &store::LimitEvent) -> api::ChatUsageLimitEvent {
     }
 }
 
+/// The URL is shown without the password of its user info (a credential sent once).
 pub fn webhook(w: &store::WebhookRecord) -> api::ChatUsageLimitWebhook {
-    api::ChatUsageLimitWebhook { id: w.id, url: w.url.clone(), created_at: w.created_at }
+    api::ChatUsageLimitWebhook { id: w.id, url: without_password(&w.url), created_at: w.created_at }
+}
+
+fn without_password(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => raw.to_owned(),
+    }
 }

@@ -266,6 +266,12 @@ async fn webhooks_are_owner_only_and_never_show_their_secret(app: TestApp) {
     let (status, body) = app.delete(&one, &owner).await;
     assert_eq!((status, &body["message"]), (StatusCode::NOT_FOUND, &json!("Webhook not found.")));
     assert_eq!(app.delete(&format!("{path}/nope"), &owner).await.0, StatusCode::BAD_REQUEST);
+    // A password in the URL's user info is a credential: it is never answered back.
+    let with_password =
+        add_webhook(&app, &owner, "https://hook:pa55w0rd@hooks.example.com/t?a=b@c").await;
+    assert_eq!(with_password["url"], "https://hook:***@hooks.example.com/t?a=b@c");
+    let (_, listed) = app.get(&path, &owner).await;
+    assert!(!listed.to_string().contains("pa55w0rd"), "{listed}");
 }
 
 async fn bad_thresholds_and_webhooks_are_refused_by_name(app: TestApp) {
