@@ -78,14 +78,10 @@ impl Daemon {
         ClaimPolicy {
             enforcement: self.enforcement,
             default_max_output_tokens: self.settings.default_max_output_tokens,
-            lease: self.stale_after(),
+            lease: self.settings.lease(),
             lookahead_tokens: self.settings.lookahead_tokens(),
             refusal_message: LIMIT_EXCEEDED.to_owned(),
         }
-    }
-
-    pub(crate) fn stale_after(&self) -> chrono::Duration {
-        self.settings.lease()
     }
 
     pub(crate) fn count_billed(&self, recorded: Micros) {
@@ -190,7 +186,7 @@ async fn sweep(daemon: &Daemon) {
     let now = daemon.clock.now();
     let swept = match daemon.acting.may(Action::Update, Object::Chats) {
         Ok(store) => {
-            store.sweep(now, now - daemon.stale_after(), Some(&daemon.settings.worker_id)).await
+            store.sweep(now, now - daemon.settings.lease(), Some(&daemon.settings.worker_id)).await
         }
         Err(e) => return tracing::error!(error = %e, "the daemon may not requeue chats"),
     };

@@ -226,7 +226,7 @@ async fn heartbeat(
             tollgate_core::progress(&g.bound, streamed, lookahead, g.max_output_tokens)
                 .unwrap_or(g.amount)
         });
-        let write = store.heartbeat(chat.id, &run, now, now + daemon.stale_after(), progress);
+        let write = store.heartbeat(chat.id, &run, now, now + daemon.settings.lease(), progress);
         tokio::pin!(write);
         let written = tokio::select! {
             written = &mut write => written,
