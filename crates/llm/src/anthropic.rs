@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use crate::anthropic_wire::{WireMessage, wire_messages, wire_tool, wire_tool_choice};
 use crate::config::{ProviderKind, ProviderOptions};
 use crate::error::{BuildError, ProviderError};
 use crate::http::{self, Decoder, Flow, ended_early, join_url, parse_json};
@@ -48,7 +50,7 @@ impl Anthropic {
         })
     }
 
-    fn body<'a>(&self, req: &'a CompletionRequest) -> MessagesRequest<'a> {
+    fn body<'a>(&self, req: &'a CompletionRequest) -> Result<MessagesRequest<'a>, ProviderError> {
         // Anthropic takes the system prompt apart and rejects empty text blocks.
         let system: Vec<&str> = req
             .messages
@@ -56,20 +58,18 @@ impl Anthropic {
             .filter(|m| m.role == Role::System && !m.text.trim().is_empty())
             .map(|m| m.text.as_str())
             .collect();
-        let messages = req
-            .messages
-            .iter()
-            .filter(|m| m.role != Role::System && !m.text.trim().is_empty())
-            .map(|m| WireMessage { role: m.role.as_str(), content: &m.text })
-            .collect();
-        MessagesRequest {
+        let tools = &req.tools;
+        Ok(MessagesRequest {
             model: &req.model,
             max_tokens: req.max_output_tokens.unwrap_or(self.default_max_tokens),
             system: (!system.is_empty()).then(|| system.join("\n\n")),
-            messages,
+            messages: wire_messages(&req.messages)?,
             temperature: req.temperature,
             stream: true,
-        }
+            tools: (!tools.tools.is_empty()).then(|| tools.tools.iter().map(wire_tool).collect()),
+            tool_choice: wire_tool_choice(tools),
+            stop_sequences: (!req.stop.is_empty()).then_some(req.stop.as_slice()),
+        })
     }
 }
 
@@ -82,7 +82,7 @@ impl Provider for Anthropic {
             .post(&self.endpoint)
             .header("x-api-key", self.api_key.clone())
             .header("anthropic-version", API_VERSION)
-            .json(&self.body(&req));
+            .json(&self.body(&req)?);
         let resp = http::send(request, self.idle_timeout)
             .await
             .map_err(|e| e.redacted(Some(&self.key)))?;
@@ -101,16 +101,16 @@ struct MessagesRequest<'a> {
     max_tokens: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     system: Option<String>,
-    messages: Vec<WireMessage<'a>>,
+    messages: Vec<WireMessage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f32>,
     stream: bool,
-}
-
-#[derive(Serialize)]
-struct WireMessage<'a> {
-    role: &'a str,
-    content: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop_sequences: Option<&'a [String]>,
 }
 
 /// The stream's events; unknown ones are ignored, as Anthropic asks of clients.
@@ -121,9 +121,13 @@ enum Event {
         message: StartMessage,
     },
     ContentBlockStart {
+        #[serde(default)]
+        index: usize,
         content_block: Block,
     },
     ContentBlockDelta {
+        #[serde(default)]
+        index: usize,
         delta: BlockDelta,
     },
     MessageDelta {
@@ -154,6 +158,10 @@ enum Block {
         #[serde(default)]
         thinking: String,
     },
+    ToolUse {
+        id: String,
+        name: String,
+    },
     #[serde(other)]
     Other,
 }
@@ -166,6 +174,9 @@ enum BlockDelta {
     },
     ThinkingDelta {
         thinking: String,
+    },
+    InputJsonDelta {
+        partial_json: String,
     },
     #[serde(other)]
     Other,
@@ -221,6 +232,9 @@ impl WireUsage {
 struct AnthropicDecoder {
     usage: WireUsage,
     stop_reason: Option<String>,
+    /// The block index of each `tool_use` block seen, in order: a call's position here is the
+    /// index it is passed on with.
+    tool_blocks: Vec<usize>,
 }
 
 impl AnthropicDecoder {
@@ -240,8 +254,10 @@ impl Decoder for AnthropicDecoder {
     ) -> Result<Flow, ProviderError> {
         match parse_json::<Event>(&ev.data)? {
             Event::MessageStart { message } => self.usage(message.usage, out),
-            Event::ContentBlockStart { content_block } => push_block(content_block, out),
-            Event::ContentBlockDelta { delta } => push_delta(delta, out),
+            Event::ContentBlockStart { index, content_block } => {
+                self.push_block(index, content_block, out);
+            }
+            Event::ContentBlockDelta { index, delta } => self.push_delta(index, delta, out),
             Event::MessageDelta { delta, usage } => {
                 if delta.stop_reason.is_some() {
                     self.stop_reason = delta.stop_reason;
@@ -264,25 +280,37 @@ impl Decoder for AnthropicDecoder {
     }
 }
 
-fn push_block(block: Block, out: &mut Vec<StreamEvent>) {
-    match block {
-        Block::Text { text } if !text.is_empty() => out.push(StreamEvent::TextDelta(text)),
-        Block::Thinking { thinking } if !thinking.is_empty() => {
-            out.push(StreamEvent::ReasoningDelta(thinking));
+impl AnthropicDecoder {
+    fn push_block(&mut self, index: usize, block: Block, out: &mut Vec<StreamEvent>) {
+        match block {
+            Block::Text { text } if !text.is_empty() => out.push(StreamEvent::TextDelta(text)),
+            Block::Thinking { thinking } if !thinking.is_empty() => {
+                out.push(StreamEvent::ReasoningDelta(thinking));
+            }
+            Block::ToolUse { id, name } => {
+                self.tool_blocks.push(index);
+                let index = self.tool_blocks.len() - 1;
+                out.push(StreamEvent::ToolCallStart { index, id, name });
+            }
+            _ => {}
         }
-        _ => {}
     }
-}
 
-fn push_delta(delta: BlockDelta, out: &mut Vec<StreamEvent>) {
-    match delta {
-        BlockDelta::TextDelta { text } if !text.is_empty() => {
-            out.push(StreamEvent::TextDelta(text));
+    fn push_delta(&mut self, index: usize, delta: BlockDelta, out: &mut Vec<StreamEvent>) {
+        match delta {
+            BlockDelta::TextDelta { text } if !text.is_empty() => {
+                out.push(StreamEvent::TextDelta(text));
+            }
+            BlockDelta::ThinkingDelta { thinking } if !thinking.is_empty() => {
+                out.push(StreamEvent::ReasoningDelta(thinking));
+            }
+            BlockDelta::InputJsonDelta { partial_json } if !partial_json.is_empty() => {
+                if let Some(call) = self.tool_blocks.iter().position(|&b| b == index) {
+                    out.push(StreamEvent::ToolCallDelta { index: call, arguments: partial_json });
+                }
+            }
+            _ => {} // signature_delta, citations_delta
         }
-        BlockDelta::ThinkingDelta { thinking } if !thinking.is_empty() => {
-            out.push(StreamEvent::ReasoningDelta(thinking));
-        }
-        _ => {} // signature_delta, input_json_delta, citations_delta
     }
 }
 

@@ -22,6 +22,7 @@
 //! ```
 
 mod anthropic;
+mod anthropic_wire;
 mod collect;
 mod config;
 mod error;
@@ -29,6 +30,7 @@ mod http;
 mod openai;
 mod simulated;
 mod sse;
+mod tools;
 mod types;
 
 pub use anthropic::Anthropic;
@@ -37,6 +39,7 @@ pub use config::{ProviderKind, ProviderOptions, build, build_with_options};
 pub use error::{BuildError, ProviderError};
 pub use openai::{OpenAiCompatible, OpenAiFlavor};
 pub use simulated::{Simulated, TRIGGER_ERROR, TRIGGER_RATE_LIMIT, simulated_tokens};
+pub use tools::{Tool, ToolCall, ToolChoice, Tools};
 pub use types::{
     CompletionRequest, EmbeddingRequest, Embeddings, Message, Role, Secret, StopReason,
     StreamEvent, Usage,

@@ -4,14 +4,16 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::config::{ProviderKind, ProviderOptions};
 use crate::error::{BuildError, ProviderError};
 use crate::http::{self, Decoder, Flow, ended_early, join_url, parse_json};
 use crate::sse::SseEvent;
+use crate::tools::{Tool, ToolChoice};
 use crate::types::{
-    CompletionRequest, EmbeddingRequest, Embeddings, Secret, StopReason, StreamEvent, Usage,
+    CompletionRequest, EmbeddingRequest, Embeddings, Message, Role, Secret, StopReason,
+    StreamEvent, Usage,
 };
 use crate::{CompletionStream, Provider};
 
@@ -81,18 +83,19 @@ impl OpenAiCompatible {
     fn body<'a>(&self, req: &'a CompletionRequest) -> ChatRequest<'a> {
         let limit = req.max_output_tokens;
         let openai = self.flavor == OpenAiFlavor::OpenAi;
+        let tools = &req.tools;
         ChatRequest {
             model: &req.model,
-            messages: req
-                .messages
-                .iter()
-                .map(|m| WireMessage { role: m.role.as_str(), content: &m.text })
-                .collect(),
+            messages: req.messages.iter().map(wire_message).collect(),
             stream: true,
             stream_options: StreamOptions { include_usage: true },
             max_completion_tokens: limit.filter(|_| openai),
             max_tokens: limit.filter(|_| !openai),
             temperature: req.temperature,
+            tools: (!tools.tools.is_empty()).then(|| tools.tools.iter().map(wire_tool).collect()),
+            tool_choice: tools.choice.as_ref().map(wire_tool_choice),
+            parallel_tool_calls: tools.parallel,
+            stop: (!req.stop.is_empty()).then_some(req.stop.as_slice()),
         }
     }
 }
@@ -178,10 +181,48 @@ struct EmbeddingsUsage {
     prompt_tokens: u64,
 }
 
+/// A message in OpenAI's shape: an assistant's calls in `tool_calls` (its content `null` when it
+/// wrote nothing), a tool's result as a `tool` message naming its call.
+fn wire_message(m: &Message) -> Value {
+    match m.role {
+        Role::Tool => json!({"role": "tool", "tool_call_id": m.tool_call_id, "content": m.text}),
+        Role::Assistant if !m.tool_calls.is_empty() => {
+            let calls: Vec<Value> = m
+                .tool_calls
+                .iter()
+                .map(|c| {
+                    json!({"id": c.id, "type": "function",
+                        "function": {"name": c.name, "arguments": c.arguments}})
+                })
+                .collect();
+            let content = (!m.text.is_empty()).then_some(m.text.as_str());
+            json!({"role": "assistant", "content": content, "tool_calls": calls})
+        }
+        role => json!({"role": role.as_str(), "content": m.text}),
+    }
+}
+
+fn wire_tool(tool: &Tool) -> Value {
+    let mut function = json!({"name": tool.name, "parameters": tool.parameters});
+    if let Some(description) = &tool.description {
+        function["description"] = json!(description);
+    }
+    json!({"type": "function", "function": function})
+}
+
+fn wire_tool_choice(choice: &ToolChoice) -> Value {
+    match choice {
+        ToolChoice::Auto => json!("auto"),
+        ToolChoice::None => json!("none"),
+        ToolChoice::Required => json!("required"),
+        ToolChoice::Named(name) => json!({"type": "function", "function": {"name": name}}),
+    }
+}
+
 #[derive(Serialize)]
 struct ChatRequest<'a> {
     model: &'a str,
-    messages: Vec<WireMessage<'a>>,
+    messages: Vec<Value>,
     stream: bool,
     stream_options: StreamOptions,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,12 +231,14 @@ struct ChatRequest<'a> {
     max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f32>,
-}
-
-#[derive(Serialize)]
-struct WireMessage<'a> {
-    role: &'a str,
-    content: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parallel_tool_calls: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop: Option<&'a [String]>,
 }
 
 #[derive(Serialize)]
@@ -227,6 +270,22 @@ struct Delta {
     reasoning_content: Option<String>,
     /// OpenRouter.
     reasoning: Option<String>,
+    tool_calls: Option<Vec<ToolCallDelta>>,
+}
+
+/// A piece of a streamed tool call: the first names it (`id`, `function.name`), the rest carry
+/// pieces of `function.arguments`.
+#[derive(Deserialize)]
+struct ToolCallDelta {
+    index: Option<u32>,
+    id: Option<String>,
+    function: Option<FunctionDelta>,
+}
+
+#[derive(Deserialize)]
+struct FunctionDelta {
+    name: Option<String>,
+    arguments: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -276,6 +335,9 @@ impl WireUsage {
 #[derive(Default)]
 struct OpenAiDecoder {
     finish_reason: Option<String>,
+    /// The upstream's index of each tool call seen, in order: a call's position here is the
+    /// index it is passed on with.
+    tool_calls: Vec<u32>,
 }
 
 impl OpenAiDecoder {
@@ -300,6 +362,27 @@ impl OpenAiDecoder {
             if !text.is_empty() {
                 out.push(StreamEvent::TextDelta(text));
             }
+        }
+        for call in delta.tool_calls.into_iter().flatten() {
+            self.on_tool_call(call, out);
+        }
+    }
+
+    fn on_tool_call(&mut self, call: ToolCallDelta, out: &mut Vec<StreamEvent>) {
+        let upstream = call.index.unwrap_or(0);
+        let (name, arguments) = call.function.map(|f| (f.name, f.arguments)).unwrap_or_default();
+        let index = match self.tool_calls.iter().position(|&i| i == upstream) {
+            Some(index) => index,
+            None => {
+                self.tool_calls.push(upstream);
+                let index = self.tool_calls.len() - 1;
+                let (id, name) = (call.id.unwrap_or_default(), name.unwrap_or_default());
+                out.push(StreamEvent::ToolCallStart { index, id, name });
+                index
+            }
+        };
+        if let Some(arguments) = arguments.filter(|a| !a.is_empty()) {
+            out.push(StreamEvent::ToolCallDelta { index, arguments });
         }
     }
 }

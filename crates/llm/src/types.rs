@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::tools::{ToolCall, Tools};
+
 /// Who wrote a message of the conversation sent to the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -11,6 +13,8 @@ pub enum Role {
     System,
     User,
     Assistant,
+    /// A tool's result, answering the call `Message::tool_call_id` names.
+    Tool,
 }
 
 impl Role {
@@ -19,20 +23,53 @@ impl Role {
             Role::System => "system",
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Tool => "tool",
         }
     }
 }
 
-/// One message of the conversation history, text only for now.
+/// One message of the conversation history: its text, and for tool calling the calls an
+/// assistant message made or the call a tool message answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub role: Role,
     pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// For a [`Role::Tool`] message: the call it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// For a [`Role::Tool`] message: the tool failed (Anthropic's `is_error`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_error: bool,
 }
 
 impl Message {
     pub fn new(role: Role, text: impl Into<String>) -> Self {
-        Self { role, text: text.into() }
+        Self {
+            role,
+            text: text.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            is_error: false,
+        }
+    }
+
+    /// A tool's result for the call `call_id`.
+    pub fn tool_result(
+        call_id: impl Into<String>,
+        text: impl Into<String>,
+        is_error: bool,
+    ) -> Self {
+        Self { tool_call_id: Some(call_id.into()), is_error, ..Self::new(Role::Tool, text) }
+    }
+
+    /// The bytes this message adds to the prompt (text, calls and their arguments), for the
+    /// input bound.
+    pub fn prompt_bytes(&self) -> usize {
+        let calls: usize =
+            self.tool_calls.iter().map(|c| c.id.len() + c.name.len() + c.arguments.len()).sum();
+        self.text.len() + calls + self.tool_call_id.as_ref().map_or(0, String::len)
     }
 
     pub fn system(text: impl Into<String>) -> Self {
@@ -57,6 +94,10 @@ pub struct CompletionRequest {
     pub messages: Vec<Message>,
     pub max_output_tokens: Option<u32>,
     pub temperature: Option<f32>,
+    /// Tools the model may call (none for chats).
+    pub tools: Tools,
+    /// Sequences that end the answer (OpenAI `stop`, Anthropic `stop_sequences`).
+    pub stop: Vec<String>,
 }
 
 /// Token counts in tollgate's *billable categories* (spend-limits §6).
@@ -158,6 +199,10 @@ pub enum StreamEvent {
     ReasoningDelta(String),
     /// A cumulative usage snapshot; may come several times, combine with [`Usage::merge`].
     Usage(Usage),
+    /// The model starts its `index`-th tool call (counted from 0 in the answer).
+    ToolCallStart { index: usize, id: String, name: String },
+    /// A piece of the `index`-th tool call's arguments (JSON text).
+    ToolCallDelta { index: usize, arguments: String },
     /// The provider finished the answer. Nothing follows.
     Done { stop_reason: StopReason },
 }

@@ -216,3 +216,68 @@ async fn stream_error(parts: Vec<Part>) -> (tollgate_llm::Completion, tollgate_l
     let p = provider("anthropic", &fake.base);
     expect_error(run(&*p, request("claude-sonnet-4-5")).await)
 }
+
+#[tokio::test]
+async fn tool_use_goes_out_and_streams_back() {
+    use tollgate_llm::{Message, Tool, ToolCall, ToolChoice, Tools};
+    let stream = vec![
+        message_start(),
+        block_start(0, r#"{"type":"text","text":""}"#),
+        text(0, "Checking."),
+        block_stop(0),
+        block_start(1, r#"{"type":"tool_use","id":"toolu_1","name":"weather","input":{}}"#),
+        block_delta(1, r#"{"type":"input_json_delta","partial_json":""}"#),
+        block_delta(1, r#"{"type":"input_json_delta","partial_json":"{\"city\": "}"#),
+        block_delta(1, r#"{"type":"input_json_delta","partial_json":"\"Oslo\"}"}"#),
+        block_stop(1),
+        event(
+            "message_delta",
+            r#"{"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":40}}"#,
+        ),
+        message_stop(),
+    ];
+    let fake = Fake::start(Reply::Stream(stream), "").await;
+    let p = provider("anthropic", &fake.base);
+    let mut req = request("claude");
+    let mut asked = Message::assistant("");
+    asked.tool_calls =
+        vec![ToolCall { id: "toolu_0".into(), name: "weather".into(), arguments: "{}".into() }];
+    req.messages = vec![
+        Message::system("terse"),
+        Message::user("Weather?"),
+        asked,
+        Message::tool_result("toolu_0", "no city given", true),
+    ];
+    req.tools = Tools {
+        tools: vec![Tool {
+            name: "weather".into(),
+            description: None,
+            parameters: serde_json::json!({"type": "object"}),
+        }],
+        choice: Some(ToolChoice::Required),
+        parallel: None,
+    };
+    req.stop = vec!["END".into()];
+    let (completion, error) = run(&*p, req).await;
+    assert_eq!(error, None);
+    assert_eq!(completion.text, "Checking.");
+    assert_eq!(completion.stop_reason, Some(StopReason::ToolUse));
+    assert_eq!(completion.tool_calls.len(), 1);
+    let call = &completion.tool_calls[0];
+    assert_eq!((call.id.as_str(), call.name.as_str()), ("toolu_1", "weather"));
+    assert_eq!(call.arguments, r#"{"city": "Oslo"}"#);
+
+    let sent = fake.request().body;
+    assert_eq!(
+        sent["tools"],
+        serde_json::json!([{"name": "weather", "input_schema": {"type": "object"}}])
+    );
+    assert_eq!(sent["tool_choice"], serde_json::json!({"type": "any"}));
+    assert_eq!(sent["stop_sequences"], serde_json::json!(["END"]));
+    assert_eq!(sent["system"], "terse");
+    assert_eq!(sent["messages"][1]["content"][0]["type"], "tool_use");
+    assert_eq!(
+        sent["messages"][2]["content"][0],
+        serde_json::json!({"type": "tool_result", "tool_use_id": "toolu_0", "content": "no city given", "is_error": true})
+    );
+}

@@ -45,6 +45,7 @@ pub fn request(model: &str) -> CompletionRequest {
         ],
         max_output_tokens: None,
         temperature: Some(0.2),
+        ..Default::default()
     }
 }
 

@@ -241,3 +241,85 @@ async fn refused_connection_is_connection_error() {
     let (_, err) = expect_error(run(&*p, request("gpt-4o")).await);
     assert_eq!((err.kind(), err.retryable()), ("connection", true));
 }
+
+/// A conversation that called a tool, offered tools, a forced choice and stop sequences; the
+/// answer streams two tool calls whose arguments arrive in pieces.
+fn tool_request() -> tollgate_llm::CompletionRequest {
+    use tollgate_llm::{Message, Tool, ToolCall, ToolChoice, Tools};
+    let mut asked = Message::assistant("");
+    asked.tool_calls = vec![ToolCall {
+        id: "call_0".into(),
+        name: "weather".into(),
+        arguments: r#"{"city":"Oslo"}"#.into(),
+    }];
+    let mut req = request("gpt-4o");
+    req.messages =
+        vec![Message::user("Weather?"), asked, Message::tool_result("call_0", "-3", false)];
+    req.tools = Tools {
+        tools: vec![Tool {
+            name: "weather".into(),
+            description: Some("Today's weather".into()),
+            parameters: serde_json::json!({"type": "object", "properties": {"city": {"type": "string"}}}),
+        }],
+        choice: Some(ToolChoice::Named("weather".into())),
+        parallel: Some(false),
+    };
+    req.stop = vec!["END".into()];
+    req
+}
+
+#[tokio::test]
+async fn tool_calls_go_out_and_stream_back() {
+    let call = |index: u32, head: &str, args: &str| {
+        chunk(
+            &format!(
+                r#"{{"tool_calls":[{{"index":{index},{head}"function":{{"arguments":"{args}"}}}}]}}"#
+            ),
+            "null",
+        )
+    };
+    let stream = vec![
+        chunk(r#"{"role":"assistant","content":null}"#, "null"),
+        chunk(
+            r#"{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"weather","arguments":""}}]}"#,
+            "null",
+        ),
+        call(0, "", r#"{\"ci"#),
+        call(0, "", r#"ty\":\"Oslo\"}"#),
+        chunk(
+            r#"{"tool_calls":[{"index":1,"id":"call_b","type":"function","function":{"name":"time","arguments":"{}"}}]}"#,
+            "null",
+        ),
+        chunk("{}", r#""tool_calls""#),
+        usage_chunk(),
+        data("[DONE]"),
+    ];
+    let fake = Fake::start(Reply::Stream(stream), "/v1").await;
+    let p = provider("openai", &fake.base);
+    let (completion, error) = run(&*p, tool_request()).await;
+    assert_eq!(error, None);
+    assert_eq!(completion.stop_reason, Some(StopReason::ToolUse));
+    let calls: Vec<_> = completion
+        .tool_calls
+        .iter()
+        .map(|c| (c.id.as_str(), c.name.as_str(), c.arguments.as_str()))
+        .collect();
+    assert_eq!(calls, vec![("call_a", "weather", r#"{"city":"Oslo"}"#), ("call_b", "time", "{}")]);
+
+    let sent = fake.request().body;
+    assert_eq!(sent["tools"][0]["type"], "function");
+    assert_eq!(sent["tools"][0]["function"]["name"], "weather");
+    assert_eq!(sent["tools"][0]["function"]["description"], "Today's weather");
+    assert_eq!(
+        sent["tool_choice"],
+        serde_json::json!({"type": "function", "function": {"name": "weather"}})
+    );
+    assert_eq!(sent["parallel_tool_calls"], false);
+    assert_eq!(sent["stop"], serde_json::json!(["END"]));
+    assert_eq!(sent["messages"][1]["content"], serde_json::Value::Null);
+    assert_eq!(sent["messages"][1]["tool_calls"][0]["function"]["arguments"], r#"{"city":"Oslo"}"#);
+    assert_eq!(
+        sent["messages"][2],
+        serde_json::json!({"role": "tool", "tool_call_id": "call_0", "content": "-3"})
+    );
+}
