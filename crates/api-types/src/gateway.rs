@@ -25,16 +25,63 @@ pub struct ChatCompletionRequest {
     pub stream_options: Option<StreamOptions>,
     #[serde(default)]
     pub n: Option<u32>,
-    /// Not translated: a request with tools is refused (400).
+    /// Function tools the model may call (other tool types are refused: 400).
+    #[serde(default)]
+    pub tools: Option<Vec<OpenAiTool>>,
+    /// `"auto"`, `"none"`, `"required"` or `{"type": "function", "function": {"name"}}`.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    pub tools: Option<Value>,
+    pub tool_choice: Option<Value>,
+    #[serde(default)]
+    pub parallel_tool_calls: Option<bool>,
+    /// The deprecated `functions`: refused (400), use `tools`.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub functions: Option<Value>,
+    /// A string or an array of strings.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub stop: Option<Value>,
+}
+
+/// `{"type": "function", "function": {name, description?, parameters?}}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct OpenAiTool {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub function: OpenAiFunction,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct OpenAiFunction {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The JSON Schema of the arguments.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub parameters: Option<Value>,
+}
+
+/// A call the model made (in an answer, or in the history a client sends back).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OpenAiToolCall {
+    pub id: String,
+    #[serde(rename = "type", default = "function_kind")]
+    pub kind: String,
+    pub function: OpenAiFunctionCall,
+}
+
+fn function_kind() -> String {
+    "function".to_owned()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OpenAiFunctionCall {
+    pub name: String,
+    /// The arguments as JSON text.
+    #[serde(default)]
+    pub arguments: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -50,9 +97,12 @@ pub struct OpenAiMessage {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub content: Value,
+    /// An assistant message's calls.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub tool_calls: Option<Value>,
+    pub tool_calls: Option<Vec<OpenAiToolCall>>,
+    /// A `tool` message's call.
+    #[serde(default)]
+    pub tool_call_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -77,7 +127,10 @@ pub struct ChatChoice {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssistantMessage {
     pub role: &'static str,
-    pub content: String,
+    /// `null` when the model only called tools.
+    pub content: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<OpenAiToolCall>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -153,13 +206,37 @@ pub struct MessagesRequest {
     pub temperature: Option<f32>,
     #[serde(default)]
     pub stream: Option<bool>,
-    /// Not translated: a request with tools is refused (400).
+    /// Client tools the model may call (server tools, which name a `type`, are refused: 400).
+    #[serde(default)]
+    pub tools: Option<Vec<AnthropicTool>>,
+    #[serde(default)]
+    pub tool_choice: Option<AnthropicToolChoice>,
+    #[serde(default)]
+    pub stop_sequences: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AnthropicTool {
+    /// Absent (or `custom`) for a client tool; Anthropic's server tools name theirs.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
-    pub tools: Option<Value>,
+    pub input_schema: Option<Value>,
+}
+
+/// `{"type": "auto" | "any" | "tool" | "none", "name"?, "disable_parallel_tool_use"?}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AnthropicToolChoice {
+    #[serde(rename = "type")]
+    pub kind: String,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub stop_sequences: Option<Value>,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub disable_parallel_tool_use: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -177,17 +254,25 @@ pub struct MessagesResponse {
     pub kind: &'static str,
     pub role: &'static str,
     pub model: String,
-    pub content: Vec<TextBlock>,
+    pub content: Vec<ContentBlock>,
     pub stop_reason: String,
     pub stop_sequence: Option<String>,
     pub usage: AnthropicUsage,
 }
 
+/// A block of an answer: text, or a call of one of the request's tools.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TextBlock {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub text: String,
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ContentBlock {
+    Text {
+        text: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        #[schema(value_type = Object)]
+        input: Value,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]

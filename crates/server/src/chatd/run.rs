@@ -153,6 +153,7 @@ fn request(
         messages,
         max_output_tokens,
         temperature: model.temperature.map(|t| t as f32),
+        ..CompletionRequest::default()
     }
 }
 

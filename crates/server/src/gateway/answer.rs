@@ -99,7 +99,7 @@ async fn call<S: Shape>(
     ask: Ask,
     shape: S,
 ) -> Result<Response, GatewayError> {
-    let bytes = input_bytes(&ask.messages);
+    let bytes = input_bytes(&ask);
     let Prepared { model, provider, metered, wanted } =
         prepare(state, caller, headers, &ask.model, bytes, ask.max_tokens).await?;
     let granted = metered.max_output_tokens();
@@ -108,6 +108,8 @@ async fn call<S: Shape>(
         messages: ask.messages,
         max_output_tokens: Some(granted),
         temperature: ask.temperature.or(model.temperature.map(|t| t as f32)),
+        tools: ask.tools,
+        stop: ask.stop,
     };
     let upstream = match provider.stream(request).await {
         Ok(stream) => stream,

@@ -2,7 +2,7 @@
 //! answered in Anthropic's shapes and event sequence.
 
 use super::answer::{Ctx, Shape, serve};
-use super::{Ask, GatewayError, Protocol, caller, parse, text_content, unsupported};
+use super::{Ask, GatewayError, Protocol, caller, parse, text_content, tools};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -38,10 +38,7 @@ pub async fn messages(State(state): State<AppState>, headers: HeaderMap, body: B
 
 fn read(body: &[u8]) -> Result<Ask, GatewayError> {
     let req: api::MessagesRequest = parse(body)?;
-    unsupported(req.tools.is_some(), "Tool use")?;
-    let stops =
-        req.stop_sequences.as_ref().and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty());
-    unsupported(stops, "`stop_sequences`")?;
+    let tools = tools::anthropic_tools(req.tools, req.tool_choice)?;
     let mut messages = Vec::with_capacity(req.messages.len() + 1);
     if let Some(system) = &req.system {
         messages.push(Message::system(text_content(system)?));
@@ -56,7 +53,7 @@ fn read(body: &[u8]) -> Result<Ask, GatewayError> {
                 )));
             }
         };
-        messages.push(Message::new(role, text_content(&m.content)?));
+        messages.extend(tools::anthropic_turn(role, &m.content)?);
     }
     Ok(Ask {
         model: req.model,
@@ -64,6 +61,8 @@ fn read(body: &[u8]) -> Result<Ask, GatewayError> {
         max_tokens: Some(req.max_tokens),
         temperature: req.temperature,
         stream: req.stream.unwrap_or(false),
+        tools,
+        stop: req.stop_sequences.unwrap_or_default(),
     })
 }
 
@@ -77,6 +76,18 @@ fn usage(u: Option<Usage>) -> api::AnthropicUsage {
     }
 }
 
+/// A whole answer's blocks: its text (always, when it called no tool), then its calls.
+fn blocks(completion: &Completion) -> Vec<api::ContentBlock> {
+    let text = (!completion.text.is_empty() || completion.tool_calls.is_empty())
+        .then(|| api::ContentBlock::Text { text: completion.text.clone() });
+    let calls = completion.tool_calls.iter().map(|call| api::ContentBlock::ToolUse {
+        id: call.id.clone(),
+        name: call.name.clone(),
+        input: tools::input_of(call),
+    });
+    text.into_iter().chain(calls).collect()
+}
+
 fn stop_reason(stop: Option<&StopReason>) -> &'static str {
     match stop {
         Some(StopReason::MaxTokens) => "max_tokens",
@@ -88,12 +99,19 @@ fn stop_reason(stop: Option<&StopReason>) -> &'static str {
 }
 
 /// Anthropic's event sequence: `message_start` (sent with the first upstream event, so it can
-/// carry the input tokens when the upstream reported them first), one text block, then
+/// carry the input tokens when the upstream reported them first), the content blocks one after
+/// another (text, then a `tool_use` block per call, its arguments as `input_json_delta`s), then
 /// `message_delta` with the stop reason and usage, and `message_stop`.
 #[derive(Default)]
 pub struct Anthropic {
     started: bool,
-    block_open: bool,
+    /// Blocks opened so far; the last one is open unless `closed`.
+    blocks: usize,
+    closed: bool,
+    /// Whether the open block is a text block.
+    open_is_text: bool,
+    /// The block index of each tool call, by the call's index.
+    tool_blocks: Vec<usize>,
 }
 
 fn event(out: &mut String, name: &str, data: serde_json::Value) {
@@ -116,13 +134,36 @@ impl Anthropic {
         event(out, "message_start", json!({"type": "message_start", "message": message}));
     }
 
-    fn open_block(&mut self, out: &mut String) {
-        if !self.block_open {
-            self.block_open = true;
-            let block = json!({"type": "content_block_start", "index": 0,
-                "content_block": {"type": "text", "text": ""}});
-            event(out, "content_block_start", block);
+    /// Closes the open block, if any.
+    fn close(&mut self, out: &mut String) {
+        if self.blocks > 0 && !self.closed {
+            self.closed = true;
+            let index = self.blocks - 1;
+            event(out, "content_block_stop", json!({"type": "content_block_stop", "index": index}));
         }
+    }
+
+    /// Opens the next block; returns its index.
+    fn open(&mut self, block: serde_json::Value, out: &mut String) -> usize {
+        self.close(out);
+        let index = self.blocks;
+        self.blocks += 1;
+        self.closed = false;
+        self.open_is_text = block["type"] == "text";
+        event(
+            out,
+            "content_block_start",
+            json!({"type": "content_block_start", "index": index, "content_block": block}),
+        );
+        index
+    }
+
+    /// The open text block's index, opening one if the open block is not text.
+    fn text_block(&mut self, out: &mut String) -> usize {
+        if self.blocks > 0 && !self.closed && self.open_is_text {
+            return self.blocks - 1;
+        }
+        self.open(json!({"type": "text", "text": ""}), out)
     }
 }
 
@@ -135,7 +176,7 @@ impl Shape for Anthropic {
             kind: "message",
             role: "assistant",
             model: ctx.model.clone(),
-            content: vec![api::TextBlock { kind: "text", text: completion.text.clone() }],
+            content: blocks(completion),
             stop_reason: stop_reason(completion.stop_reason.as_ref()).to_owned(),
             stop_sequence: None,
             usage: usage(completion.usage),
@@ -148,9 +189,21 @@ impl Shape for Anthropic {
             StreamEvent::Usage(u) => self.start(ctx, Some(*u), out),
             StreamEvent::TextDelta(text) => {
                 self.start(ctx, None, out);
-                self.open_block(out);
-                let delta = json!({"type": "content_block_delta", "index": 0,
+                let index = self.text_block(out);
+                let delta = json!({"type": "content_block_delta", "index": index,
                     "delta": {"type": "text_delta", "text": text}});
+                event(out, "content_block_delta", delta);
+            }
+            StreamEvent::ToolCallStart { id, name, .. } => {
+                self.start(ctx, None, out);
+                let block = json!({"type": "tool_use", "id": id, "name": name, "input": {}});
+                let index = self.open(block, out);
+                self.tool_blocks.push(index);
+            }
+            StreamEvent::ToolCallDelta { index, arguments } => {
+                let Some(&block) = self.tool_blocks.get(*index) else { return };
+                let delta = json!({"type": "content_block_delta", "index": block,
+                    "delta": {"type": "input_json_delta", "partial_json": arguments}});
                 event(out, "content_block_delta", delta);
             }
             _ => {}
@@ -159,8 +212,10 @@ impl Shape for Anthropic {
 
     fn end(&mut self, ctx: &Ctx, completion: &Completion, out: &mut String) {
         self.start(ctx, completion.usage, out);
-        self.open_block(out);
-        event(out, "content_block_stop", json!({"type": "content_block_stop", "index": 0}));
+        if self.blocks == 0 {
+            self.text_block(out);
+        }
+        self.close(out);
         let delta = json!({"type": "message_delta",
             "delta": {"stop_reason": stop_reason(completion.stop_reason.as_ref()), "stop_sequence": null},
             "usage": usage(completion.usage)});

@@ -12,13 +12,14 @@ mod embeddings;
 mod errors;
 mod models;
 mod openai;
+mod tools;
 
 pub use errors::GatewayError;
 
 use crate::auth::{Caller, authenticate};
 use crate::state::AppState;
 use axum::http::HeaderMap;
-use tollgate_llm::Message;
+use tollgate_llm::{Message, Tools};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -44,6 +45,8 @@ pub struct Ask {
     pub max_tokens: Option<u32>,
     pub temperature: Option<f32>,
     pub stream: bool,
+    pub tools: Tools,
+    pub stop: Vec<String>,
 }
 
 /// The key a client presented: `Authorization: Bearer` (OpenAI SDKs), `x-api-key` (Anthropic
@@ -99,9 +102,14 @@ async fn organization(
     if caller.user.organization_ids.contains(&org.id) { Ok(org.id) } else { Err(not_member()) }
 }
 
-/// Input bytes per message (each at least its text), for the reservation's input bound.
-fn input_bytes(messages: &[Message]) -> Vec<usize> {
-    messages.iter().map(|m| m.text.len()).collect()
+/// Input bytes per message (its text, tool calls and results), and the tools' definitions as
+/// one more, for the reservation's input bound.
+fn input_bytes(ask: &Ask) -> Vec<usize> {
+    let mut bytes: Vec<usize> = ask.messages.iter().map(Message::prompt_bytes).collect();
+    if !ask.tools.tools.is_empty() {
+        bytes.push(ask.tools.prompt_bytes());
+    }
+    bytes
 }
 
 /// The gateway's routes.
@@ -115,8 +123,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A message's text: a string, or an array of text parts (both protocols name them
-/// `{"type": "text", "text": …}`). Images, audio, tool calls and results have no equivalent the
-/// gateway translates yet: a 400 says so rather than dropping them.
+/// `{"type": "text", "text": …}`). Images and audio have no equivalent the gateway translates
+/// yet: a 400 says so rather than dropping them.
 fn text_content(content: &serde_json::Value) -> Result<String, GatewayError> {
     use serde_json::Value;
     match content {

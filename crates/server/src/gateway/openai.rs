@@ -2,7 +2,7 @@
 //! read into the neutral request and answered in OpenAI's shapes.
 
 use super::answer::{Ctx, Shape, serve};
-use super::{Ask, GatewayError, Protocol, caller, parse, text_content, unsupported};
+use super::{Ask, GatewayError, Protocol, caller, parse, text_content, tools, unsupported};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::json;
 use tollgate_api_types as api;
-use tollgate_llm::{Completion, Message, Role, StopReason, StreamEvent, Usage};
+use tollgate_llm::{Completion, Message, Role, StopReason, StreamEvent, ToolCall, Usage};
 
 #[utoipa::path(post, path = "/v1/chat/completions", tag = "Gateway",
     request_body = api::ChatCompletionRequest,
@@ -42,23 +42,16 @@ pub async fn chat_completions(
 
 fn read(body: &[u8]) -> Result<(Ask, bool), GatewayError> {
     let req: api::ChatCompletionRequest = parse(body)?;
-    unsupported(req.tools.is_some() || req.functions.is_some(), "Tool calling")?;
+    if req.functions.is_some() {
+        return Err(GatewayError::invalid(
+            "`functions` is deprecated and not supported by the gateway: send `tools`.",
+        ));
+    }
     unsupported(req.n.is_some_and(|n| n != 1), "More than one choice (`n`)")?;
-    unsupported(req.stop.as_ref().is_some_and(|s| !s.is_null()), "`stop`")?;
+    let tools = tools::openai_tools(req.tools, req.tool_choice.as_ref(), req.parallel_tool_calls)?;
     let mut messages = Vec::with_capacity(req.messages.len());
-    for m in &req.messages {
-        let role = match m.role.as_str() {
-            "system" | "developer" => Role::System,
-            "user" => Role::User,
-            "assistant" => Role::Assistant,
-            other => {
-                return Err(GatewayError::invalid(format!(
-                    "Messages of role {other:?} are not supported by the gateway."
-                )));
-            }
-        };
-        unsupported(m.tool_calls.is_some(), "Tool calling")?;
-        messages.push(Message::new(role, text_content(&m.content)?));
+    for m in req.messages {
+        messages.push(message(m)?);
     }
     let stream = req.stream.unwrap_or(false);
     let include_usage = req.stream_options.is_some_and(|o| o.include_usage);
@@ -68,8 +61,67 @@ fn read(body: &[u8]) -> Result<(Ask, bool), GatewayError> {
         max_tokens: req.max_completion_tokens.or(req.max_tokens),
         temperature: req.temperature,
         stream,
+        tools,
+        stop: stop_sequences(req.stop)?,
     };
     Ok((ask, include_usage))
+}
+
+fn message(m: api::OpenAiMessage) -> Result<Message, GatewayError> {
+    let text = text_content(&m.content)?;
+    let role = match m.role.as_str() {
+        "system" | "developer" => Role::System,
+        "user" => Role::User,
+        "assistant" => {
+            let mut message = Message::assistant(text);
+            message.tool_calls = tools::openai_calls(m.tool_calls)?;
+            return Ok(message);
+        }
+        "tool" => {
+            let id = m.tool_call_id.ok_or_else(|| {
+                GatewayError::invalid("A tool message needs the tool_call_id it answers.")
+            })?;
+            return Ok(Message::tool_result(id, text, false));
+        }
+        other => {
+            return Err(GatewayError::invalid(format!(
+                "Messages of role {other:?} are not supported by the gateway."
+            )));
+        }
+    };
+    if m.tool_calls.is_some() {
+        return Err(GatewayError::invalid("Only assistant messages carry tool_calls."));
+    }
+    Ok(Message::new(role, text))
+}
+
+/// OpenAI's `stop`: a string or an array of strings.
+fn stop_sequences(stop: Option<serde_json::Value>) -> Result<Vec<String>, GatewayError> {
+    use serde_json::Value;
+    match stop {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s]),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(s),
+                _ => Err(GatewayError::invalid("`stop` must be a string or an array of strings.")),
+            })
+            .collect(),
+        Some(_) => Err(GatewayError::invalid("`stop` must be a string or an array of strings.")),
+    }
+}
+
+/// A call in OpenAI's shape.
+fn wire_call(call: &ToolCall) -> api::OpenAiToolCall {
+    api::OpenAiToolCall {
+        id: call.id.clone(),
+        kind: "function".to_owned(),
+        function: api::OpenAiFunctionCall {
+            name: call.name.clone(),
+            arguments: call.arguments.clone(),
+        },
+    }
 }
 
 /// OpenAI's usage: `prompt_tokens` counts cached prompt tokens too.
@@ -136,7 +188,10 @@ impl Shape for OpenAi {
                 index: 0,
                 message: api::AssistantMessage {
                     role: "assistant",
-                    content: completion.text.clone(),
+                    // OpenAI's `null` when the model only called tools.
+                    content: (!completion.text.is_empty() || completion.tool_calls.is_empty())
+                        .then(|| completion.text.clone()),
+                    tool_calls: completion.tool_calls.iter().map(wire_call).collect(),
                 },
                 finish_reason: finish_reason(completion.stop_reason.as_ref()).to_owned(),
                 logprobs: None,
@@ -147,11 +202,18 @@ impl Shape for OpenAi {
     }
 
     fn event(&mut self, ctx: &Ctx, event: &StreamEvent, out: &mut String) {
-        if let StreamEvent::TextDelta(text) = event {
-            self.start(ctx, out);
-            let delta = json!([{"index": 0, "delta": {"content": text}, "finish_reason": null}]);
-            self.chunk(ctx, delta, out);
-        }
+        let delta = match event {
+            StreamEvent::TextDelta(text) => json!({"content": text}),
+            StreamEvent::ToolCallStart { index, id, name } => json!({"tool_calls": [{
+                "index": index, "id": id, "type": "function",
+                "function": {"name": name, "arguments": ""}}]}),
+            StreamEvent::ToolCallDelta { index, arguments } => {
+                json!({"tool_calls": [{"index": index, "function": {"arguments": arguments}}]})
+            }
+            _ => return,
+        };
+        self.start(ctx, out);
+        self.chunk(ctx, json!([{"index": 0, "delta": delta, "finish_reason": null}]), out);
     }
 
     fn end(&mut self, ctx: &Ctx, completion: &Completion, out: &mut String) {

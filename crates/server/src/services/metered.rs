@@ -151,9 +151,13 @@ impl Metered {
 
     /// Counts what the provider sent.
     pub fn observe(&mut self, event: &StreamEvent) {
-        if let StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) = event {
-            self.streamed.fetch_add(t.len() as u64, Ordering::Relaxed);
-        }
+        let bytes = match event {
+            StreamEvent::TextDelta(t) | StreamEvent::ReasoningDelta(t) => t.len(),
+            StreamEvent::ToolCallStart { id, name, .. } => id.len() + name.len(),
+            StreamEvent::ToolCallDelta { arguments, .. } => arguments.len(),
+            StreamEvent::Usage(_) | StreamEvent::Done { .. } => 0,
+        };
+        self.streamed.fetch_add(bytes as u64, Ordering::Relaxed);
         self.completion.apply(event.clone());
     }
 

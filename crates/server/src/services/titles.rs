@@ -51,6 +51,7 @@ pub async fn regenerate(state: &AppState, chat: &Chat) -> Result<Chat, TitleErro
         messages: vec![Message::system(INSTRUCTION), Message::user(opening)],
         max_output_tokens: Some(grant.max_output_tokens.min(TITLE_TOKENS)),
         temperature: None,
+        ..CompletionRequest::default()
     };
     let (completion, error) = match provider.stream(request).await {
         Ok(stream) => collect(stream).await,

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
 use futures::StreamExt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +25,10 @@ pub enum Scenario {
     DropAfterUsage,
     /// Headers, then silence.
     Hang,
+    /// OpenAI: a short text, then a `weather` tool call whose arguments come in two pieces.
+    OpenAiToolCall,
+    /// Anthropic: a text block, then a `weather` tool_use block streamed as input_json_delta.
+    AnthropicToolUse,
 }
 
 fn sse(chunks: Vec<String>) -> Response {
@@ -89,6 +94,38 @@ async fn respond(scenario: Scenario) -> Response {
                 }));
             ([(header::CONTENT_TYPE, "text/event-stream")], Body::from_stream(chunks)).into_response()
         }
+        Scenario::OpenAiToolCall => {
+            let call = |delta: serde_json::Value| {
+                openai_chunk(serde_json::json!({"id": "c1", "object": "chat.completion.chunk", "model": "m",
+                    "choices": [{"index": 0, "delta": {"tool_calls": [delta]}, "finish_reason": null}]}))
+            };
+            sse(vec![
+                openai_delta("Checking."),
+                call(serde_json::json!({"index": 0, "id": "call_w", "type": "function",
+                    "function": {"name": "weather", "arguments": ""}})),
+                call(serde_json::json!({"index": 0, "function": {"arguments": "{\"city\":"}})),
+                call(serde_json::json!({"index": 0, "function": {"arguments": "\"Oslo\"}"}})),
+                openai_chunk(serde_json::json!({"id": "c1", "object": "chat.completion.chunk", "model": "m",
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})),
+                openai_usage(),
+                "data: [DONE]\n\n".to_owned(),
+            ])
+        }
+        Scenario::AnthropicToolUse => sse(vec![
+            anthropic_event("message_start", serde_json::json!({"type": "message_start", "message": {"id": "msg_1", "type": "message",
+                "role": "assistant", "model": "claude", "content": [], "stop_reason": null,
+                "usage": {"input_tokens": 100, "output_tokens": 1}}})),
+            anthropic_event("content_block_start", serde_json::json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})),
+            anthropic_event("content_block_delta", serde_json::json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Checking."}})),
+            anthropic_event("content_block_stop", serde_json::json!({"type": "content_block_stop", "index": 0})),
+            anthropic_event("content_block_start", serde_json::json!({"type": "content_block_start", "index": 1,
+                "content_block": {"type": "tool_use", "id": "toolu_w", "name": "weather", "input": {}}})),
+            anthropic_event("content_block_delta", serde_json::json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{\"city\": "}})),
+            anthropic_event("content_block_delta", serde_json::json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "\"Oslo\"}"}})),
+            anthropic_event("content_block_stop", serde_json::json!({"type": "content_block_stop", "index": 1})),
+            anthropic_event("message_delta", serde_json::json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 30}})),
+            anthropic_event("message_stop", serde_json::json!({"type": "message_stop"})),
+        ]),
         Scenario::Hang => {
             let never = futures::stream::pending::<Result<Bytes, std::io::Error>>();
             ([(header::CONTENT_TYPE, "text/event-stream")], Body::from_stream(never)).into_response()
@@ -98,13 +135,30 @@ async fn respond(scenario: Scenario) -> Response {
 
 /// Starts the fake on a free port; returns its base URL (for `base_url`).
 pub async fn start(scenario: Scenario) -> String {
+    start_recording(scenario).await.0
+}
+
+/// The request bodies a fake received, in order.
+pub type Received = Arc<Mutex<Vec<serde_json::Value>>>;
+
+/// [`start`], keeping every request body it receives.
+pub async fn start_recording(scenario: Scenario) -> (String, Received) {
+    let received = Received::default();
+    let log = received.clone();
+    let answer = move |body: Bytes| {
+        let log = log.clone();
+        async move {
+            log.lock().unwrap().push(serde_json::from_slice(&body).unwrap_or_default());
+            respond(scenario).await
+        }
+    };
     let app = Router::new()
-        .route("/chat/completions", post(move || respond(scenario)))
-        .route("/v1/messages", post(move || respond(scenario)));
+        .route("/chat/completions", post(answer.clone()))
+        .route("/v1/messages", post(answer));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake upstream");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), received)
 }

@@ -256,10 +256,11 @@ async fn errors_in_each_protocols_shape(app: TestApp) {
     assert_eq!(err["error"]["type"], "not_found_error", "{err}");
     // A feature without a translation is a clear 400, not a silent drop.
     let mut body = chat("x");
-    body["tools"] = json!([{"type": "function", "function": {"name": "f"}}]);
+    body["messages"][0]["content"] =
+        json!([{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]);
     let (status, _, err) = openai(&app, &g.key, "/v1/chat/completions", body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("Tool calling")), "{err}");
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("image_url")), "{err}");
     // An organization the owner is not a member of.
     let req = app
         .http

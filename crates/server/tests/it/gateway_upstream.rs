@@ -17,9 +17,16 @@ on_both!(
     upstream_failures_keep_their_status,
 );
 
-/// Configures `kind` against the fake playing `scenario`, with a model `m-1` at `prices`.
-async fn upstream(app: &TestApp, owner: &str, kind: &str, scenario: Scenario, prices: Value) {
-    let base = fake_llm::start(scenario).await;
+/// Configures `kind` against the fake playing `scenario`, with a model `m-1` at `prices`; the
+/// fake's received request bodies.
+pub async fn upstream(
+    app: &TestApp,
+    owner: &str,
+    kind: &str,
+    scenario: Scenario,
+    prices: Value,
+) -> fake_llm::Received {
+    let (base, received) = fake_llm::start_recording(scenario).await;
     let body = json!({"provider": kind, "api_key": "sk-upstream-secret", "base_url": base});
     let (status, p) = app.post(&format!("{CHATS}/providers"), owner, body).await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
@@ -27,9 +34,10 @@ async fn upstream(app: &TestApp, owner: &str, kind: &str, scenario: Scenario, pr
         "model_config": {"cost": prices}});
     let (status, m) = app.post(&format!("{CHATS}/model-configs"), owner, body).await;
     assert_eq!(status, StatusCode::CREATED, "{m}");
+    received
 }
 
-async fn spent_today(app: &TestApp, user: uuid::Uuid) -> Micros {
+pub async fn spent_today(app: &TestApp, user: uuid::Uuid) -> Micros {
     let day = Period::Day.bounds(&app.now());
     app.store().window_spend(user, SpendScope::AllOrganizations, day).await.expect("spend")
 }

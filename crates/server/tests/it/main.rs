@@ -20,6 +20,7 @@ mod fake_llm;
 mod gateway;
 mod gateway_attack;
 mod gateway_keys;
+mod gateway_tools;
 mod gateway_upstream;
 mod identity;
 mod limits;
