@@ -173,7 +173,18 @@ fn official_sdks(database: &str) {
         assert_eq!(answer["stop_reason"], "end_turn", "{seen}");
         assert_eq!(answer["output_tokens"], 12, "{seen}");
     }
-    assert_eq!(fake.calls().len(), 2, "the Anthropic SDK's calls reached the OpenAI upstream");
+    // Tools: both SDKs see the upstream's call of `count` with {"n": 1}, whole and streamed, and
+    // send its result back.
+    let tool = json!({"name": "count", "arguments": {"n": 1}, "finish_reason": "tool_calls"});
+    assert_eq!(seen["openai_tool"], tool, "{seen}");
+    assert_eq!(seen["openai_tool_stream"], json!({"n": 1}), "{seen}");
+    assert_eq!(seen["openai_tool_result"], "tool_calls", "{seen}");
+    let tool =
+        json!({"type": "tool_use", "name": "count", "input": {"n": 1}, "stop_reason": "tool_use"});
+    assert_eq!(seen["anthropic_tool"], tool, "{seen}");
+    assert_eq!(seen["anthropic_tool_stream"], json!({"n": 1}), "{seen}");
+    assert_eq!(seen["anthropic_tool_result"], "tool_use", "{seen}");
+    assert_eq!(fake.calls().len(), 8, "the SDKs' calls to fake-1 reached the OpenAI upstream");
     readme_example(&python, &server, &key);
 
     // The calls are in the cost summary (by source) and in the usage status.
@@ -181,7 +192,7 @@ fn official_sdks(database: &str) {
     let total = summary["total_cost_micros"].as_i64().expect("total");
     assert!(total > 0, "{summary}");
     assert_eq!(summary["by_source"][0]["source"], "gateway", "{summary}");
-    assert_eq!(summary["by_source"][0]["priced_message_count"], 5, "{summary}");
+    assert_eq!(summary["by_source"][0]["priced_message_count"], 11, "{summary}");
     let limits = format!("{}{CHATS}/usage-limits", server.url);
     call(
         &rt,
@@ -204,5 +215,5 @@ fn official_sdks(database: &str) {
         json!({"status": 402, "code": "usage_limit_exceeded", "type": "billing_error"}),
         "{refused}"
     );
-    assert_eq!(fake.calls().len(), 2, "a refused call reached the upstream");
+    assert_eq!(fake.calls().len(), 8, "a refused call reached the upstream");
 }

@@ -64,6 +64,49 @@ if mode == "served":
         "stop_reason": final.stop_reason,
         "output_tokens": final.usage.output_tokens,
     }
+    # Tools, through the gateway to the OpenAI-compatible upstream (which calls the first tool
+    # with {"n": 1}), from both SDKs; the Anthropic SDK's go through the translation.
+    oa_tools = [{"type": "function", "function": {"name": "count", "description": "Counts",
+                 "parameters": {"type": "object", "properties": {"n": {"type": "integer"}}}}}]
+    called = oa.chat.completions.create(
+        model=anthropic_model, messages=[{"role": "user", "content": "count"}], tools=oa_tools
+    )
+    call = called.choices[0].message.tool_calls[0]
+    seen["openai_tool"] = {"name": call.function.name, "arguments": json.loads(call.function.arguments),
+                           "finish_reason": called.choices[0].finish_reason}
+    pieces = []
+    for chunk in oa.chat.completions.create(
+        model=anthropic_model, messages=[{"role": "user", "content": "count"}], tools=oa_tools, stream=True
+    ):
+        for delta in (chunk.choices[0].delta.tool_calls or []) if chunk.choices else []:
+            pieces.append(delta.function.arguments or "")
+    seen["openai_tool_stream"] = json.loads("".join(pieces))
+    answered = oa.chat.completions.create(
+        model=anthropic_model, tools=oa_tools,
+        messages=[{"role": "user", "content": "count"}, called.choices[0].message.model_dump(exclude_none=True),
+                  {"role": "tool", "tool_call_id": call.id, "content": "1"}],
+    )
+    seen["openai_tool_result"] = answered.choices[0].finish_reason
+
+    an_tools = [{"name": "count", "input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}}}]
+    used = an.messages.create(
+        model=anthropic_model, max_tokens=64, tools=an_tools, messages=[{"role": "user", "content": "count"}]
+    )
+    block = used.content[-1]
+    seen["anthropic_tool"] = {"type": block.type, "name": block.name, "input": block.input,
+                              "stop_reason": used.stop_reason}
+    with an.messages.stream(
+        model=anthropic_model, max_tokens=64, tools=an_tools, messages=[{"role": "user", "content": "count"}]
+    ) as stream:
+        final = stream.get_final_message()
+    seen["anthropic_tool_stream"] = final.content[-1].input
+    answered = an.messages.create(
+        model=anthropic_model, max_tokens=64, tools=an_tools,
+        messages=[{"role": "user", "content": "count"},
+                  {"role": "assistant", "content": [b.model_dump() for b in used.content]},
+                  {"role": "user", "content": [{"type": "tool_result", "tool_use_id": block.id, "content": "1"}]}],
+    )
+    seen["anthropic_tool_result"] = answered.stop_reason
 else:
     try:
         oa.chat.completions.create(
