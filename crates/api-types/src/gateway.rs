@@ -215,6 +215,25 @@ pub struct MessagesRequest {
     pub stop_sequences: Option<Vec<String>>,
 }
 
+/// `POST /v1/messages/count_tokens`: a Messages request without `max_tokens`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CountTokensRequest {
+    pub model: String,
+    pub messages: Vec<AnthropicMessage>,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub system: Option<Value>,
+    #[serde(default)]
+    pub tools: Option<Vec<AnthropicTool>>,
+    #[serde(default)]
+    pub tool_choice: Option<AnthropicToolChoice>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct CountTokensResponse {
+    pub input_tokens: u64,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AnthropicTool {
     /// Absent (or `custom`) for a client tool; Anthropic's server tools name theirs.

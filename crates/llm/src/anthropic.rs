@@ -21,6 +21,7 @@ const API_VERSION: &str = "2023-06-01";
 pub struct Anthropic {
     http: reqwest::Client,
     endpoint: String,
+    count_endpoint: String,
     api_key: HeaderValue,
     key: Secret,
     idle_timeout: Duration,
@@ -43,6 +44,7 @@ impl Anthropic {
         Ok(Self {
             http,
             endpoint: join_url(base, "v1/messages"),
+            count_endpoint: join_url(base, "v1/messages/count_tokens"),
             api_key: header,
             key: api_key,
             idle_timeout: options.idle_timeout,
@@ -93,6 +95,38 @@ impl Provider for Anthropic {
     fn kind(&self) -> ProviderKind {
         ProviderKind::Anthropic
     }
+
+    /// `POST {base_url}/v1/messages/count_tokens`: the request without `max_tokens` and
+    /// `stream`, answered `{"input_tokens": N}`.
+    async fn count_tokens(&self, req: CompletionRequest) -> Result<u64, ProviderError> {
+        let mut body = serde_json::to_value(self.body(&req)?)
+            .map_err(|e| ProviderError::protocol(format!("count_tokens request: {e}")))?;
+        if let Some(fields) = body.as_object_mut() {
+            for unsent in ["max_tokens", "stream", "temperature", "stop_sequences"] {
+                fields.remove(unsent);
+            }
+        }
+        let request = self
+            .http
+            .post(&self.count_endpoint)
+            .header("x-api-key", self.api_key.clone())
+            .header("anthropic-version", API_VERSION)
+            .json(&body);
+        let redact = |e: ProviderError| e.redacted(Some(&self.key));
+        let resp = http::send(request, self.idle_timeout).await.map_err(redact)?;
+        let bytes = tokio::time::timeout(self.idle_timeout, resp.bytes())
+            .await
+            .map_err(|_| ProviderError::timeout("the count_tokens answer stalled"))?
+            .map_err(|e| redact(ProviderError::from_reqwest(e)))?;
+        let counted: Counted = serde_json::from_slice(&bytes)
+            .map_err(|e| ProviderError::protocol(format!("count_tokens answer: {e}")))?;
+        Ok(counted.input_tokens)
+    }
+}
+
+#[derive(Deserialize)]
+struct Counted {
+    input_tokens: u64,
 }
 
 #[derive(Serialize)]

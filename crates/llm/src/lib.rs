@@ -69,4 +69,14 @@ pub trait Provider: Send + Sync + std::fmt::Debug {
             message: format!("provider {} offers no embeddings", self.kind()),
         })
     }
+
+    /// The input tokens `req` would be billed, as the provider counts them, without running
+    /// it. A provider without such a count (OpenAI's API has none) refuses with a 400-class
+    /// error.
+    async fn count_tokens(&self, _req: CompletionRequest) -> Result<u64, ProviderError> {
+        Err(ProviderError::BadRequest {
+            status: 400,
+            message: format!("provider {} offers no token counting", self.kind()),
+        })
+    }
 }

@@ -65,6 +65,11 @@ impl Provider for Simulated {
         ProviderKind::Simulated
     }
 
+    /// The input tokens a call would report.
+    async fn count_tokens(&self, req: CompletionRequest) -> Result<u64, ProviderError> {
+        Ok(input_tokens(&req))
+    }
+
     /// Deterministic unit vectors (the same text, the same vector), billed like its prompts.
     async fn embed(&self, req: EmbeddingRequest) -> Result<Embeddings, ProviderError> {
         let dimensions = req.dimensions.unwrap_or(SIMULATED_DIMENSIONS).clamp(1, 4096) as usize;
@@ -101,8 +106,12 @@ fn last_user_text(messages: &[Message]) -> &str {
 
 /// The whole event sequence. Usage is re-reported after every delta, so an interrupted call
 /// still meters exactly the text it produced.
+fn input_tokens(req: &CompletionRequest) -> u64 {
+    req.messages.iter().map(|m| simulated_tokens(&m.text)).sum()
+}
+
 fn plan(req: &CompletionRequest, prompt: &str) -> Vec<Result<StreamEvent, ProviderError>> {
-    let input_tokens = req.messages.iter().map(|m| simulated_tokens(&m.text)).sum();
+    let input_tokens = input_tokens(req);
     let (reply, stop_reason) = limit(reply(&req.model, prompt), req.max_output_tokens);
     let usage = |emitted: &str| Usage {
         input_tokens,

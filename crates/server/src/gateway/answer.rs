@@ -74,10 +74,7 @@ pub async fn prepare(
     asked: Option<u32>,
 ) -> Result<Prepared, GatewayError> {
     let organization_id = organization(state, caller, headers).await?;
-    let model = find_model(state, model_name).await?;
-    let provider = state.providers.provider_for(&state.store, &model).await.map_err(|reason| {
-        GatewayError::new(StatusCode::BAD_GATEWAY, super::errors::Kind::Upstream, reason)
-    })?;
+    let (model, provider) = model_and_provider(state, model_name).await?;
     let wanted = wanted_tokens(state, &model, asked);
     let call = CallFor {
         user_id: caller.user.id,
@@ -90,6 +87,18 @@ pub async fn prepare(
     };
     let metered = metered::reserve(state, call).await?;
     Ok(Prepared { model, provider, metered, wanted })
+}
+
+/// The model a client named and a client for its provider (404 unknown, 502 unusable).
+pub async fn model_and_provider(
+    state: &AppState,
+    name: &str,
+) -> Result<(ModelConfig, Arc<dyn Provider>), GatewayError> {
+    let model = find_model(state, name).await?;
+    let provider = state.providers.provider_for(&state.store, &model).await.map_err(|reason| {
+        GatewayError::new(StatusCode::BAD_GATEWAY, super::errors::Kind::Upstream, reason)
+    })?;
+    Ok((model, provider))
 }
 
 async fn call<S: Shape>(

@@ -1,16 +1,17 @@
 //! Anthropic's Messages (`POST /v1/messages`, stream and not), read into the neutral request and
 //! answered in Anthropic's shapes and event sequence.
 
-use super::answer::{Ctx, Shape, serve};
+use super::answer::{Ctx, Shape, model_and_provider, serve};
 use super::{Ask, GatewayError, Protocol, caller, parse, text_content, tools};
 use crate::state::AppState;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tollgate_api_types as api;
-use tollgate_llm::{Completion, Message, Role, StopReason, StreamEvent, Usage};
+use tollgate_llm::{Completion, CompletionRequest, Message, Role, StopReason, StreamEvent, Usage};
 
 #[utoipa::path(post, path = "/v1/messages", tag = "Gateway",
     request_body = api::MessagesRequest,
@@ -38,12 +39,27 @@ pub async fn messages(State(state): State<AppState>, headers: HeaderMap, body: B
 
 fn read(body: &[u8]) -> Result<Ask, GatewayError> {
     let req: api::MessagesRequest = parse(body)?;
-    let tools = tools::anthropic_tools(req.tools, req.tool_choice)?;
-    let mut messages = Vec::with_capacity(req.messages.len() + 1);
-    if let Some(system) = &req.system {
+    Ok(Ask {
+        tools: tools::anthropic_tools(req.tools, req.tool_choice)?,
+        messages: conversation(req.system.as_ref(), &req.messages)?,
+        model: req.model,
+        max_tokens: Some(req.max_tokens),
+        temperature: req.temperature,
+        stream: req.stream.unwrap_or(false),
+        stop: req.stop_sequences.unwrap_or_default(),
+    })
+}
+
+/// The system prompt and the turns, as neutral messages.
+fn conversation(
+    system: Option<&serde_json::Value>,
+    turns: &[api::AnthropicMessage],
+) -> Result<Vec<Message>, GatewayError> {
+    let mut messages = Vec::with_capacity(turns.len() + 1);
+    if let Some(system) = system {
         messages.push(Message::system(text_content(system)?));
     }
-    for m in &req.messages {
+    for m in turns {
         let role = match m.role.as_str() {
             "user" => Role::User,
             "assistant" => Role::Assistant,
@@ -55,15 +71,40 @@ fn read(body: &[u8]) -> Result<Ask, GatewayError> {
         };
         messages.extend(tools::anthropic_turn(role, &m.content)?);
     }
-    Ok(Ask {
-        model: req.model,
-        messages,
-        max_tokens: Some(req.max_tokens),
-        temperature: req.temperature,
-        stream: req.stream.unwrap_or(false),
-        tools,
-        stop: req.stop_sequences.unwrap_or_default(),
-    })
+    Ok(messages)
+}
+
+#[utoipa::path(post, path = "/v1/messages/count_tokens", tag = "Gateway",
+    request_body = api::CountTokensRequest,
+    responses((status = 200, body = api::CountTokensResponse,
+            description = "The input tokens the request would be billed, as the model's provider counts them; nothing is billed."),
+        (status = 400, body = api::AnthropicErrorResponse,
+            description = "Invalid, or the model's provider counts no tokens (OpenAI-compatible ones)."),
+        (status = 401, body = api::AnthropicErrorResponse),
+        (status = 404, body = api::AnthropicErrorResponse),
+        (status = 429, body = api::AnthropicErrorResponse),
+        (status = 502, body = api::AnthropicErrorResponse),
+        (status = 504, body = api::AnthropicErrorResponse)))]
+pub async fn count_tokens(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match counted(&state, &headers, &body).await {
+        Ok(input_tokens) => Json(api::CountTokensResponse { input_tokens }).into_response(),
+        Err(e) => e.into_response(Protocol::Anthropic),
+    }
+}
+
+async fn counted(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<u64, GatewayError> {
+    caller(state, headers).await?;
+    let req: api::CountTokensRequest = parse(body)?;
+    let tools = tools::anthropic_tools(req.tools, req.tool_choice)?;
+    let messages = conversation(req.system.as_ref(), &req.messages)?;
+    let (model, provider) = model_and_provider(state, &req.model).await?;
+    let request =
+        CompletionRequest { model: model.model.clone(), messages, tools, ..Default::default() };
+    provider.count_tokens(request).await.map_err(|e| GatewayError::from(&e))
 }
 
 fn usage(u: Option<Usage>) -> api::AnthropicUsage {

@@ -120,6 +120,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(openai::chat_completions))
         .routes(routes!(embeddings::embeddings))
         .routes(routes!(anthropic::messages))
+        .routes(routes!(anthropic::count_tokens))
 }
 
 /// A message's text: a string, or an array of text parts (both protocols name them

@@ -152,9 +152,16 @@ pub async fn start_recording(scenario: Scenario) -> (String, Received) {
             respond(scenario).await
         }
     };
+    let counted = received.clone();
+    let count = move |body: Bytes| {
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        counted.lock().unwrap().push(body);
+        async move { axum::Json(serde_json::json!({"input_tokens": 42})) }
+    };
     let app = Router::new()
         .route("/chat/completions", post(answer.clone()))
-        .route("/v1/messages", post(answer));
+        .route("/v1/messages", post(answer))
+        .route("/v1/messages/count_tokens", post(count));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake upstream");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {

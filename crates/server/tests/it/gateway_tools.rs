@@ -15,6 +15,7 @@ on_both!(
     an_openai_client_calls_tools_through_either_provider,
     an_anthropic_client_uses_tools_through_either_provider,
     tools_without_a_translation_are_refused,
+    tokens_are_counted_where_the_provider_counts_them,
 );
 
 fn prices() -> Value {
@@ -214,4 +215,51 @@ async fn tools_without_a_translation_are_refused(app: TestApp) {
         assert_eq!(err["error"]["type"], "invalid_request_error", "{err}");
     }
     assert_eq!(spent_today(&app, g.owner_id).await, Micros::ZERO, "nothing was billed");
+}
+
+async fn tokens_are_counted_where_the_provider_counts_them(app: TestApp) {
+    let g = gate(&app).await;
+    let received =
+        upstream(&app, &g.owner, "anthropic", Scenario::AnthropicToolUse, prices()).await;
+    let count = |body: Value| {
+        app.http
+            .post(format!("{}/v1/messages/count_tokens", app.base))
+            .header("x-api-key", &g.key)
+            .header("anthropic-version", "2023-06-01")
+            .json(&body)
+    };
+    let body = json!({"model": "m-1", "system": "terse",
+        "tools": [{"name": "weather", "input_schema": {"type": "object"}}],
+        "messages": [{"role": "user", "content": "Weather?"}]});
+    let (status, counted) = app.raw(count(body)).await;
+    assert_eq!(status, StatusCode::OK, "{counted}");
+    assert_eq!(counted, json!({"input_tokens": 42}));
+    let sent = last(&received);
+    assert_eq!((&sent["model"], &sent["system"]), (&json!("m-1"), &json!("terse")), "{sent}");
+    assert_eq!(sent["tools"][0]["name"], "weather");
+    assert!(sent.get("max_tokens").is_none() && sent.get("stream").is_none(), "{sent}");
+    // The offline model counts its own; an OpenAI-compatible provider has no count: 400.
+    let body =
+        json!({"model": "simulated-1", "messages": [{"role": "user", "content": "12345678"}]});
+    let (status, counted) = app.raw(count(body)).await;
+    assert_eq!(status, StatusCode::OK, "{counted}");
+    assert_eq!(counted["input_tokens"], 2);
+    upstream(&app, &g.owner, "openai-compat", Scenario::OpenAiToolCall, prices()).await;
+    let body =
+        json!({"model": "openai-compat/m-1", "messages": [{"role": "user", "content": "hi"}]});
+    let (status, err) = app.raw(count(body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(
+        err["error"]["message"].as_str().is_some_and(|m| m.contains("token counting")),
+        "{err}"
+    );
+    let (status, _) = app
+        .raw(
+            app.http
+                .post(format!("{}/v1/messages/count_tokens", app.base))
+                .json(&json!({"model": "m-1", "messages": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(spent_today(&app, g.owner_id).await, Micros::ZERO, "counting bills nothing");
 }
