@@ -4,6 +4,7 @@ use crate::events::EventHub;
 use crate::metrics::Metrics;
 use crate::ratelimit::LoginLimiter;
 use crate::secrets::SecretBox;
+use crate::services::config_cache::{self, ConfigCache};
 use crate::services::providers::Providers;
 use std::sync::Arc;
 use std::time::Duration;
@@ -178,6 +179,9 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Builds provider clients (keys, one shared HTTP client, timeouts).
     pub providers: Arc<Providers>,
+    /// The model configs, default organization and provider clients the gateway reads, kept
+    /// for a second (`services::config_cache`).
+    pub config: Arc<ConfigCache>,
     /// Slots for Terraform conversions (`Settings::terraform_conversions`).
     pub conversions: Arc<Semaphore>,
     /// Whether the database answers, as the outage watchdog last saw it (true without one).
@@ -209,6 +213,7 @@ impl AppState {
             events: Arc::new(EventHub::default()),
             wake: Arc::new(Notify::new()),
             providers,
+            config: Arc::new(ConfigCache::new(config_cache::DEFAULT_TTL)),
             database_up: Arc::new(tokio::sync::watch::Sender::new(true)),
         }
     }

@@ -95,7 +95,8 @@ pub async fn model_and_provider(
     name: &str,
 ) -> Result<(ModelConfig, Arc<dyn Provider>), GatewayError> {
     let model = find_model(state, name).await?;
-    let provider = state.providers.provider_for(&state.store, &model).await.map_err(|reason| {
+    let provider = state.config.provider_for(&state.providers, &state.store, &model).await;
+    let provider = provider.map_err(|reason| {
         GatewayError::new(StatusCode::BAD_GATEWAY, super::errors::Kind::Upstream, reason)
     })?;
     Ok((model, provider))

@@ -85,7 +85,7 @@ async fn organization(
 ) -> Result<Uuid, GatewayError> {
     let named = headers.get(ORGANIZATION_HEADER).map(|v| v.to_str().unwrap_or_default().trim());
     let org = match named {
-        None => state.store.default_organization().await?,
+        None => state.config.default_organization(&state.store).await?,
         Some(raw) => match Uuid::parse_str(raw) {
             Ok(id) => state.store.get_organization(id).await?,
             Err(_) => state.store.get_organization_by_name(raw).await?,

@@ -9,11 +9,11 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use tollgate_api_types as api;
-use tollgate_store::{ModelConfig, Page};
+use tollgate_store::ModelConfig;
 
 /// The enabled model configs, with the name each is listed under.
 async fn enabled(state: &AppState) -> Result<Vec<(String, ModelConfig)>, GatewayError> {
-    let all = state.store.list_model_configs(true, Page::ALL).await?;
+    let all = state.config.enabled_models(&state.store).await?;
     let shared = |m: &ModelConfig| all.iter().filter(|o| o.model == m.model).count() > 1;
     Ok(all
         .iter()
@@ -27,7 +27,7 @@ async fn enabled(state: &AppState) -> Result<Vec<(String, ModelConfig)>, Gateway
 
 /// The enabled config `name` names.
 pub async fn find_model(state: &AppState, name: &str) -> Result<ModelConfig, GatewayError> {
-    let all = state.store.list_model_configs(true, Page::ALL).await?;
+    let all = state.config.enabled_models(&state.store).await?;
     let qualified = |m: &&ModelConfig| {
         name.split_once('/').is_some_and(|(p, model)| p == m.provider && model == m.model)
     };

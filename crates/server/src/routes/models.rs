@@ -77,6 +77,7 @@ pub async fn create_provider(
         updated_at: now,
     };
     let created = state.store.create_provider(provider).await?;
+    state.config.invalidate();
     Ok((StatusCode::CREATED, Json(chat_wire::provider(&created))))
 }
 
@@ -105,6 +106,7 @@ pub async fn update_provider(
         },
     };
     let updated = state.store.update_provider(id, patch, state.clock.now()).await?;
+    state.config.invalidate();
     Ok(Json(chat_wire::provider(&updated)))
 }
 
@@ -116,6 +118,7 @@ pub async fn delete_provider(
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
     state.store.delete_provider(admin_id(&caller, &raw)?).await?;
+    state.config.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -179,6 +182,7 @@ pub async fn create_model_config(
         };
         created = state.store.update_model_config(created.id, patch, state.clock.now()).await?;
     }
+    state.config.invalidate();
     Ok((StatusCode::CREATED, Json(chat_wire::model_config(&created))))
 }
 
@@ -230,6 +234,7 @@ pub async fn update_model_config(
         patch.temperature = Some(valid_temperature(call.temperature)?);
     }
     let updated = state.store.update_model_config(id, patch, state.clock.now()).await?;
+    state.config.invalidate();
     Ok(Json(chat_wire::model_config(&updated)))
 }
 
@@ -241,6 +246,7 @@ pub async fn delete_model_config(
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
     state.store.delete_model_config(admin_id(&caller, &raw)?).await?;
+    state.config.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }
 

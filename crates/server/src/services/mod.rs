@@ -3,6 +3,7 @@
 //! `error.rs` turns those into HTTP answers.
 
 pub mod billing;
+pub mod config_cache;
 pub mod metered;
 pub mod providers;
 pub mod spend;

@@ -15,6 +15,7 @@ on_both!(
     an_openai_client_reaches_an_anthropic_model,
     an_anthropic_client_reaches_an_openai_model,
     upstream_failures_keep_their_status,
+    a_model_changed_here_is_seen_by_the_next_call,
 );
 
 /// Configures `kind` against the fake playing `scenario`, with a model `m-1` at `prices`; the
@@ -114,4 +115,37 @@ async fn upstream_failures_keep_their_status(app: TestApp) {
     assert_eq!(err["type"], "error");
     assert_eq!(err["error"]["type"], "api_error");
     assert_eq!(spent_today(&app, g.owner_id).await, Micros::ZERO, "a refused call bills nothing");
+}
+
+/// The gateway keeps the model configs and provider clients for a second
+/// (`services::config_cache`); a change made through this server is seen at once all the same.
+async fn a_model_changed_here_is_seen_by_the_next_call(app: TestApp) {
+    let g = gate(&app).await;
+    let prices =
+        json!({"input_price_per_million_tokens": "1", "output_price_per_million_tokens": "1"});
+    upstream(&app, &g.owner, "openai-compat", Scenario::OpenAiCached, prices).await;
+    let body = json!({"model": "m-1", "messages": [{"role": "user", "content": "hello"}]});
+    let complete = || {
+        app.http.post(format!("{}/v1/chat/completions", app.base)).bearer_auth(&g.key).json(&body)
+    };
+    let (status, answer) = app.raw(complete()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    // (1000 − 400) × 1 + 500 × 1: the cached tokens have no price.
+    assert_eq!(spent_today(&app, g.owner_id).await, Micros::new(1100));
+    let (_, configs) = app.get(&format!("{CHATS}/model-configs"), &g.owner).await;
+    let m1 = configs.as_array().and_then(|all| all.iter().find(|c| c["model"] == "m-1")).cloned();
+    let id = m1.expect("m-1 is listed")["id"].as_str().expect("id").to_owned();
+    let path = format!("{CHATS}/model-configs/{id}");
+    let doubled = json!({"model_config": {"cost": {"input_price_per_million_tokens": "2",
+        "output_price_per_million_tokens": "2"}}});
+    let req = app.http.patch(format!("{}{path}", app.base)).bearer_auth(&g.owner).json(&doubled);
+    let (status, changed) = app.raw(req).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    let (status, answer) = app.raw(complete()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(spent_today(&app, g.owner_id).await, Micros::new(1100 + 2200), "the new price");
+    let (status, _) = app.delete(&path, &g.owner).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, err) = app.raw(complete()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the deleted model is gone at once: {err}");
 }
