@@ -23,8 +23,11 @@ pub struct ConfigCache {
     models: Fresh<Arc<Vec<ModelConfig>>>,
     default_organization: Fresh<Option<Organization>>,
     /// By provider kind.
-    clients: Mutex<HashMap<String, (Instant, Arc<dyn Provider>)>>,
+    clients: Mutex<HashMap<String, Client>>,
 }
+
+/// A provider client and when it was built.
+type Client = (Instant, Arc<dyn Provider>);
 
 /// One cached value and when it was read.
 struct Fresh<T>(Mutex<Option<(Instant, T)>>);
