@@ -26,7 +26,7 @@
     const w = await api("GET", `/api/v2/workspaces/${TG.param}`);
     document.querySelector("main h1").textContent = w.name;
     const tree = h("ul", { class: "tree", "aria-label": "Resources" }, w.latest_build.resources.map((r) =>
-      h("li", {}, h("strong", {}, `${r.resource_type}.${r.name}`),
+      h("li", {}, h("strong", {}, `${r.type}.${r.name}`),
         h("ul", {},
           r.metadata.map((m) => named("metadata", `${m.key}: ${m.sensitive ? "••••••" : m.value}`)),
           r.agents.map((a) => named("agent", `${a.name} (${a.operating_system}/${a.architecture})`, h("ul", {}, agentParts(a))))))));
@@ -41,18 +41,20 @@
   };
 
   function addModel(providers) {
-    const provider = h("select", {}, providers.map((p) => h("option", { value: p.provider }, p.display_name || p.provider)));
+    const provider = h("select", {}, providers.map((p) => h("option", { value: p.provider }, p.provider)));
     const model = h("input", { required: true });
     const name = h("input", {});
+    const context = h("input", { inputmode: "numeric", value: "128000" });
     const input = h("input", { inputmode: "decimal", placeholder: "e.g. 3" });
     const output = h("input", { inputmode: "decimal", placeholder: "e.g. 15" });
-    dialog("Add model", [field("Provider", provider), field("Model", model), field("Display name", name),
+    dialog("Add model", [field("Provider", provider), field("Model", model), field("Display name", name), field("Context limit (tokens)", context),
       field("Input price per million tokens (USD)", input), field("Output price per million tokens (USD)", output)], "Add model", async () => {
       const cost = {};
       if (input.value.trim()) cost.input_price_per_million_tokens = input.value.trim();
       if (output.value.trim()) cost.output_price_per_million_tokens = output.value.trim();
       await api("POST", `${API}/model-configs`, {
         provider: provider.value, model: model.value.trim(), display_name: name.value.trim() || undefined,
+        context_limit: Number(context.value),
         model_config: Object.keys(cost).length ? { cost } : undefined,
       });
       TG.pages.models();
@@ -60,19 +62,24 @@
   }
 
   TG.pages.models = async () => {
-    const [providers, models] = await Promise.all([api("GET", `${API}/providers`), api("GET", `${API}/model-configs`)]);
+    const [catalog, configured, models] = await Promise.all([
+      api("GET", `${API}/models`), api("GET", `${API}/providers`), api("GET", `${API}/model-configs?limit=200`)]);
+    const keys = new Map(configured.map((p) => [p.provider, p]));
     const setDefault = (m) => async () => {
       try { await api("PATCH", `${API}/model-configs/${m.id}`, { is_default: true }); TG.pages.models(); } catch (err) { TG.showError(TG.content(), err); }
     };
     TG.content().replaceChildren(
       h("h2", {}, "Providers"),
-      table("Providers", ["Provider", "Enabled", "API key", "Base URL"], providers.map((p) =>
-        [p.display_name || p.provider, p.enabled ? "yes" : "no", p.has_api_key ? "set" : "none", p.base_url || ""])),
+      table("Providers", ["Provider", "Available", "API key", "Base URL"], catalog.providers.map((p) => {
+        const cfg = keys.get(p.provider);
+        return [p.provider, p.available ? "yes" : `no — ${p.unavailable_reason || "not configured"}`,
+          cfg ? (cfg.has_api_key ? "set" : "none") : "not needed or not set", (cfg && cfg.base_url) || ""];
+      })),
       h("h2", {}, "Models"),
       table("Models", ["Model", "Provider", "Input / 1M tokens", "Output / 1M tokens", "Default"], models.map((m) =>
         [m.display_name || m.model, m.provider, price(m, "input_price_per_million_tokens"), price(m, "output_price_per_million_tokens"),
           m.is_default ? "Default" : h("button", { type: "button", onclick: setDefault(m) }, "Set as default")])),
-      h("button", { type: "button", onclick: () => addModel(providers) }, "Add model"));
+      h("button", { type: "button", onclick: () => addModel(catalog.providers) }, "Add model"));
   };
 
   TG.pages.users = async () => {

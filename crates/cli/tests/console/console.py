@@ -155,6 +155,23 @@ def workspace(owner):
     return ws["id"]
 
 
+def models(owner):
+    owner.get_by_role("link", name="Models", exact=True).click()
+    owner.get_by_role("button", name="Add model", exact=True).click()
+    dialog = owner.get_by_role("dialog")
+    dialog.get_by_label("Provider", exact=True).select_option("simulated")
+    dialog.get_by_label("Model", exact=True).fill("simulated-2")
+    dialog.get_by_label("Display name", exact=True).fill("Simulated two")
+    dialog.get_by_label("Input price per million tokens (USD)", exact=True).fill("1")
+    dialog.get_by_label("Output price per million tokens (USD)", exact=True).fill("2.5")
+    dialog.get_by_role("button", name="Add model", exact=True).click()
+    row = owner.get_by_role("table", name="Models").get_by_role("row").filter(has_text="Simulated two")
+    expect(row).to_contain_text("$2.5")
+    row.get_by_role("button", name="Set as default", exact=True).click()
+    expect(row.get_by_role("button", name="Set as default", exact=True)).to_have_count(0)
+    expect(row).to_contain_text("Default")
+
+
 def sweep(owner, member, chat_url, ws_id):
     """Every page at both widths: it loads, shows the usage indicator, logs no error."""
     pages = {"chats": "/chats", "chat": chat_url, "usage": "/usage", "spend-limits": "/settings/spend",
@@ -209,6 +226,7 @@ def main():
         raise_override(owner)
         chat_again(member, answers)
         ws_id = workspace(owner)
+        models(owner)
         sweep(owner, member, chat_url, ws_id)
         keyboard_sign_in(browser)
         browser.close()
