@@ -32,4 +32,5 @@ mod spend_headers;
 mod stream;
 mod windows;
 mod workspace_agents;
+mod web;
 mod workspaces;
