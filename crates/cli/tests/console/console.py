@@ -2,7 +2,7 @@
 
 Usage: console.py BASE_URL FIXTURE_DIR [SCREENSHOT_DIR]
 Prints one JSON object with what it saw; any failed expectation raises (non-zero exit).
-One browser, three contexts: the owner, a member, and a keyboard-only visitor.
+One browser: the owner, a member, and an auditor who signs in with the keyboard alone.
 """
 import json
 import os
@@ -48,6 +48,11 @@ def usage(page):
 def first_user(owner):
     owner.goto(f"{BASE}/")
     expect(owner.get_by_role("heading", name="Create the first user")).to_be_visible()
+    if SHOTS:
+        for width, size in WIDTHS.items():
+            owner.set_viewport_size(size)
+            owner.screenshot(path=os.path.join(SHOTS, f"first-user-{width}.png"), full_page=True)
+        owner.set_viewport_size(WIDTHS["1440"])
     owner.get_by_label("Username", exact=True).fill("admin")
     owner.get_by_label("Email", exact=True).fill("admin@example.com")
     owner.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -195,7 +200,11 @@ def sweep(owner, member, chat_url, ws_id):
     expect(member.get_by_role("listitem").filter(has_text="from your own limit")).to_be_visible()
 
 
-def keyboard_sign_in(browser):
+def keyboard_sign_in(browser, owner):
+    """An auditor signs in with the keyboard alone, and sees the spend limits read-only."""
+    auditor = call(owner, "POST", "/api/v2/users", {
+        "username": "auditor", "email": "auditor@example.com", "password": PASSWORD})
+    call(owner, "PUT", f"/api/v2/users/{auditor['id']}/roles", {"roles": ["auditor"]})
     page = watch(browser.new_page(), "keyboard")
     page.goto(f"{BASE}/login")
     if SHOTS:
@@ -203,11 +212,17 @@ def keyboard_sign_in(browser):
             page.set_viewport_size(size)
             page.screenshot(path=os.path.join(SHOTS, f"login-{width}.png"), full_page=True)
     page.keyboard.press("Tab")
-    page.keyboard.type("admin@example.com")
+    page.keyboard.type("auditor@example.com")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{BASE}/chats")
+    page.get_by_role("link", name="Spend limits", exact=True).click()
+    expect(page.get_by_role("switch", name="Enable spend limit")).to_be_disabled()
+    expect(page.get_by_role("table", name="Group limits")).to_contain_text("interns")
+    expect(page.get_by_role("button", name="Save", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Add group limit", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Models", exact=True)).to_have_count(0)
     page.close()
 
 
@@ -228,7 +243,7 @@ def main():
         ws_id = workspace(owner)
         models(owner)
         sweep(owner, member, chat_url, ws_id)
-        keyboard_sign_in(browser)
+        keyboard_sign_in(browser, owner)
         browser.close()
     seen["answers_before_refusal"] = answers
     seen["errors"] = errors

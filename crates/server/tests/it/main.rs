@@ -30,7 +30,7 @@ mod roles;
 mod secrets;
 mod spend_headers;
 mod stream;
+mod web;
 mod windows;
 mod workspace_agents;
-mod web;
 mod workspaces;

@@ -36,9 +36,8 @@ async fn console_session_is_a_csrf_checked_cookie() {
     let first = format!(
         "username=owner&email=owner%40example.com&password={PASSWORD}&confirm_password={PASSWORD}"
     );
-    let post = |path: &str, body: String| {
-        http.post(url(path)).header(CONTENT_TYPE, FORM).body(body)
-    };
+    let post =
+        |path: &str, body: String| http.post(url(path)).header(CONTENT_TYPE, FORM).body(body);
     let cross = post("/login/first", first.clone()).header(ORIGIN, "http://evil.example");
     assert_eq!(cross.send().await.unwrap().status(), StatusCode::FORBIDDEN);
     let mismatch = post("/login/first", first.replace("confirm_password=c", "confirm_password=x"));
