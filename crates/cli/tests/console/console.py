@@ -200,6 +200,15 @@ def sweep(owner, member, chat_url, ws_id):
     expect(member.get_by_role("listitem").filter(has_text="from your own limit")).to_be_visible()
 
 
+def money_matches_core(page):
+    """The page shows money exactly as core's `Micros` Display (samples from the Rust test)."""
+    samples = json.loads(os.environ.get("TOLLGATE_MONEY_SAMPLES", "[]"))
+    shown = page.evaluate("(ms) => ms.map(([m]) => TG.money(m))", samples)
+    assert shown == [text for _, text in samples], (shown, samples)
+    parsed = page.evaluate("(ms) => ms.filter(([m]) => m >= 0).map(([, t]) => TG.parseDollars(t))", samples)
+    assert parsed == [m for m, _ in samples if m >= 0], (parsed, samples)
+
+
 def keyboard_sign_in(browser, owner):
     """An auditor signs in with the keyboard alone, and sees the spend limits read-only."""
     auditor = call(owner, "POST", "/api/v2/users", {
@@ -243,6 +252,7 @@ def main():
         ws_id = workspace(owner)
         models(owner)
         sweep(owner, member, chat_url, ws_id)
+        money_matches_core(owner)
         keyboard_sign_in(browser, owner)
         browser.close()
     seen["answers_before_refusal"] = answers

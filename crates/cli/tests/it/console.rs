@@ -48,6 +48,14 @@ fn venv() -> Option<PathBuf> {
     Some(python)
 }
 
+/// Amounts and how core's `Micros` shows them: the page must show the same text.
+fn money_samples() -> String {
+    let micros = [0, 1, 2_985, 69, 300, 1_500_000, 35_000_000, 123_456_789, -1_500_000];
+    let samples: Vec<(i64, String)> =
+        micros.iter().map(|&m| (m, tollgate_core::Micros::new(m).to_string())).collect();
+    serde_json::to_string(&samples).expect("samples")
+}
+
 #[test]
 fn web_console_in_chromium() {
     if !Path::new(CHROMIUM).exists() {
@@ -59,6 +67,7 @@ fn web_console_in_chromium() {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/console/console.py");
     let mut cmd = Command::new(python);
     cmd.arg(script).args([&server.url, FIXTURES]).env("CHROMIUM", CHROMIUM);
+    cmd.env("TOLLGATE_MONEY_SAMPLES", money_samples());
     if let Some(dir) = std::env::var_os("TOLLGATE_SCREENSHOTS") {
         // Relative to the repository, as the README's command is run from there.
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir);
