@@ -29,7 +29,7 @@
     const input = h("textarea", { id: "message", name: "message", rows: "3", required: true });
     const send = h("button", { type: "submit", class: "primary" }, "Send");
     const form = h("form", { class: "composer" },
-      h("label", { for: "message", class: "visually-hidden" }, "Message"), input, send);
+      h("label", { for: "message" }, "Message"), input, send);
     const alert = (text) => alertBox.replaceChildren(h("div", { role: "alert", class: "alert" }, text));
     let lastSent = "";
     form.addEventListener("submit", async (e) => {

@@ -185,7 +185,7 @@ def sweep(owner, member, chat_url, ws_id):
     for width, size in WIDTHS.items():
         owner.set_viewport_size(size)
         for name, path in pages.items():
-            who = member if name == "chat" else owner
+            who = member if name in ("chat", "chats") else owner
             who.set_viewport_size(size)
             who.goto(f"{BASE}{path}")
             expect(who.locator("#content .muted", has_text="Loading…")).to_have_count(0)
