@@ -132,7 +132,9 @@
           if (!streaming) { streaming = h("div", { class: "msg assistant streaming" }); list.append(streaming); }
           streaming.append(event.message_part.part.text || "");
         } else if (event.type === "message" && event.message) add(event.message);
-        else if (event.type === "status" && event.status) setStatus(event.status.status, event === events[0] && first);
+        else if (event.type === "status" && event.status) {
+          setStatus(event.status.status, event === events[0] && first).catch((err) => box.alert(err.message));
+        }
         else if (event.type === "error" && event.error) box.alert(event.error.message);
       }
       first = false;

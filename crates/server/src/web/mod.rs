@@ -227,17 +227,21 @@ async fn first_user(
         password: form.password.clone(),
     };
     if let Err(e) = users::create_first_user(State(state.clone()), Json(request)).await {
-        let message = match e.detail.as_deref() {
-            Some(detail) => format!("{} {detail}", e.message),
-            None => e.message,
-        };
-        return again(message, e.status);
+        return again(sentence(&e), e.status);
     }
     let request = api::LoginWithPasswordRequest { email: form.email, password: form.password };
     match users::login(State(state), ip, Json(request)).await {
         Ok((_, Json(body))) => signed_in(&body.session_token, &headers),
         Err(e) => login_form(false, Some(e.message), String::new(), String::new(), e.status),
     }
+}
+
+/// An API error as one line a person reads on the form: its message, detail and field errors.
+fn sentence(e: &ApiError) -> String {
+    let mut parts = vec![e.message.clone()];
+    parts.extend(e.detail.clone());
+    parts.extend(e.validations.iter().map(|v| v.detail.clone()));
+    parts.join(" ")
 }
 
 fn signed_in(key: &str, headers: &HeaderMap) -> Response {
