@@ -1,4 +1,5 @@
-//! Authentication: session tokens (`Coder-Session-Token` or `Authorization: Bearer`) and
+//! Authentication: session tokens (`Coder-Session-Token`, `Authorization: Bearer`, or the web
+//! console's cookie) and
 //! passwords. Tokens are `ID-SECRET`; only SHA-256 of the secret is stored, and passwords only as
 //! argon2id hashes.
 
@@ -111,11 +112,17 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let key = presented_key(parts).ok_or_else(|| {
+        if let Some(key) = presented_key(parts) {
+            return authenticate(state, &key).await;
+        }
+        // The web console's cookie holds the same kind of token, and must prove it is not a
+        // cross-site request.
+        let key = crate::web::session::cookie_key(&parts.headers).ok_or_else(|| {
             ApiError::unauthorized("You must be signed in to do this.").with_detail(format!(
                 "Send a session token in the {SESSION_TOKEN_HEADER} header or as Authorization: Bearer."
             ))
         })?;
+        crate::web::session::check_cookie_request(parts, &key)?;
         authenticate(state, &key).await
     }
 }

@@ -67,7 +67,8 @@ async fn errors_are_json(req: Request, next: Next) -> Response {
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        // The web console's pages answer a failed form with the form again, in HTML.
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     if response.status().as_u16() < 400 || is_json {
         return response;
     }

@@ -25,6 +25,7 @@ mod spend_headers;
 mod state;
 mod terraform_input;
 mod validate;
+mod web;
 mod webhooks;
 mod wire;
 mod workspace_build;
@@ -55,6 +56,7 @@ pub fn app(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
+        .merge(web::router())
         .fallback(|| async { ApiError::not_found("No such route.") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this route.")

@@ -1,4 +1,5 @@
 mod amounts;
+mod console;
 mod durability;
 mod errors;
 mod gateway_cut;

@@ -31,6 +31,7 @@ mod roles;
 mod secrets;
 mod spend_headers;
 mod stream;
+mod web;
 mod windows;
 mod workspace_agents;
 mod workspaces;
