@@ -147,7 +147,7 @@ pub(crate) async fn authenticate(state: &AppState, key: &str) -> Result<Caller, 
     if id.len() != TOKEN_ID_LEN || secret.len() != TOKEN_SECRET_LEN {
         return Err(invalid());
     }
-    let token = state.store.get_api_token(id).await?.ok_or_else(invalid)?;
+    let (token, user) = state.store.get_api_token_with_user(id).await?.ok_or_else(invalid)?;
     if !constant_time_eq(hash_secret(secret).as_bytes(), token.secret_hash.as_bytes()) {
         return Err(invalid());
     }
@@ -155,7 +155,6 @@ pub(crate) async fn authenticate(state: &AppState, key: &str) -> Result<Caller, 
     if token.expires_at <= now {
         return Err(invalid());
     }
-    let user = state.store.get_user(token.user_id).await?.ok_or_else(invalid)?;
     if user.status == UserStatus::Suspended {
         return Err(ApiError::unauthorized("Your account is suspended."));
     }

@@ -75,22 +75,29 @@ pub(crate) fn groups_from_rows(group_rows: &[Row], member_rows: &[Row]) -> Store
 }
 
 pub(crate) fn token_from_row(row: &Row) -> StoreResult<ApiToken> {
+    token_from_prefixed_row(row, "")
+}
+
+/// A token whose columns are named `{prefix}id`, `{prefix}user_id`… (a join with its user).
+pub(crate) fn token_from_prefixed_row(row: &Row, prefix: &str) -> StoreResult<ApiToken> {
+    let col = |name: &str| format!("{prefix}{name}");
     Ok(ApiToken {
-        id: row.text("id")?,
-        user_id: row.uuid("user_id")?,
-        name: row.text("name")?,
-        secret_hash: row.text("secret_hash")?,
-        created_at: row.time("created_at")?,
-        expires_at: row.time("expires_at")?,
-        last_used_at: row.opt_time("last_used_at")?,
-        spend_limit: key_limit_from_row(row)?,
+        id: row.text(&col("id"))?,
+        user_id: row.uuid(&col("user_id"))?,
+        name: row.text(&col("name"))?,
+        secret_hash: row.text(&col("secret_hash"))?,
+        created_at: row.time(&col("created_at"))?,
+        expires_at: row.time(&col("expires_at"))?,
+        last_used_at: row.opt_time(&col("last_used_at"))?,
+        spend_limit: key_limit_from_row(row, prefix)?,
     })
 }
 
-fn key_limit_from_row(row: &Row) -> StoreResult<Option<crate::KeyLimit>> {
-    let (Some(limit), Some(period)) =
-        (row.opt_bigint("spend_limit_micros")?, row.opt_text("spend_period")?)
-    else {
+fn key_limit_from_row(row: &Row, prefix: &str) -> StoreResult<Option<crate::KeyLimit>> {
+    let (Some(limit), Some(period)) = (
+        row.opt_bigint(&format!("{prefix}spend_limit_micros"))?,
+        row.opt_text(&format!("{prefix}spend_period"))?,
+    ) else {
         return Ok(None);
     };
     let period = period

@@ -1,15 +1,21 @@
 //! API tokens. Only the hash of a token's secret is stored, and it is never put in an error.
 
-use super::rows::token_from_row;
-use super::users::require_user;
+use super::rows::{token_from_prefixed_row, token_from_row, user_from_row};
+use super::users::{USER_COLUMNS, require_user};
 use crate::common::trunc_micros;
 use crate::db::sql;
-use crate::{ApiToken, Entity, Page, Store, StoreError, StoreResult, Time, Unique};
+use crate::{ApiToken, Entity, Page, Store, StoreError, StoreResult, Time, Unique, User};
 use tollgate_core::stored_limit;
 use uuid::Uuid;
 
 const TOKEN_SELECT: &str = "SELECT id, user_id, name, secret_hash, created_at, expires_at,
     last_used_at, spend_limit_micros, spend_period FROM api_tokens";
+
+/// The token's columns beside its user's (`users::USER_COLUMNS`), prefixed `t_` apart from them.
+const TOKEN_AND_USER_SELECT: &str = "SELECT t.id AS t_id, t.user_id AS t_user_id,
+    t.name AS t_name, t.secret_hash AS t_secret_hash, t.created_at AS t_created_at,
+    t.expires_at AS t_expires_at, t.last_used_at AS t_last_used_at,
+    t.spend_limit_micros AS t_spend_limit_micros, t.spend_period AS t_spend_period";
 
 impl Store {
     /// `NotFound(User)`; `Conflict(TokenName)` for a user's duplicate name; `Rejected` for a key
@@ -56,6 +62,22 @@ impl Store {
             .fetch_optional(&self.db)
             .await?;
         row.as_ref().map(token_from_row).transpose()
+    }
+
+    /// A token and its (not deleted) user, in one read: what every authenticated request needs.
+    pub async fn get_api_token_with_user(
+        &self,
+        token: &str,
+    ) -> StoreResult<Option<(ApiToken, User)>> {
+        let row = sql(format!(
+            "{TOKEN_AND_USER_SELECT}, {USER_COLUMNS} FROM api_tokens t
+             JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND NOT u.deleted"
+        ))
+        .bind(token)
+        .fetch_optional(&self.db)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some((token_from_prefixed_row(&row, "t_")?, user_from_row(&row)?)))
     }
 
     /// A user's tokens, newest first.

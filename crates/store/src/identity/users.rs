@@ -11,7 +11,7 @@ use tollgate_core::{Role, Rule};
 use uuid::Uuid;
 
 /// The columns of a [`User`]; the password hash is read only for [`Credentials`].
-const USER_COLUMNS: &str = "u.id, u.username, u.email, u.name, u.avatar_url, u.status,
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.email, u.name, u.avatar_url, u.status,
     u.login_type, u.is_system, u.created_at, u.updated_at, u.last_seen_at,
     (SELECT string_agg(r.role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles,
     (SELECT string_agg(CAST(m.organization_id AS TEXT), ',') FROM organization_members m

@@ -64,4 +64,25 @@ async fn deleting_the_user_revokes_tokens(store: &Store) {
     assert!(store.get_api_token("tok1").await.unwrap().is_none());
 }
 
-conformance!(create_get_list_delete, token_errors, deleting_the_user_revokes_tokens);
+/// The one read each authenticated request makes: the token with its user, whose columns share
+/// names with the token's (id, name, created_at) and must not mix.
+async fn a_token_reads_with_its_user(store: &Store) {
+    let u = user(store, "ann", &[]).await;
+    let capped =
+        KeyLimit { limit: tollgate_core::Micros::new(7), period: tollgate_core::Period::Day };
+    let made = ApiToken { spend_limit: Some(capped), ..token("tok1", u, "cli", 1) };
+    store.create_api_token(made.clone()).await.unwrap();
+    let (read, owner) = store.get_api_token_with_user("tok1").await.unwrap().expect("found");
+    assert_eq!(read, made);
+    assert_eq!(owner, store.get_user(u).await.unwrap().expect("user"));
+    assert!(store.get_api_token_with_user("missing").await.unwrap().is_none());
+    store.delete_user(u, &tollgate_store::testing::by(june(20))).await.unwrap();
+    assert!(store.get_api_token_with_user("tok1").await.unwrap().is_none());
+}
+
+conformance!(
+    create_get_list_delete,
+    token_errors,
+    deleting_the_user_revokes_tokens,
+    a_token_reads_with_its_user
+);
