@@ -91,8 +91,11 @@ async fn create(client: &Client, args: CreateArgs) -> Result<()> {
     let req = api::CreateWorkspaceRequest {
         name: args.name,
         organization_id,
-        terraform_state,
-        terraform_graph: graph,
+        terraform_state: Some(terraform_state),
+        terraform_graph: Some(graph),
+        template_id: None,
+        rich_parameter_values: None,
+        template_version_preset_id: None,
     };
     let path = format!("/api/v2/users/{}/workspaces", path_segment(&args.owner));
     let w: api::Workspace = client.post(&path, &req).await?;
