@@ -6,6 +6,7 @@
 
 pub mod archive;
 mod job;
+pub use job::ImportResult;
 pub mod params;
 mod terraform;
 

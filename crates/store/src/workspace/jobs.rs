@@ -99,6 +99,21 @@ impl Store {
         tx.commit().await
     }
 
+    /// The Terraform state build `build` left (it holds the agents' tokens: never answered by
+    /// the API). `None` for a build without one.
+    pub async fn build_terraform_state(&self, build: Uuid) -> StoreResult<Option<Vec<u8>>> {
+        let row = sql("SELECT terraform_state FROM workspace_builds WHERE id = $1")
+            .bind(build)
+            .fetch_optional(&self.db)
+            .await?;
+        Ok(row.map(|r| r.opt_bytes("terraform_state")).transpose()?.flatten())
+    }
+
+    /// Whether workspace `id` existed and was deleted (a delete build succeeded).
+    pub async fn workspace_deleted(&self, id: Uuid) -> StoreResult<bool> {
+        sql("SELECT 1 FROM workspaces WHERE id = $1 AND deleted").bind(id).exists(&self.db).await
+    }
+
     /// The build with its job (if a job ran it).
     pub async fn get_build_info(&self, build: Uuid) -> StoreResult<Option<BuildInfo>> {
         self.build_info("b.id = $1", build).await
