@@ -260,11 +260,8 @@ resource "terraform_data" "slow" {
 }
 "#;
 
-#[tokio::test]
-async fn a_long_build_is_canceled() {
-    let Some(terraform) = terraform() else { return };
-    let Some(db) = tollgate_store::testing::postgres().await else { return };
-    let app = TestApp::start_with(db, |s| provisioner_settings(s, terraform)).await;
+/// A workspace of the slow template whose build is inside `sleep 60`; (owner token, build id).
+async fn sleeping_build(app: &TestApp) -> (String, String) {
     let (owner, _, org) = app.first_owner().await;
     let template = app.push_template(&owner, org, "slow", tar_of_text("main.tf", SLOW)).await;
     let body = json!({"name": "slow", "template_id": template["id"]});
@@ -272,7 +269,6 @@ async fn a_long_build_is_canceled() {
     assert_eq!(status, StatusCode::CREATED, "{ws}");
     let build = ws["latest_build"]["id"].as_str().expect("build").to_owned();
     let logs = format!("/api/v2/workspacebuilds/{build}/logs");
-    // Cancel once Terraform runs the provisioner.
     for _ in 0..1200 {
         let (_, lines) = app.get(&logs, &owner).await;
         let sleeping =
@@ -280,10 +276,19 @@ async fn a_long_build_is_canceled() {
                 l["output"].as_str().unwrap_or("").contains("Provisioning with 'local-exec'")
             });
         if sleeping {
-            break;
+            return (owner, build);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    panic!("the build never reached its provisioner");
+}
+
+#[tokio::test]
+async fn a_long_build_is_canceled() {
+    let Some(terraform) = terraform() else { return };
+    let Some(db) = tollgate_store::testing::postgres().await else { return };
+    let app = TestApp::start_with(db, |s| provisioner_settings(s, terraform)).await;
+    let (owner, build) = sleeping_build(&app).await;
     let cancel = format!("/api/v2/workspacebuilds/{build}/cancel");
     let (status, body) = app.call(Method::PATCH, &cancel, Some(&owner), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -293,5 +298,28 @@ async fn a_long_build_is_canceled() {
     assert_eq!(done["status"], "canceled", "{done}");
     let (status, _) = app.call(Method::PATCH, &cancel, Some(&owner), None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "an ended job cannot be canceled");
+    app.stop().await;
+}
+
+/// A worker that stops heartbeating (as a killed one does: here its beats are an hour apart and
+/// the clock jumps past the stale timeout) leaves a failed job with a clear error; the sweeper
+/// fails it, nothing runs it again.
+#[tokio::test]
+async fn a_job_whose_worker_stopped_beating_fails_clearly() {
+    let Some(terraform) = terraform() else { return };
+    let db = tollgate_store::testing::sqlite().await;
+    let app = TestApp::start_with(db, |s| {
+        provisioner_settings(s, terraform);
+        s.provisioner.heartbeat_interval = Duration::from_secs(3600);
+        s.provisioner.stale_after = Duration::from_secs(2);
+    })
+    .await;
+    let (owner, build) = sleeping_build(&app).await;
+    app.clock.set(tollgate_core::Clock::now(&*app.clock) + chrono::Duration::minutes(5));
+    let done = app
+        .until_final(&owner, &format!("/api/v2/workspacebuilds/{build}"), |b| &b["status"])
+        .await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["job"]["error"], tollgate_store::STALE_JOB_ERROR, "{done}");
     app.stop().await;
 }
