@@ -149,6 +149,11 @@ async fn find(client: &Client, query: &str) -> Result<api::Workspace> {
     client.get(&format!("/api/v2/workspaces/{id}")).await
 }
 
+/// The id of the workspace `query` names (its name or `owner/name`).
+pub async fn find_id(client: &Client, query: &str) -> Result<uuid::Uuid> {
+    Ok(find_summary(client, query).await?.id)
+}
+
 async fn find_summary(client: &Client, query: &str) -> Result<api::Workspace> {
     let (owner, name) = match query.split_once('/') {
         Some((owner, name)) => (Some(owner), name),
