@@ -32,16 +32,16 @@ pub fn resolve(
     for p in params {
         let old = previous_by.get(p.name.as_str()).copied().filter(|_| !p.ephemeral);
         let new = given_by.get(p.name.as_str()).copied();
-        if let (Some(old), Some(new), false) = (old, new, p.mutable) {
-            if old != new {
-                return Err(ApiError::validation(
-                    &p.name,
-                    format!(
-                        "Parameter {:?} is not mutable, so it can't be updated after creating a workspace.",
-                        p.name
-                    ),
-                ));
-            }
+        if let (Some(old), Some(new), false) = (old, new, p.mutable)
+            && old != new
+        {
+            return Err(ApiError::validation(
+                &p.name,
+                format!(
+                    "Parameter {:?} is not mutable, so it can't be updated after creating a workspace.",
+                    p.name
+                ),
+            ));
         }
         let value = new.or(old);
         if value.is_none() && p.required {
