@@ -73,6 +73,41 @@ fn tar_of_text(name: &str, text: &str) -> Vec<u8> {
     builder.into_inner().expect("tar bytes")
 }
 
+/// A tar whose one file is named `../escape.tf` (the tar crate's builder refuses to write one).
+fn escaping_tar() -> Vec<u8> {
+    let mut header = tar::Header::new_gnu();
+    let name = b"../escape.tf";
+    header.as_gnu_mut().expect("gnu header").name[..name.len()].copy_from_slice(name);
+    header.set_size(2);
+    header.set_mode(0o644);
+    header.set_cksum();
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.append(&header, &b"{}"[..]).expect("append");
+    builder.into_inner().expect("tar bytes")
+}
+
+/// A non-tar upload is refused; an archive reaching outside its directory fails its import.
+async fn refuses_hostile_archives(app: &TestApp, owner: &str, org: uuid::Uuid) {
+    let req = app
+        .http
+        .post(format!("{}/api/v2/files", app.base))
+        .header("Coder-Session-Token", owner)
+        .header("Content-Type", "application/zip")
+        .body(vec![1, 2, 3]);
+    let (status, _) = app.raw(req).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, file) = app.upload(owner, escaping_tar()).await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    let body = json!({"file_id": file["hash"]});
+    let path = format!("/api/v2/organizations/{org}/templateversions");
+    let (_, version) = app.post(&path, owner, body).await;
+    let path = format!("/api/v2/templateversions/{}", version["id"].as_str().expect("id"));
+    let done = app.until_final(owner, &path, |v| &v["job"]["status"]).await;
+    assert_eq!(done["job"]["status"], "failed", "{done}");
+    let error = done["job"]["error"].as_str().unwrap_or("");
+    assert!(error.contains("outside its directory"), "{done}");
+}
+
 fn starter() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/templates/starter")
 }
@@ -160,14 +195,25 @@ fn agent_token(state: &[u8]) -> String {
 }
 
 #[tokio::test]
-async fn a_workspace_lives_and_dies_with_real_terraform() {
+async fn a_workspace_lives_and_dies_with_real_terraform_on_sqlite() {
     let Some(terraform) = terraform() else { return };
-    let db = tollgate_store::testing::sqlite().await;
+    a_workspace_lives_and_dies(tollgate_store::testing::sqlite().await, terraform).await;
+}
+
+#[tokio::test]
+async fn a_workspace_lives_and_dies_with_real_terraform_on_postgres() {
+    let Some(terraform) = terraform() else { return };
+    let Some(db) = tollgate_store::testing::postgres().await else { return };
+    a_workspace_lives_and_dies(db, terraform).await;
+}
+
+async fn a_workspace_lives_and_dies(db: tollgate_store::testing::TestDb, terraform: PathBuf) {
     let app = TestApp::start_with(db, |s| provisioner_settings(s, terraform)).await;
     let (owner, _, org) = app.first_owner().await;
     let template = app.push_template(&owner, org, "starter", tar_of(&starter())).await;
     let (status, again) = app.upload(&owner, tar_of(&starter())).await;
     assert_eq!(status, StatusCode::OK, "the same bytes again: {again}");
+    refuses_hostile_archives(&app, &owner, org).await;
     let version = template["active_version_id"].as_str().expect("version");
     let (_, params) =
         app.get(&format!("/api/v2/templateversions/{version}/rich-parameters"), &owner).await;

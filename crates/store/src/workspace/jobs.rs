@@ -88,8 +88,10 @@ impl Store {
         if busy.exists(&mut tx).await? {
             return Err(StoreError::Rejected(Rule::BuildInProgress));
         }
-        let next = sql("SELECT coalesce(max(build_number), 0) + 1 AS n FROM workspace_builds
-             WHERE workspace_id = $1")
+        let next = sql(
+            "SELECT CAST(coalesce(max(build_number), 0) + 1 AS BIGINT) AS n FROM workspace_builds
+             WHERE workspace_id = $1",
+        )
         .bind(build.workspace_id)
         .fetch_one(&mut tx)
         .await?
