@@ -33,6 +33,7 @@ pub enum TemplatesCommand {
     },
     /// List the organization's templates.
     List {
+        /// The organization, by name or id (default: the default organization).
         #[arg(long, value_name = "ORG")]
         org: Option<String>,
         #[command(flatten)]
@@ -50,6 +51,7 @@ pub struct CreateArgs {
     /// A parameter value, `name=value`; repeat for several.
     #[arg(long = "parameter", value_name = "NAME=VALUE")]
     pub parameters: Vec<String>,
+    /// The template's organization, by name or id (default: the default organization).
     #[arg(long, value_name = "ORG")]
     pub org: Option<String>,
 }
@@ -60,6 +62,7 @@ pub enum BuildsCommand {
     Logs {
         /// The build's id.
         build: Uuid,
+        /// Stream the lines as they come until the build ends.
         #[arg(long)]
         follow: bool,
     },
