@@ -407,13 +407,26 @@ name: string,
  */
 organization_id?: string, 
 /**
- * The JSON document `terraform show -json` prints for an applied state or a plan.
+ * The JSON document `terraform show -json` prints for an applied state or a plan (the
+ * import body; without `template_id`).
  */
-terraform_state: Record<string, unknown>, 
+terraform_state?: Record<string, unknown>, 
 /**
- * The DOT text `terraform graph` prints.
+ * The DOT text `terraform graph` prints (the import body).
  */
-terraform_graph: string, };
+terraform_graph?: string, 
+/**
+ * A template to build the workspace from (its active version), instead of an import body.
+ */
+template_id?: string, 
+/**
+ * The template's parameter values, validated before the build as Coder validates them.
+ */
+rich_parameter_values?: Array<WorkspaceBuildParameter>, 
+/**
+ * A preset of the template's active version whose values apply first.
+ */
+template_version_preset_id?: string, };
 
 export type Workspace = { id: string, name: string, owner_id: string, owner_name: string, organization_id: string, created_at: string, updated_at: string, latest_build: WorkspaceBuild, };
 
@@ -427,7 +440,11 @@ export type WorkspaceBuild = { id: string, workspace_id: string, build_number: n
 /**
  * tollgate: the document the build was converted from.
  */
-terraform_document: TerraformDocumentKind, has_ai_task: boolean, has_external_agent: boolean, created_at: string, resources: Array<WorkspaceResource>, };
+terraform_document: TerraformDocumentKind, has_ai_task: boolean, has_external_agent: boolean, created_at: string, resources: Array<WorkspaceResource>, 
+/**
+ * The provisioner job that runs the build; absent for an imported build.
+ */
+job?: ProvisionerJob, };
 
 export type WorkspaceResource = { id: string, created_at: string, workspace_transition: WorkspaceTransition, type: string, name: string, hide: boolean, icon: string, agents: Array<WorkspaceAgent>, 
 /**

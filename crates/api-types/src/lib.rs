@@ -12,6 +12,7 @@ mod identity;
 mod limits;
 mod limits_alerts;
 mod limits_plus;
+mod provisioner;
 mod workspaces;
 
 pub use chats::*;
@@ -22,6 +23,7 @@ pub use identity::*;
 pub use limits::*;
 pub use limits_alerts::*;
 pub use limits_plus::*;
+pub use provisioner::*;
 pub use workspaces::*;
 
 use ts_rs::TS;

@@ -17,12 +17,28 @@ pub struct CreateWorkspaceRequest {
     #[serde(default)]
     #[ts(optional)]
     pub organization_id: Option<Uuid>,
-    /// The JSON document `terraform show -json` prints for an applied state or a plan.
-    #[schema(value_type = Object)]
-    #[ts(type = "Record<string, unknown>")]
-    pub terraform_state: serde_json::Value,
-    /// The DOT text `terraform graph` prints.
-    pub terraform_graph: String,
+    /// The JSON document `terraform show -json` prints for an applied state or a plan (the
+    /// import body; without `template_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    #[ts(optional, type = "Record<string, unknown>")]
+    pub terraform_state: Option<serde_json::Value>,
+    /// The DOT text `terraform graph` prints (the import body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub terraform_graph: Option<String>,
+    /// A template to build the workspace from (its active version), instead of an import body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub template_id: Option<Uuid>,
+    /// The template's parameter values, validated before the build as Coder validates them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rich_parameter_values: Option<Vec<crate::WorkspaceBuildParameter>>,
+    /// A preset of the template's active version whose values apply first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub template_version_preset_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
@@ -72,6 +88,10 @@ pub struct WorkspaceBuild {
     pub has_external_agent: bool,
     pub created_at: DateTime<Utc>,
     pub resources: Vec<WorkspaceResource>,
+    /// The provisioner job that runs the build; absent for an imported build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub job: Option<crate::ProvisionerJob>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]

@@ -98,6 +98,26 @@ impl Client {
         self.send::<(), serde_json::Value>(Method::DELETE, path, None).await.map(drop)
     }
 
+    /// Uploads a tar archive (`POST /api/v2/files`); the file's id.
+    pub async fn upload_tar(&self, tar: Vec<u8>) -> Result<tollgate_api_types::UploadResponse> {
+        let mut req = self
+            .http
+            .post(format!("{}/api/v2/files", self.base))
+            .header(reqwest::header::CONTENT_TYPE, "application/x-tar")
+            .body(tar);
+        if let Some(token) = &self.token {
+            req = req.header(SESSION_TOKEN_HEADER, token);
+        }
+        let resp = req.send().await.map_err(|e| unreachable(&self.base, &e))?;
+        let status = resp.status();
+        let text = resp.text().await.context("read the server's answer")?;
+        if !status.is_success() {
+            bail!("{}", failure(status, &text));
+        }
+        serde_json::from_str(&text)
+            .with_context(|| format!("unexpected answer from the server: {text}"))
+    }
+
     /// The status and body of a request, with connection failures already explained.
     pub async fn raw<B: Serialize>(
         &self,

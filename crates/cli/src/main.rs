@@ -10,7 +10,7 @@ mod serve;
 mod template;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use commands::{chat, groups, limits, models, session, tokens, users, workspaces};
+use commands::{chat, groups, limits, models, session, templates, tokens, users, workspaces};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -99,6 +99,24 @@ enum Command {
     /// Store, list and show workspaces built from Terraform.
     #[command(subcommand)]
     Workspaces(workspaces::WorkspacesCommand),
+    /// Push and list templates the server's provisioner runs.
+    #[command(subcommand)]
+    Templates(templates::TemplatesCommand),
+    /// Create a workspace from a template and follow its first build.
+    Create(templates::CreateArgs),
+    /// Stop a workspace (a build with the `stop` transition), following it to its end.
+    Stop {
+        /// The workspace: its name, `owner/name`, or its id.
+        workspace: String,
+    },
+    /// Delete a workspace (Terraform destroys its resources), following the build to its end.
+    Delete {
+        /// The workspace: its name, `owner/name`, or its id.
+        workspace: String,
+    },
+    /// A workspace build's logs.
+    #[command(subcommand)]
+    Builds(templates::BuildsCommand),
     /// Convert Terraform state or plans into workspace resources (offline).
     Template(template::TemplateArgs),
     /// Print a shell completion script: `tollgate completions bash > /etc/bash_completion.d/tollgate`.
@@ -177,6 +195,15 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Providers(cmd) => models::providers(cmd).await,
         Command::Tokens(cmd) => tokens::tokens(cmd).await,
         Command::Workspaces(cmd) => workspaces::workspaces(cmd).await,
+        Command::Templates(cmd) => templates::templates(cmd).await,
+        Command::Create(args) => templates::create(args).await,
+        Command::Stop { workspace } => {
+            templates::transition(&workspace, tollgate_api_types::WorkspaceTransition::Stop).await
+        }
+        Command::Delete { workspace } => {
+            templates::transition(&workspace, tollgate_api_types::WorkspaceTransition::Delete).await
+        }
+        Command::Builds(cmd) => templates::builds(cmd).await,
         Command::Openapi => {
             println!("{}", tollgate_server::openapi_json());
             Ok(())

@@ -61,6 +61,19 @@ pub struct ServeArgs {
     /// addresses, so webhooks cannot reach into the deployment's own network.
     #[arg(long, env = "TOLLGATE_WEBHOOK_DENY_PRIVATE")]
     pub webhook_deny_private: bool,
+    /// Provisioner workers in this process: each runs one Terraform job at a time, as this
+    /// server's OS user (docs/provisioner.md). 0 runs none.
+    #[arg(long, env = "TOLLGATE_PROVISIONERS", default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=64))]
+    pub provisioners: u16,
+    /// Minutes a provisioner job may run before it is stopped and failed.
+    #[arg(long, env = "TOLLGATE_PROVISIONER_TIMEOUT", default_value_t = 30, value_name = "MINUTES", value_parser = clap::value_parser!(u64).range(1..=1440))]
+    pub provisioner_timeout: u64,
+    /// The Terraform binary the provisioner runs.
+    #[arg(long, env = "TOLLGATE_TERRAFORM", default_value = "terraform", value_name = "PATH")]
+    pub terraform: std::path::PathBuf,
+    /// The `terraform-provider-coder` binary (default: beside this executable).
+    #[arg(long, env = "TOLLGATE_PROVIDER_BINARY", value_name = "PATH")]
+    pub provider_binary: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -162,6 +175,12 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     settings.chat.drain_timeout = std::time::Duration::from_secs(args.drain_timeout);
     settings.chat.worker_id = replica_id(args.replica_id)?;
     settings.chat.journal_dir = Some(data_dir()?);
+    settings.provisioner.workers = usize::from(args.provisioners);
+    settings.provisioner.timeout = std::time::Duration::from_secs(args.provisioner_timeout * 60);
+    settings.provisioner.terraform = args.terraform;
+    settings.provisioner.provider_binary = args.provider_binary;
+    settings.provisioner.stale_after = settings.chat.stale_after;
+    settings.provisioner.worker_id = format!("{}-provisioner", settings.chat.worker_id);
     let state = AppState::new(store, clock, settings);
     println!("tollgate {} listening on http://{addr}", env!("CARGO_PKG_VERSION"));
     println!("database: {shown_url}");

@@ -36,6 +36,8 @@ pub enum Rule {
     /// The deployment keeps at least one active owner: the last one cannot be deleted,
     /// suspended or lose the owner role.
     LastOwner,
+    /// A workspace runs one build at a time: a new one waits until the latest has ended.
+    BuildInProgress,
 }
 
 impl Rule {
@@ -59,6 +61,7 @@ impl Rule {
             Rule::PageSizeNotPositive => "a page size must be at least 1",
             Rule::ListTooLong => "a list is longer than can be stored",
             Rule::LastOwner => "the last active owner must stay an active owner",
+            Rule::BuildInProgress => "the workspace's latest build has not ended",
         }
     }
 }

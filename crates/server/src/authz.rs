@@ -95,6 +95,13 @@ pub enum Object {
     },
     /// Every user's workspaces (listing all).
     Workspaces,
+    /// A template of `organization` and its versions: template admins (and owners) author
+    /// them; the organization's members read them to create workspaces.
+    Template {
+        organization: Uuid,
+    },
+    /// Uploaded template archives: their authors' (template admins and owners).
+    TemplateFiles,
 }
 
 impl Object {
@@ -169,9 +176,11 @@ fn role_allows(user: &UserSubject, role: Role, action: Action, object: Object) -
                         | Object::LimitExplanation { .. }
                 )
         }
-        Role::TemplateAdmin => {
-            action == Read && matches!(object, Object::Workspace { .. } | Object::Workspaces)
-        }
+        Role::TemplateAdmin => match object {
+            Object::Template { .. } | Object::TemplateFiles => true,
+            Object::Workspace { .. } | Object::Workspaces => action == Read,
+            _ => false,
+        },
     }
 }
 
@@ -191,7 +200,9 @@ fn member_allows(user: &UserSubject, action: Action, object: Object) -> bool {
             action == Create && owner == user.id && in_org(organization)
         }
         Object::Organization { id } => action == Read && in_org(id),
-        Object::Group { organization } => action == Read && in_org(organization),
+        Object::Group { organization } | Object::Template { organization } => {
+            action == Read && in_org(organization)
+        }
         _ => false,
     }
 }

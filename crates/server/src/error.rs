@@ -201,6 +201,11 @@ fn not_found_message(entity: Entity) -> &'static str {
         Entity::QueuedMessage => "Queued message not found.",
         Entity::Workspace => "Workspace not found.",
         Entity::Webhook => "Webhook not found.",
+        Entity::File => "File not found.",
+        Entity::Template => "Template not found.",
+        Entity::TemplateVersion => "Template version not found.",
+        Entity::ProvisionerJob => "Provisioner job not found.",
+        Entity::WorkspaceBuild => "Workspace build not found.",
     }
 }
 
@@ -228,6 +233,7 @@ fn conflict(rule: Unique, name: Option<&str>) -> ApiError {
             "Each agent token may belong to one agent: apply the template again for new tokens.",
         ),
         Unique::Id => ApiError::conflict("An object with this id already exists."),
+        Unique::TemplateName => ApiError::conflict(format!("Template {name:?} already exists.")),
     }
 }
 
@@ -251,6 +257,8 @@ fn rejected(rule: Rule) -> ApiError {
         Rule::LimitNotPositive => ApiError::bad_request("Invalid chat usage limit spend limit.")
             .with_detail("Spend limit must be greater than 0."),
         Rule::NegativeAmount => ApiError::bad_request("Amounts must not be negative."),
+        Rule::BuildInProgress => ApiError::conflict("A workspace build is already active.")
+            .with_detail("Wait for the latest build to end, or cancel it."),
         Rule::PageSizeNotPositive => ApiError::validation("limit", "Must be at least 1."),
         Rule::LastOwner => ApiError::conflict("The last active owner cannot be removed.")
             .with_detail(

@@ -17,6 +17,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod paging;
+pub mod provisioner;
 mod ratelimit;
 mod routes;
 pub mod secrets;
@@ -95,6 +96,8 @@ pub async fn run(
     }
     tokio::spawn(outage::watch(state.clone(), stopped(stop_rx.clone())));
     tokio::spawn(webhooks::run_deliveries(state.clone(), stopped(stop_rx.clone())));
+    let provisioners =
+        tokio::spawn(provisioner::run_provisioners(state.clone(), stopped(stop_rx.clone())));
     let daemon = state.settings.chat.run_daemon.then(|| {
         tokio::spawn(chatd::run_daemon(chatd::Daemon::new(&state), stopped(stop_rx.clone())))
     });
@@ -104,5 +107,6 @@ pub async fn run(
     if let Some(daemon) = daemon {
         let _ = daemon.await;
     }
+    let _ = provisioners.await;
     served
 }

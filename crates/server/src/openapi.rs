@@ -2,8 +2,9 @@
 //! the code.
 
 use crate::routes::{
-    agents, chat_messages, chat_stream, chats, costs, groups, health, limits, limits_alerts,
-    limits_audit, limits_dry_run, limits_explain, models, orgs, tokens, users, workspaces,
+    agents, builds, chat_messages, chat_stream, chats, costs, groups, health, limits,
+    limits_alerts, limits_audit, limits_dry_run, limits_explain, models, orgs, templates, tokens,
+    users, workspaces,
 };
 use crate::state::AppState;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -52,6 +53,8 @@ pub fn router(max_terraform_bytes: usize) -> OpenApiRouter<AppState> {
         .merge(costs::router())
         .merge(agents::router())
         .merge(workspaces::router(max_terraform_bytes))
+        .merge(templates::router())
+        .merge(builds::router())
         .merge(crate::gateway::router())
 }
 

@@ -43,6 +43,7 @@ pub struct Settings {
     pub secret_box: SecretBox,
     pub chat: ChatSettings,
     pub webhooks: WebhookSettings,
+    pub provisioner: crate::provisioner::ProvisionerSettings,
 }
 
 /// How limit events are delivered to webhooks (limits-plus §6).
@@ -163,6 +164,7 @@ impl Settings {
             secret_box,
             chat: ChatSettings::default(),
             webhooks: WebhookSettings::default(),
+            provisioner: crate::provisioner::ProvisionerSettings::default(),
         }
     }
 }

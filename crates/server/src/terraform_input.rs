@@ -65,7 +65,35 @@ pub async fn conversion_slot(state: &AppState) -> ApiResult<OwnedSemaphorePermit
     }
 }
 
+/// Only whether a creation request names a template.
+#[derive(Deserialize)]
+struct TemplateProbe {
+    #[serde(default)]
+    template_id: Option<Uuid>,
+}
+
 impl TerraformBody {
+    /// The request, when it creates the workspace from a template (`template_id`) rather than
+    /// from an import body.
+    pub fn template_request(
+        &self,
+    ) -> ApiResult<Option<tollgate_api_types::CreateWorkspaceRequest>> {
+        let bad = |e: serde_json::Error| {
+            ApiError::bad_request("Request body is not valid JSON for this endpoint.").with_detail(
+                format!("Failed to deserialize the JSON body into the target type: {e}"),
+            )
+        };
+        let probe: TemplateProbe = match serde_json::from_slice(&self.0) {
+            Ok(probe) => probe,
+            // Not even the probe parses: the import path reports why.
+            Err(_) => return Ok(None),
+        };
+        if probe.template_id.is_none() {
+            return Ok(None);
+        }
+        serde_json::from_slice(&self.0).map(Some).map_err(bad)
+    }
+
     /// Reads the envelope (a scan of the whole body, so off the async threads).
     pub async fn read(self) -> ApiResult<CreateInput> {
         blocking(move || parse_envelope(self.0)).await?

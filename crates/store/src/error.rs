@@ -62,6 +62,11 @@ pub enum Entity {
     QueuedMessage,
     Workspace,
     Webhook,
+    File,
+    Template,
+    TemplateVersion,
+    ProvisionerJob,
+    WorkspaceBuild,
 }
 
 impl fmt::Display for Entity {
@@ -81,6 +86,11 @@ impl fmt::Display for Entity {
             Entity::QueuedMessage => "queued message",
             Entity::Workspace => "workspace",
             Entity::Webhook => "webhook",
+            Entity::File => "file",
+            Entity::Template => "template",
+            Entity::TemplateVersion => "template version",
+            Entity::ProvisionerJob => "provisioner job",
+            Entity::WorkspaceBuild => "workspace build",
         })
     }
 }
@@ -108,6 +118,8 @@ pub enum Unique {
     WorkspaceName,
     /// An agent token belongs to one agent.
     AgentToken,
+    /// Template names are unique per organization (case-insensitively).
+    TemplateName,
 }
 
 impl Unique {
@@ -123,6 +135,7 @@ impl Unique {
             "chat_providers_provider_key" => Unique::Provider,
             "workspaces_owner_name_lower_key" => Unique::WorkspaceName,
             "workspace_agents_token_hash_key" => Unique::AgentToken,
+            "templates_org_name_lower_key" => Unique::TemplateName,
             "users_pkey"
             | "organizations_pkey"
             | "groups_pkey"
@@ -156,6 +169,7 @@ impl fmt::Display for Unique {
             Unique::Id => "id",
             Unique::WorkspaceName => "workspace name",
             Unique::AgentToken => "agent token",
+            Unique::TemplateName => "template name",
         })
     }
 }

@@ -21,6 +21,7 @@ mod watchdog;
 
 pub mod chat;
 pub mod identity;
+pub mod provisioner;
 pub mod spend;
 pub mod workspace;
 
@@ -31,6 +32,8 @@ use std::time::Duration;
 pub use chat::records::*;
 pub use error::{Entity, Rule, StoreError, StoreResult, Unique};
 pub use identity::records::*;
+pub use provisioner::jobs::STALE_JOB_ERROR;
+pub use provisioner::records::*;
 pub use spend::alerts::LimitEvent;
 pub use spend::audit::{LimitAuditAction, LimitAuditEntry, LimitChange, RenderLimits};
 pub use spend::dry_run::LimitFacts;

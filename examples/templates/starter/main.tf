@@ -87,6 +87,12 @@ resource "coder_app" "code" {
   }
 }
 
+resource "coder_devcontainer" "project" {
+  count            = data.coder_workspace.me.start_count
+  agent_id         = coder_agent.main.id
+  workspace_folder = "/home/coder/src"
+}
+
 # The workspace's machine exists only while the workspace is started.
 resource "terraform_data" "machine" {
   count = data.coder_workspace.me.start_count

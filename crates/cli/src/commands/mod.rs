@@ -10,6 +10,7 @@ pub mod limits_plus;
 pub mod limits_windows;
 pub mod models;
 pub mod session;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 pub mod workspaces;

@@ -91,8 +91,11 @@ async fn create(client: &Client, args: CreateArgs) -> Result<()> {
     let req = api::CreateWorkspaceRequest {
         name: args.name,
         organization_id,
-        terraform_state,
-        terraform_graph: graph,
+        terraform_state: Some(terraform_state),
+        terraform_graph: Some(graph),
+        template_id: None,
+        rich_parameter_values: None,
+        template_version_preset_id: None,
     };
     let path = format!("/api/v2/users/{}/workspaces", path_segment(&args.owner));
     let w: api::Workspace = client.post(&path, &req).await?;
@@ -144,6 +147,11 @@ async fn find(client: &Client, query: &str) -> Result<api::Workspace> {
         Err(_) => find_summary(client, query).await?.id,
     };
     client.get(&format!("/api/v2/workspaces/{id}")).await
+}
+
+/// The id of the workspace `query` names (its name or `owner/name`).
+pub async fn find_id(client: &Client, query: &str) -> Result<uuid::Uuid> {
+    Ok(find_summary(client, query).await?.id)
 }
 
 async fn find_summary(client: &Client, query: &str) -> Result<api::Workspace> {

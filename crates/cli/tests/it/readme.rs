@@ -203,6 +203,11 @@ fn walkthrough(database: &str) {
     let seed = seed.display();
     std::fs::copy(format!("{seed}.json"), work.path().join("state.json")).expect("state");
     std::fs::copy(format!("{seed}.dot"), work.path().join("graph.dot")).expect("graph");
+    // The example template, where the README's `templates push` finds it.
+    let starter = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/templates/starter");
+    let target = work.path().join("examples/templates/starter");
+    std::fs::create_dir_all(&target).expect("template dir");
+    std::fs::copy(starter.join("main.tf"), target.join("main.tf")).expect("template");
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
             .expect("README.md");

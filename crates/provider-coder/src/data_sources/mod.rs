@@ -1,7 +1,7 @@
 //! The data sources, with every attribute Coder's provider documents for them.
 
 mod parameter;
-mod parameter_rules;
+pub mod parameter_rules;
 mod preset;
 mod workspace;
 

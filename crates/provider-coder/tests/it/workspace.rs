@@ -240,8 +240,8 @@ fn the_example_template_applies() {
     work.init();
     work.apply();
     let converted = work.converted();
-    let machine = &converted["Resources"][0];
-    assert_eq!(machine["name"], "machine", "{converted}");
+    let resources = converted["Resources"].as_array().expect("resources");
+    let machine = resources.iter().find(|r| r["name"] == "machine").expect("the machine");
     assert_eq!(machine["agents"][0]["apps"][0]["slug"], "code", "{converted}");
     assert_eq!(converted["Presets"][0]["name"], "Big machine", "{converted}");
 }

@@ -2,6 +2,7 @@
 //! extractor), authorizes through the one authorizer, then calls the store.
 
 pub mod agents;
+pub mod builds;
 pub mod chat_messages;
 pub mod chat_stream;
 pub mod chats;
@@ -15,6 +16,7 @@ pub mod limits_dry_run;
 pub mod limits_explain;
 pub mod models;
 pub mod orgs;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 pub mod workspaces;

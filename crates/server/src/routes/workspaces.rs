@@ -14,6 +14,7 @@ use crate::terraform_input::{self, TerraformBody};
 use crate::validate;
 use crate::wire::workspaces as workspace_wire;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use tollgate_api_types as api;
 use tollgate_store::{self as store, NewWorkspace};
@@ -25,6 +26,7 @@ use uuid::Uuid;
     params(("user" = String, Path, description = "`me`, a user id or a username")),
     request_body = api::CreateWorkspaceRequest,
     responses((status = 201, body = api::Workspace), (status = 400, body = api::Response),
+        (status = 403, body = api::Response), (status = 404, body = api::Response),
         (status = 409, body = api::Response), (status = 413, body = api::Response),
         (status = 503, body = api::Response)))]
 pub async fn create_workspace(
@@ -33,6 +35,9 @@ pub async fn create_workspace(
     Path(raw): Path<String>,
     body: TerraformBody,
 ) -> ApiResult<Response> {
+    if let Some(req) = body.template_request()? {
+        return super::builds::create_from_template(state, caller, raw, req).await;
+    }
     // Held until the answer is built: the build and the answer are what take the memory.
     let _slot = terraform_input::conversion_slot(&state).await?;
     let req = body.read().await?;
@@ -53,14 +58,14 @@ pub async fn create_workspace(
 #[utoipa::path(get, path = "/api/v2/workspaces/{workspace}", tag = "Workspaces",
     params(("workspace" = Uuid, Path)),
     responses((status = 200, body = api::Workspace), (status = 403, body = api::Response),
-        (status = 404, body = api::Response)))]
+        (status = 404, body = api::Response), (status = 410, body = api::Response)))]
 pub async fn get_workspace(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<api::Workspace>> {
     let workspace = readable_workspace(&state, &caller, id).await?;
-    Ok(Json(workspace_wire::workspace(&workspace)))
+    Ok(Json(with_job(&state, &workspace).await?))
 }
 
 /// Summaries: each `latest_build` comes with `resources: []` (a build's tree can run to
@@ -87,11 +92,12 @@ pub async fn readable_workspace(
     caller: &Caller,
     id: Uuid,
 ) -> ApiResult<store::Workspace> {
-    let workspace = state
-        .store
-        .get_workspace(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Workspace not found."))?;
+    let Some(workspace) = state.store.get_workspace(id).await? else {
+        if state.store.workspace_deleted(id).await? {
+            return Err(ApiError::new(StatusCode::GONE, "Workspace has been deleted."));
+        }
+        return Err(ApiError::not_found("Workspace not found."));
+    };
     authorize(&caller.subject, Action::Read, Object::Workspace { owner: workspace.owner_id })?;
     Ok(workspace)
 }
@@ -112,9 +118,17 @@ pub async fn check_workspace_reference(
     authorize(&caller.subject, Action::Read, Object::Workspace { owner: workspace.owner_id })
 }
 
+/// The workspace as the API shows it, its latest build with the job that runs it (if any).
+pub async fn with_job(state: &AppState, workspace: &store::Workspace) -> ApiResult<api::Workspace> {
+    let mut wire = workspace_wire::workspace(workspace);
+    let info = state.store.get_build_info(workspace.latest_build.id).await?;
+    wire.latest_build.job = info.and_then(|i| i.job).as_ref().map(crate::wire::provisioner::job);
+    Ok(wire)
+}
+
 /// Coder's workspace-name rule (`codersdk.NameValid`): the username rule, minus the names that
 /// would clash with routes.
-fn workspace_name(name: &str) -> ApiResult<()> {
+pub fn workspace_name(name: &str) -> ApiResult<()> {
     validate::slug("name", name)?;
     if ["new", "create"].contains(&name) {
         return Err(ApiError::validation("name", format!("Cannot use {name:?} as a name.")));

@@ -8,6 +8,7 @@ pub mod dry_run;
 pub mod identity;
 pub mod limits;
 pub mod limits_explain;
+pub mod provisioner;
 pub mod workspaces;
 
 pub use alerts::*;

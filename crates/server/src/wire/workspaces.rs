@@ -17,7 +17,7 @@ pub fn workspace(w: &store::Workspace) -> api::Workspace {
     }
 }
 
-fn transition(t: store::BuildTransition) -> api::WorkspaceTransition {
+pub fn transition(t: store::BuildTransition) -> api::WorkspaceTransition {
     match t {
         store::BuildTransition::Start => api::WorkspaceTransition::Start,
         store::BuildTransition::Stop => api::WorkspaceTransition::Stop,
@@ -25,7 +25,7 @@ fn transition(t: store::BuildTransition) -> api::WorkspaceTransition {
     }
 }
 
-fn build(workspace_id: uuid::Uuid, b: &store::WorkspaceBuild) -> api::WorkspaceBuild {
+pub fn build(workspace_id: uuid::Uuid, b: &store::WorkspaceBuild) -> api::WorkspaceBuild {
     api::WorkspaceBuild {
         id: b.id,
         workspace_id,
@@ -39,6 +39,7 @@ fn build(workspace_id: uuid::Uuid, b: &store::WorkspaceBuild) -> api::WorkspaceB
         has_external_agent: b.has_external_agent,
         created_at: b.created_at,
         resources: b.resources.iter().map(|r| resource(b, r)).collect(),
+        job: None,
     }
 }
 

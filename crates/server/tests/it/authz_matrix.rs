@@ -16,6 +16,7 @@ const ADMINS: &[&str] = &["owner", "user-admin"];
 const READERS: &[&str] = &["owner", "user-admin", "auditor"];
 const CONFIG_READERS: &[&str] = &["owner", "auditor"];
 const WORKSPACE_READERS: &[&str] = &["owner", "template-admin"];
+const TEMPLATE_AUTHORS: &[&str] = &["owner", "template-admin"];
 
 /// Fresh objects for one request, so a destructive call never changes what the next one sees.
 struct Targets {
@@ -172,6 +173,16 @@ fn endpoints() -> Vec<(&'static str, &'static [&'static str], Build)> {
             (Method::GET, format!("/api/v2/workspaces/{}", t.workspace), None)
         }),
         ("list workspaces", ALL, |_| (Method::GET, "/api/v2/workspaces".into(), None)),
+        ("upload a template file", TEMPLATE_AUTHORS, |_| {
+            (Method::POST, "/api/v2/files".into(), Some(json!({})))
+        }),
+        ("create a template version", TEMPLATE_AUTHORS, |t| {
+            let body = json!({"file_id": Uuid::new_v4()});
+            (Method::POST, format!("/api/v2/organizations/{}/templateversions", t.org), Some(body))
+        }),
+        ("list another organization's templates", TEMPLATE_AUTHORS, |t| {
+            (Method::GET, format!("/api/v2/organizations/{}/templates", t.org), None)
+        }),
     ]
 }
 

@@ -27,6 +27,7 @@ mod limits;
 mod openapi;
 mod paging;
 mod providers;
+mod provisioner;
 mod roles;
 mod secrets;
 mod spend_headers;

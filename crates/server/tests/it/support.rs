@@ -357,6 +357,8 @@ pub fn test_settings() -> Settings {
     settings.webhooks.timeout = std::time::Duration::from_millis(500);
     settings.webhooks.first_backoff = std::time::Duration::from_millis(50);
     settings.webhooks.max_backoff = std::time::Duration::from_millis(200);
+    // Only the provisioner's own tests run Terraform workers.
+    settings.provisioner.workers = 0;
     settings
 }
 

@@ -2,6 +2,7 @@
 //! agents' hashed tokens.
 
 mod columns;
+mod jobs;
 mod read;
 pub mod records;
 mod rows;

@@ -14,16 +14,24 @@ pub(super) async fn check_unique(
     ws: &NewWorkspace,
     flat: &FlatBuild<'_>,
 ) -> StoreResult<()> {
+    check_name(tx, ws.owner_id, &ws.name).await?;
+    check_tokens(tx, flat).await
+}
+
+/// `Conflict(WorkspaceName)` when the owner has a live workspace of that name (case-insensitive).
+pub(super) async fn check_name(tx: &mut Tx, owner: Uuid, name: &str) -> StoreResult<()> {
     let taken = sql(
         "SELECT 1 FROM workspaces WHERE owner_id = $1 AND lower(name) = lower($2) AND NOT deleted",
     )
-    .bind(ws.owner_id)
-    .bind(&ws.name)
+    .bind(owner)
+    .bind(name)
     .exists(&mut *tx)
     .await?;
-    if taken {
-        return Err(StoreError::Conflict(Unique::WorkspaceName));
-    }
+    if taken { Err(StoreError::Conflict(Unique::WorkspaceName)) } else { Ok(()) }
+}
+
+/// `Conflict(AgentToken)` when an agent's token hash is already stored, or repeats in the build.
+pub(super) async fn check_tokens(tx: &mut Tx, flat: &FlatBuild<'_>) -> StoreResult<()> {
     let mut hashes: Vec<&str> =
         flat.agents.iter().filter_map(|a| auth_columns(&a.agent.auth).1).collect();
     hashes.sort_unstable();

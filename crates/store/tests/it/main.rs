@@ -67,6 +67,7 @@ mod fixtures;
 mod groups;
 mod limits;
 mod orgs;
+mod provisioner;
 mod reservations;
 mod resolve;
 mod resolve_random;
