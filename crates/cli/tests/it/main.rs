@@ -10,6 +10,7 @@ mod login;
 mod models;
 mod outage;
 mod output;
+mod provisioner_kill;
 mod proxy;
 mod readme;
 mod replicas;

@@ -151,7 +151,7 @@ fn scratch_dir(name: &str) -> PathBuf {
 }
 
 /// The real Terraform: `$TERRAFORM`, else `/usr/local/bin/terraform`, else `terraform` on PATH.
-fn terraform_binary() -> Option<String> {
+pub fn terraform_binary() -> Option<String> {
     let candidates = [
         std::env::var("TERRAFORM").ok(),
         Some("/usr/local/bin/terraform".into()),
