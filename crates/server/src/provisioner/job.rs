@@ -278,7 +278,10 @@ async fn build(
     let b = store.job_build(job.id).await.map_err(failed)?;
     let b = b.ok_or_else(|| StageError::Failed("The job's build is gone.".to_owned()))?;
     let mut env = prepare(shared, ctl, job, dir).await?;
-    if let Some(state) = &b.previous_state {
+    if let Some(sealed) = &b.previous_state {
+        let state = ctl.state.settings.secret_box.open(sealed).map_err(|e| {
+            StageError::Failed(format!("The previous build's Terraform state cannot be read: {e}"))
+        })?;
         std::fs::write(dir.join("terraform.tfstate"), state)
             .map_err(|e| StageError::Failed(e.to_string()))?;
     }
@@ -301,7 +304,9 @@ async fn build(
         false,
     )
     .await?;
-    let state = std::fs::read(dir.join("terraform.tfstate")).unwrap_or_default();
+    // The state holds the agents' tokens in the clear: it is stored sealed, as provider keys are.
+    let state = std::fs::read_to_string(dir.join("terraform.tfstate")).unwrap_or_default();
+    let state = ctl.state.settings.secret_box.seal(&state);
     let now = ctl.state.clock.now();
     let mut tree = if b.transition == BuildTransition::Delete {
         store::WorkspaceBuild {

@@ -266,8 +266,13 @@ async fn a_workspace_lives_and_dies(db: tollgate_store::testing::TestDb, terrafo
 
     // The agent signs in with the token the provider generated (kept only in the state).
     let build_uuid = build_id.parse().expect("uuid");
-    let state =
+    let sealed =
         app.store().build_terraform_state(build_uuid).await.expect("read").expect("a state");
+    assert!(
+        !String::from_utf8_lossy(&sealed).contains("\"token\""),
+        "the state is stored sealed: its agent tokens are not in the database in the clear"
+    );
+    let state = crate::support::open_state(&sealed);
     let token = agent_token(&state);
     let manifest = |token: String| {
         let req = app
@@ -293,7 +298,7 @@ async fn a_workspace_lives_and_dies(db: tollgate_store::testing::TestDb, terrafo
     assert_eq!(list["count"], 0, "{list}");
     let last = deleted["id"].as_str().expect("id").parse().expect("uuid");
     let state = app.store().build_terraform_state(last).await.expect("read").expect("a state");
-    let state: Value = serde_json::from_slice(&state).expect("JSON");
+    let state: Value = serde_json::from_slice(&crate::support::open_state(&state)).expect("JSON");
     assert_eq!(state["resources"], json!([]), "delete destroyed everything");
     app.stop().await;
 }

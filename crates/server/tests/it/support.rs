@@ -344,9 +344,19 @@ impl std::io::Write for Captured {
     }
 }
 
+/// The fixed secret key of every test server.
+fn test_secret_box() -> SecretBox {
+    SecretBox::new(&[7u8; 32]).expect("32-byte key")
+}
+
+/// A build's Terraform state as stored (sealed with the test servers' key), opened.
+pub fn open_state(sealed: &[u8]) -> Vec<u8> {
+    test_secret_box().open(sealed).expect("a state sealed with the test key").into_bytes()
+}
+
 /// Small bodies, a fixed secret key, and a daemon that reacts in milliseconds.
 pub fn test_settings() -> Settings {
-    let secret_box = SecretBox::new(&[7u8; 32]).expect("32-byte key");
+    let secret_box = test_secret_box();
     let mut settings = Settings::with_secret_box(secret_box);
     settings.max_body_bytes = 64 * 1024;
     settings.chat.heartbeat_interval = std::time::Duration::from_millis(20);
