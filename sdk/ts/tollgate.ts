@@ -385,6 +385,14 @@ export type ChatCostSummary = { start_date: string, end_date: string, by_model: 
  */
 by_source: Array<ChatCostSourceBreakdown>, usage_limit?: ChatUsageLimitStatus, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
 
+export type DailySpend = { days: Array<DaySpend>, };
+
+export type DaySpend = { 
+/**
+ * The UTC day, `YYYY-MM-DD`.
+ */
+date: string, spent_micros: bigint, };
+
 export type ChatCostUserRollup = { user_id: string, username: string, name: string, avatar_url: string, total_cost_micros: number, priced_message_count: number, unpriced_message_count: number, total_input_tokens: number, total_output_tokens: number, total_cache_read_tokens: number, total_cache_creation_tokens: number, };
 
 export type ChatCostUsersResponse = { start_date: string, end_date: string, count: number, users: Array<ChatCostUserRollup>, };

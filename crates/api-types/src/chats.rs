@@ -392,6 +392,20 @@ pub struct ChatCostChatBreakdown {
     pub totals: ChatCostTotals,
 }
 
+/// tollgate: `GET /api/experimental/chats/cost/{user}/daily` — what the user spent on each of
+/// the last `days` UTC days (today last), every organization together, as the limits count it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+pub struct DailySpend {
+    pub days: Vec<DaySpend>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+pub struct DaySpend {
+    /// The UTC day, `YYYY-MM-DD`.
+    pub date: String,
+    pub spent_micros: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
 pub struct ChatCostSummary {
     pub start_date: DateTime<Utc>,

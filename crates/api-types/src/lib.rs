@@ -141,6 +141,8 @@ pub fn typescript() -> String {
         ChatCostChatBreakdown,
         ChatCostSourceBreakdown,
         ChatCostSummary,
+        DailySpend,
+        DaySpend,
         ChatCostUserRollup,
         ChatCostUsersResponse,
         ChatStreamMessagePart,

@@ -38,16 +38,10 @@
     return h("div", { class: "chart" }, root, fallback);
   }
 
+  // One read of the day counters the limits use (GET …/cost/{user}/daily), today last.
   async function daily(user) {
-    const today = new Date();
-    today.setUTCHours(0, 0, 0, 0);
-    const days = Array.from({ length: 30 }, (_, i) => new Date(today.getTime() - (29 - i) * 86400000));
-    const sums = await Promise.all(days.map((start) => {
-      const end = new Date(start.getTime() + 86400000);
-      const q = `start_date=${encodeURIComponent(start.toISOString())}&end_date=${encodeURIComponent(end.toISOString())}`;
-      return api("GET", `${API}/cost/${encodeURIComponent(user)}/summary?${q}`);
-    }));
-    return days.map((d, i) => ({ label: day(d.toISOString()), micros: sums[i].total_cost_micros }));
+    const spent = await api("GET", `${API}/cost/${encodeURIComponent(user)}/daily?days=30`);
+    return spent.days.map((d) => ({ label: day(`${d.date}T00:00:00Z`), micros: d.spent_micros }));
   }
 
   async function show(user, holder) {

@@ -152,6 +152,50 @@ pub async fn users_costs(
 }
 
 /// This module's routes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DailyParams {
+    /// How many UTC days, today last: 1 to 366; default 30.
+    pub days: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/experimental/chats/cost/{user}/daily", tag = "Chat costs",
+    params(("user" = String, Path), DailyParams),
+    responses((status = 200, body = api::DailySpend), (status = 400, body = api::Response),
+        (status = 403, body = api::Response), (status = 404, body = api::Response)))]
+pub async fn user_daily(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Query(params): Query<DailyParams>,
+) -> ApiResult<Json<api::DailySpend>> {
+    let user = find_user(&state, &caller, &raw).await?;
+    authorize(&caller.subject, Action::Read, Object::Chat { owner: user.id })?;
+    let count = params.days.unwrap_or(30);
+    if !(1..=366).contains(&count) {
+        return Err(ApiError::bad_request("days must be between 1 and 366."));
+    }
+    let end = tollgate_core::day_of(state.clock.now()) + 1;
+    let spent = state.store.daily_spend(user.id, (end - count, end)).await?;
+    let days = (end - count..end)
+        .map(|day| api::DaySpend {
+            date: date_of(day),
+            spent_micros: spent.iter().find(|(d, _)| *d == day).map_or(0, |(_, m)| m.get()),
+        })
+        .collect();
+    Ok(Json(api::DailySpend { days }))
+}
+
+/// A day number (days since 1970-01-01, UTC) as `YYYY-MM-DD`.
+fn date_of(day: i64) -> String {
+    DateTime::<Utc>::from_timestamp(day * 86_400, 0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(user_summary)).routes(routes!(users_costs))
+    OpenApiRouter::new()
+        .routes(routes!(user_summary))
+        .routes(routes!(user_daily))
+        .routes(routes!(users_costs))
 }

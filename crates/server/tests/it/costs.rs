@@ -8,7 +8,8 @@ use serde_json::json;
 on_both!(
     cost_reports_add_up_the_ledger,
     unpriced_models_are_counted,
-    number_prices_are_read_exactly
+    number_prices_are_read_exactly,
+    daily_spend_reads_the_day_counters
 );
 
 async fn cost_reports_add_up_the_ledger(app: TestApp) {
@@ -149,4 +150,43 @@ async fn number_prices_are_read_exactly(app: TestApp) {
         created["model_config"]["cost"]["input_price_per_million_tokens"],
         "0.30000000000000004"
     );
+}
+
+/// `GET …/cost/{user}/daily`: each of the last days as the limits count it (gateway calls here),
+/// today last, days without spend as 0; bad ranges are 400 and another member's is 403.
+async fn daily_spend_reads_the_day_counters(app: TestApp) {
+    use crate::gateway::{chat, gate, spent};
+    let g = gate(&app).await;
+    let url = format!("{}/v1/chat/completions", app.base);
+    let start = app.now();
+    let call = || app.http.post(&url).bearer_auth(&g.key).json(&chat("count my day"));
+    let (status, _) = app.raw(call()).await;
+    assert_eq!(status, StatusCode::OK);
+    let yesterday = spent(&app, g.owner_id).await;
+    app.clock.set(start + chrono::Duration::days(1));
+    for _ in 0..2 {
+        let (status, _) = app.raw(call()).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let today = spent(&app, g.owner_id).await;
+    // A day later the first session has expired: sign in again.
+    let owner = app.login("owner@example.com").await;
+    let (status, daily) = app.get(&format!("{CHATS}/cost/me/daily?days=3"), &owner).await;
+    assert_eq!(status, StatusCode::OK, "{daily}");
+    let days = daily["days"].as_array().expect("days");
+    assert_eq!(days.len(), 3, "{daily}");
+    let date = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
+    assert_eq!(days[2]["date"], date(app.now()), "today last: {daily}");
+    assert_eq!(days[1]["date"], date(start));
+    assert_eq!(days[0]["spent_micros"], 0);
+    assert_eq!(days[1]["spent_micros"], yesterday.get(), "{daily}");
+    assert_eq!(days[2]["spent_micros"], today.get(), "{daily}");
+    for bad in ["0", "367", "x"] {
+        let (status, err) = app.get(&format!("{CHATS}/cost/me/daily?days={bad}"), &owner).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "days={bad}: {err}");
+    }
+    let (member, _) = app.user(&owner, "dana", &[], &[]).await;
+    let path = format!("{CHATS}/cost/{}/daily", g.owner_id);
+    let (status, _) = app.get(&path, &member).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another member's daily spend");
 }

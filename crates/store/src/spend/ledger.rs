@@ -220,6 +220,32 @@ impl Store {
         Ok(window(&self.db, user, scope, Micros::ZERO, bounds).await?.spent)
     }
 
+    /// The user's spend on each UTC day of `[first, end)` (day numbers) that has any, every
+    /// organization together: the day counters the limits read, so one read of at most a row
+    /// per organization and day, however long the history.
+    pub async fn daily_spend(
+        &self,
+        user: Uuid,
+        days: (i64, i64),
+    ) -> StoreResult<Vec<(i64, Micros)>> {
+        let rows = sql("SELECT day, spent_micros FROM spend_counters
+                        WHERE user_id = $1 AND day >= $2 AND day < $3 ORDER BY day")
+        .bind(user)
+        .bind(days.0)
+        .bind(days.1)
+        .fetch_all(&self.db)
+        .await?;
+        let mut spent: Vec<(i64, Micros)> = Vec::new();
+        for row in rows {
+            let (day, amount) = (row.bigint("day")?, Micros::new(row.bigint("spent_micros")?));
+            match spent.last_mut() {
+                Some((last, total)) if *last == day => *total = total.checked_add(amount)?,
+                _ => spent.push((day, amount)),
+            }
+        }
+        Ok(spent)
+    }
+
     /// Everything the ledger records as billed: the starting value of
     /// `tollgate_billed_micros_total`, which then grows with every row this process writes.
     pub async fn ledger_total(&self) -> StoreResult<Micros> {
