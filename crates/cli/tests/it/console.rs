@@ -8,7 +8,7 @@
 //! `TOLLGATE_SCREENSHOTS=docs/screenshots cargo test -p tollgate-cli --test it console` also
 //! writes every page at both widths there (README).
 
-use crate::support::{serve, sqlite};
+use crate::support::{python_venv, serve, sqlite};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -24,30 +24,6 @@ fn skip(why: &str) {
     eprintln!("skipping the browser test: {why}");
 }
 
-fn venv() -> Option<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let dir = target.join("python-console");
-    let python = dir.join("bin/python");
-    let marker = dir.join("installed.txt");
-    if std::fs::read_to_string(&marker).is_ok_and(|m| m == PLAYWRIGHT) && python.exists() {
-        return Some(python);
-    }
-    let made = Command::new("python3").args(["-m", "venv"]).arg(&dir).status();
-    let installed = made.is_ok_and(|s| s.success())
-        && Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", PLAYWRIGHT])
-            .status()
-            .is_ok_and(|s| s.success());
-    if !installed {
-        skip(&format!("could not install {PLAYWRIGHT} into {dir:?}"));
-        return None;
-    }
-    std::fs::write(&marker, PLAYWRIGHT).expect("write the marker");
-    Some(python)
-}
-
 /// Amounts and how core's `Micros` shows them: the page must show the same text.
 fn money_samples() -> String {
     let micros = [0, 1, 2_985, 69, 300, 1_500_000, 35_000_000, 123_456_789, -1_500_000];
@@ -61,7 +37,7 @@ fn web_console_in_chromium() {
     if !Path::new(CHROMIUM).exists() {
         return skip("no /usr/bin/chromium (apt-get install -y chromium)");
     }
-    let Some(python) = venv() else { return };
+    let Some(python) = python_venv("python-console", &[PLAYWRIGHT]) else { return };
     let (_dir, url) = sqlite();
     let server = serve(&url);
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/console/console.py");

@@ -5,7 +5,7 @@
 //! limit, an `APIStatusError` with status 402 and `code == "usage_limit_exceeded"`. The calls'
 //! cost is in the user's cost summary and usage status. The README's Python example runs too.
 
-use crate::support::{Home, Server, serve, sqlite};
+use crate::support::{Home, Server, python_venv, serve, sqlite};
 use crate::upstream;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -21,34 +21,7 @@ const CHATS: &str = "/api/experimental/chats";
 /// machine without Python or PyPI skips the test; in CI that fails it.
 fn python() -> Option<PathBuf> {
     static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
-    PYTHON.get_or_init(make_venv).clone()
-}
-
-fn make_venv() -> Option<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let dir = target.join("python-sdks");
-    let python = dir.join("bin/python");
-    let marker = dir.join("installed.txt");
-    let wanted = SDKS.join("\n");
-    if std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted) && python.exists() {
-        return Some(python);
-    }
-    let made = Command::new("python3").args(["-m", "venv"]).arg(&dir).status();
-    let installed = made.is_ok_and(|s| s.success())
-        && Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-            .args(SDKS)
-            .status()
-            .is_ok_and(|s| s.success());
-    if !installed {
-        assert!(std::env::var_os("CI").is_none(), "could not install {SDKS:?} into {dir:?}");
-        eprintln!("skipping: could not install {SDKS:?} from PyPI");
-        return None;
-    }
-    std::fs::write(&marker, wanted).expect("write the marker");
-    Some(python)
+    PYTHON.get_or_init(|| python_venv("python-sdks", &SDKS)).clone()
 }
 
 /// Calls the API as `token`.

@@ -219,3 +219,33 @@ pub fn shell(home: &Home, line: &str) -> Output {
     }
     cmd.stdin(Stdio::null()).output().expect("run sh")
 }
+
+/// A virtualenv under `target/NAME` with `packages` from PyPI (kept across runs while the pins
+/// hold); its python. Outside CI a machine without Python or PyPI skips the test (`None`); in
+/// CI that fails it.
+pub fn python_venv(name: &str, packages: &[&str]) -> Option<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join(name);
+    let python = dir.join("bin/python");
+    let marker = dir.join("installed.txt");
+    let wanted = packages.join("\n");
+    if std::fs::read_to_string(&marker).is_ok_and(|m| m == wanted) && python.exists() {
+        return Some(python);
+    }
+    let made = Command::new("python3").args(["-m", "venv"]).arg(&dir).status();
+    let installed = made.is_ok_and(|s| s.success())
+        && Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args(packages)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !installed {
+        assert!(std::env::var_os("CI").is_none(), "could not install {packages:?} into {dir:?}");
+        eprintln!("skipping: could not install {packages:?} from PyPI");
+        return None;
+    }
+    std::fs::write(&marker, wanted).expect("write the marker");
+    Some(python)
+}
